@@ -1,0 +1,48 @@
+"""Alembic environment: the models' metadata and the engine from crm_app.db."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import crm_app.models  # noqa: F401 - registers every table
+from crm_app.db import get_engine
+
+target_metadata = SQLModel.metadata
+
+
+def _url() -> str | None:
+    return context.config.attributes.get("url") or context.config.get_main_option("sqlalchemy.url")
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    with get_engine(_url()).connect() as conn:
+        _run(conn)
+        conn.commit()
+
+
+def _run(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

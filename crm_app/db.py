@@ -1,0 +1,84 @@
+"""The one place that builds the database engine (app, REST API, `crm` command and tests).
+
+SQLite (the default, `data/crm.db`) gets WAL, synchronous=NORMAL, a busy timeout and foreign
+keys on every connection; PostgreSQL (REFLEX_DB_URL=postgresql+psycopg://...) gets a bounded pool.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "crm.db"
+
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def database_url() -> str:
+    """REFLEX_DB_URL when set, else the embedded SQLite file."""
+    return os.environ.get("REFLEX_DB_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def _sqlite_on_connect(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    u = sa.engine.make_url(url)
+    if u.get_backend_name() == "sqlite":
+        if u.database and u.database != ":memory:":
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 10}, pool_pre_ping=True
+        )
+        sa.event.listen(engine, "connect", _sqlite_on_connect)
+        return engine
+    return sa.create_engine(
+        url,
+        pool_size=int(os.environ.get("CRM_DB_POOL_SIZE", "5")),
+        max_overflow=int(os.environ.get("CRM_DB_MAX_OVERFLOW", "5")),
+        pool_timeout=10,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+def get_engine(url: str | None = None) -> Engine:
+    url = url or database_url()
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _engines[url] = make_engine(url)
+        return engine
+
+
+def dispose_engines() -> None:
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+@contextmanager
+def session(url: str | None = None) -> Iterator[Session]:
+    """A unit of work: commits are explicit, rolled back on error, closed at the end."""
+    with Session(get_engine(url), expire_on_commit=False) as s:
+        try:
+            yield s
+        except BaseException:
+            s.rollback()
+            raise

@@ -1,0 +1,60 @@
+"""All tables. Importing this package registers every table on SQLModel.metadata."""
+
+from crm_app.models.crm import (
+    Activity,
+    Communication,
+    Company,
+    Contact,
+    ContactCompany,
+    Deal,
+    DealProduct,
+    Lead,
+    Product,
+    TimelineEntry,
+)
+from crm_app.models.enums import (
+    ActivityType,
+    CommKind,
+    DealResult,
+    EntityType,
+    LeadResult,
+    PipelineKind,
+    ReasonKind,
+    Role,
+    StageSemantic,
+    TimelineKind,
+)
+from crm_app.models.settings import Currency, LostReason, Pipeline, Source, Stage
+from crm_app.models.users import ApiKey, AuthSession, LoginAttempt, User
+
+__all__ = [
+    "Activity",
+    "ActivityType",
+    "ApiKey",
+    "AuthSession",
+    "CommKind",
+    "Communication",
+    "Company",
+    "Contact",
+    "ContactCompany",
+    "Currency",
+    "Deal",
+    "DealProduct",
+    "DealResult",
+    "EntityType",
+    "Lead",
+    "LeadResult",
+    "LoginAttempt",
+    "LostReason",
+    "Pipeline",
+    "PipelineKind",
+    "Product",
+    "ReasonKind",
+    "Role",
+    "Source",
+    "Stage",
+    "StageSemantic",
+    "TimelineEntry",
+    "TimelineKind",
+    "User",
+]

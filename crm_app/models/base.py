@@ -1,0 +1,90 @@
+"""Column types and mixins shared by every table."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import declared_attr
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC timestamp on every backend.
+
+    SQLite has no time zones: values are stored as naive UTC and read back as aware UTC.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def ts_field(*, nullable: bool = True, index: bool = False, default_now: bool = False):
+    kwargs = {"default_factory": utcnow} if default_now else {"default": None}
+    return Field(sa_column_kwargs={}, sa_type=UTCDateTime, nullable=nullable, index=index, **kwargs)
+
+
+def money_field(*, nullable: bool = True, default: Decimal | None = None):
+    return Field(default=default, sa_type=sa.Numeric(18, 2), nullable=nullable)
+
+
+def enum_field(enum_cls: type[enum.Enum], *, default=None, nullable: bool = False, index: bool = False):
+    """An enum stored as its string value (VARCHAR), no native DB enum type to migrate."""
+    return Field(
+        default=default,
+        sa_type=sa.Enum(
+            enum_cls,
+            native_enum=False,
+            create_constraint=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        nullable=nullable,
+        index=index,
+    )
+
+
+class Audited(SQLModel):
+    """created_at / updated_at / version columns for tables users edit.
+
+    The version column is SQLAlchemy's version counter: an UPDATE carrying an old
+    version fails with StaleDataError, so two edits can never silently overwrite each other.
+    Services also compare it with the version the user loaded (see services.errors.StaleRecord).
+    """
+
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    version: int = Field(default=1, nullable=False)
+
+    @declared_attr
+    def __mapper_args__(cls):  # noqa: N805 - SQLAlchemy's declared_attr takes the class
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class StrEnum(str, enum.Enum):
+    def __str__(self) -> str:  # pragma: no cover - cosmetic
+        return self.value

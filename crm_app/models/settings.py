@@ -1,0 +1,66 @@
+"""Settings lists: pipelines and stages, sources, reasons, currencies."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from crm_app.models.base import Audited, enum_field
+from crm_app.models.enums import PipelineKind, ReasonKind, StageSemantic
+
+
+class Pipeline(Audited, table=True):
+    """The lead status list (kind=lead, exactly one) or a deal pipeline (kind=deal)."""
+
+    __tablename__ = "pipeline"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    kind: PipelineKind = enum_field(PipelineKind, default=PipelineKind.DEAL, index=True)
+    sort: int = Field(default=0)
+    is_default: bool = Field(default=False)
+
+
+class Stage(Audited, table=True):
+    __tablename__ = "stage"
+    __table_args__ = (sa.Index("ix_stage_pipeline_sort", "pipeline_id", "sort"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pipeline_id: int = Field(foreign_key="pipeline.id", ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    sort: int = Field(default=0)
+    color: str = Field(default="#3b82f6", max_length=9)
+    semantic: StageSemantic = enum_field(StageSemantic, default=StageSemantic.IN_PROGRESS)
+
+
+class Source(Audited, table=True):
+    __tablename__ = "source"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=30, unique=True)
+    name: str = Field(max_length=100)
+    sort: int = Field(default=0)
+    is_active: bool = Field(default=True)
+
+
+class LostReason(Audited, table=True):
+    """Why a deal was lost, or why a lead was closed as junk."""
+
+    __tablename__ = "lost_reason"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: ReasonKind = enum_field(ReasonKind, default=ReasonKind.DEAL_LOST, index=True)
+    name: str = Field(max_length=100)
+    sort: int = Field(default=0)
+
+
+class Currency(SQLModel, table=True):
+    __tablename__ = "currency"
+
+    code: str = Field(primary_key=True, max_length=3)
+    name: str = Field(max_length=60)
+    rate: Decimal = Field(default=Decimal("1"), sa_type=sa.Numeric(18, 6), nullable=False)
+    is_base: bool = Field(default=False)
+    sort: int = Field(default=0)

@@ -1,0 +1,381 @@
+"""Passwords, first-run set-up, login sessions, throttling and team members."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from datetime import datetime, timedelta
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func
+from sqlmodel import Session, select
+
+from crm_app.models import AuthSession, LoginAttempt, Role, User
+from crm_app.models.base import utcnow
+from crm_app.services import defaults
+from crm_app.services.errors import (
+    Conflict,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    Throttled,
+    ValidationError,
+)
+from crm_app.services.i18n import Msg, normalize_language
+from crm_app.services.validation import MAX_NAME, clean_text, normalize_email
+
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1000
+THROTTLE_WINDOW = timedelta(minutes=15)
+THROTTLE_FREE_FAILURES = 5
+THROTTLE_BASE_DELAY = 15  # seconds after the 5th failure, doubling with each one after
+THROTTLE_MAX_DELAY = 15 * 60
+SESSION_IDLE = timedelta(hours=float(os.environ.get("CRM_SESSION_IDLE_HOURS", "12")))
+SESSION_ABSOLUTE = timedelta(days=float(os.environ.get("CRM_SESSION_MAX_DAYS", "14")))
+SESSION_TOUCH_EVERY = timedelta(minutes=1)
+
+_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
+WRONG_LOGIN = Msg("Wrong e-mail or password.")
+
+
+# --- passwords ---------------------------------------------------------------------------
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_hex(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_problem(password: str, *, email: str = "", name: str = "") -> Msg | None:
+    if not password:
+        return Msg("Password is required.")
+    if len(password) > MAX_PASSWORD:
+        return Msg("Password must be at most {max} characters.", max=MAX_PASSWORD)
+    if len(password) < MIN_PASSWORD:
+        return Msg("Password must be at least {min} characters.", min=MIN_PASSWORD)
+    lowered = password.lower()
+    if lowered in _common_passwords() or lowered in {email.lower(), name.lower()}:
+        return Msg("This password is too common or too easy to guess. Choose another one.")
+    return None
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+def needs_setup(*, session: Session) -> bool:
+    return session.exec(select(User.id).limit(1)).first() is None
+
+
+def _validate_user_fields(
+    session: Session, *, name: str, email: str, password: str | None, exclude_id: int | None = None
+) -> tuple[str, str]:
+    errors: dict[str, Msg] = {}
+    name, err = clean_text(name, field_label="Name", max_len=MAX_NAME, required=True)
+    if err:
+        errors["name"] = err
+    email, err = normalize_email(email)
+    if err:
+        errors["email"] = err
+    elif (existing := find_user_by_email(session=session, email=email)) and existing.id != exclude_id:
+        errors["email"] = Msg("A user with this e-mail already exists.")
+    if password is not None:
+        err = password_problem(password, email=email, name=name)
+        if err:
+            errors["password"] = err
+    if errors:
+        raise ValidationError(errors)
+    return name, email
+
+
+def find_user_by_email(*, session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == email.strip().lower())).first()
+
+
+def setup_first_admin(
+    *, session: Session, name: str, email: str, password: str, language: str = "en"
+) -> User:
+    """Create the first administrator and the default settings. Refused once a user exists."""
+    if not needs_setup(session=session):
+        raise Conflict("Set-up is already done. Log in instead.")
+    name, email = _validate_user_fields(session, name=name, email=email, password=password)
+    defaults.ensure_defaults(session=session)
+    user = User(
+        name=name,
+        email=email,
+        role=Role.ADMIN,
+        password_hash=hash_password(password),
+        language=normalize_language(language),
+    )
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def require_role(user: User | None, *roles: Role) -> User:
+    if user is None:
+        raise NotAuthenticated()
+    if roles and user.role not in roles:
+        raise PermissionDenied()
+    return user
+
+
+def list_users(*, session: Session, actor: User, offset: int = 0, limit: int = 50) -> list[User]:
+    require_role(actor)
+    stmt = select(User).order_by(User.is_active.desc(), User.name, User.id).offset(offset)
+    return list(session.exec(stmt.limit(limit)).all())
+
+
+def count_users(*, session: Session) -> int:
+    return session.exec(select(func.count()).select_from(User)).one()
+
+
+def add_user(
+    *, session: Session, actor: User | None, name: str, email: str, role: Role | str, password: str
+) -> User:
+    """Administrators add team members. actor=None is the `crm` command (trusted, local)."""
+    if actor is not None:
+        require_role(actor, Role.ADMIN)
+    role = _parse_role(role)
+    name, email = _validate_user_fields(session, name=name, email=email, password=password)
+    defaults.ensure_defaults(session=session)
+    language = actor.language if actor else "en"
+    user = User(
+        name=name, email=email, role=role, password_hash=hash_password(password), language=language
+    )
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def _parse_role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise ValidationError({"role": Msg("Choose a role.")}) from None
+
+
+def _get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("This user does not exist.")
+    return user
+
+
+def _active_admins(session: Session) -> int:
+    stmt = select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.is_active)
+    return session.exec(stmt).one()
+
+
+def change_role(*, session: Session, actor: User, user_id: int, role: Role | str) -> User:
+    require_role(actor, Role.ADMIN)
+    role = _parse_role(role)
+    user = _get_user(session, user_id)
+    if user.role == Role.ADMIN and role != Role.ADMIN and user.is_active and _active_admins(session) <= 1:
+        raise Conflict("The CRM needs at least one active administrator.")
+    user.role = role
+    user.updated_at = utcnow()
+    session.add(user)
+    session.commit()
+    return user
+
+
+def set_active(*, session: Session, actor: User, user_id: int, active: bool) -> User:
+    """Deactivating a user ends all their sessions at once."""
+    require_role(actor, Role.ADMIN)
+    user = _get_user(session, user_id)
+    if not active:
+        if user.id == actor.id:
+            raise Conflict("You cannot deactivate yourself.")
+        if user.role == Role.ADMIN and user.is_active and _active_admins(session) <= 1:
+            raise Conflict("The CRM needs at least one active administrator.")
+        session.exec(delete(AuthSession).where(AuthSession.user_id == user.id))
+    user.is_active = active
+    user.updated_at = utcnow()
+    session.add(user)
+    session.commit()
+    return user
+
+
+def set_language(*, session: Session, user: User, language: str) -> User:
+    user = session.get(User, user.id) or user
+    user.language = normalize_language(language)
+    session.add(user)
+    session.commit()
+    return user
+
+
+def update_profile(*, session: Session, user: User, name: str) -> User:
+    name, err = clean_text(name, field_label="Name", max_len=MAX_NAME, required=True)
+    if err:
+        raise ValidationError({"name": err})
+    user = session.get(User, user.id) or user
+    user.name = name
+    user.updated_at = utcnow()
+    session.add(user)
+    session.commit()
+    return user
+
+
+def change_password(
+    *, session: Session, user: User, current: str, new: str, keep_token: str | None = None
+) -> None:
+    """Changing the password ends every other session of the user."""
+    user = session.get(User, user.id) or user
+    if not verify_password(user.password_hash, current or ""):
+        raise ValidationError({"current_password": Msg("The current password is wrong.")})
+    err = password_problem(new or "", email=user.email, name=user.name)
+    if err:
+        raise ValidationError({"new_password": err})
+    user.password_hash = hash_password(new)
+    session.add(user)
+    stmt = delete(AuthSession).where(AuthSession.user_id == user.id)
+    if keep_token:
+        stmt = stmt.where(AuthSession.token_hash != _token_hash(keep_token))
+    session.exec(stmt)
+    session.commit()
+
+
+# --- login sessions and throttling -----------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _throttle_wait(session: Session, *, email: str, ip: str, now: datetime) -> int:
+    """Seconds to wait before another try, 0 if none. Counts failures by account and by address."""
+    since = now - THROTTLE_WINDOW
+    worst = 0
+    for column, value in ((LoginAttempt.email, email), (LoginAttempt.ip, ip)):
+        if not value:
+            continue
+        stmt = select(func.count(), func.max(LoginAttempt.at)).where(
+            column == value, LoginAttempt.at >= since
+        )
+        count, last = session.exec(stmt).one()
+        if count >= THROTTLE_FREE_FAILURES and last is not None:
+            if last.tzinfo is None:  # aggregate results bypass the column type on SQLite
+                last = datetime.fromisoformat(str(last)).replace(tzinfo=now.tzinfo)
+            delay = min(THROTTLE_MAX_DELAY, THROTTLE_BASE_DELAY * 2 ** (count - THROTTLE_FREE_FAILURES))
+            remaining = int((last + timedelta(seconds=delay) - now).total_seconds()) + 1
+            worst = max(worst, remaining)
+    return max(worst, 0)
+
+
+def login(
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    ip: str = "",
+    user_agent: str = "",
+    now: datetime | None = None,
+) -> tuple[User, str]:
+    """Check the credentials and open a session. Returns (user, raw token for the cookie).
+
+    The message never tells whether the e-mail exists. After five failures for one account or
+    one address within 15 minutes, each further try must wait (15 s, doubling, at most 15 min).
+    """
+    now = now or utcnow()
+    errors: dict[str, Msg] = {}
+    raw_email = (email or "").strip()
+    if not raw_email:
+        errors["email"] = Msg("E-mail is required.")
+    elif len(raw_email) > 254:
+        errors["email"] = Msg("E-mail must be at most {max} characters.", max=254)
+    if not password:
+        errors["password"] = Msg("Password is required.")
+    elif len(password) > MAX_PASSWORD:
+        errors["password"] = Msg("Password must be at most {max} characters.", max=MAX_PASSWORD)
+    if errors:
+        raise ValidationError(errors)
+    email_key = raw_email.lower()
+    ip = (ip or "")[:64]
+    wait = _throttle_wait(session, email=email_key, ip=ip, now=now)
+    if wait > 0:
+        raise Throttled(wait)
+    user = find_user_by_email(session=session, email=email_key)
+    ok = verify_password(user.password_hash if user else _dummy_hash(), password)
+    if not ok or user is None or not user.is_active:
+        session.add(LoginAttempt(email=email_key[:254], ip=ip, at=now))
+        session.commit()
+        raise ValidationError({"": WRONG_LOGIN})
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    token = secrets.token_urlsafe(32)  # 256 bits
+    session.add(
+        AuthSession(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + SESSION_ABSOLUTE,
+            ip=ip or None,
+            user_agent=(user_agent or "")[:300] or None,
+        )
+    )
+    session.exec(delete(LoginAttempt).where(LoginAttempt.email == email_key))
+    session.exec(delete(AuthSession).where(AuthSession.expires_at < now))
+    user.last_login_at = now
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user, token
+
+
+def resolve_session(*, session: Session, token: str | None, now: datetime | None = None) -> User | None:
+    """The active user behind a session token, or None (unknown, expired, idle or deactivated)."""
+    if not token or len(token) > 200:
+        return None
+    now = now or utcnow()
+    auth = session.exec(select(AuthSession).where(AuthSession.token_hash == _token_hash(token))).first()
+    if auth is None:
+        return None
+    if auth.expires_at <= now or auth.last_seen_at + SESSION_IDLE <= now:
+        session.delete(auth)
+        session.commit()
+        return None
+    user = session.get(User, auth.user_id)
+    if user is None or not user.is_active:
+        return None
+    if now - auth.last_seen_at >= SESSION_TOUCH_EVERY:
+        auth.last_seen_at = now
+        session.add(auth)
+        session.commit()
+    return user
+
+
+def require_session(*, session: Session, token: str | None) -> User:
+    user = resolve_session(session=session, token=token)
+    if user is None:
+        raise NotAuthenticated()
+    return user
+
+
+def logout(*, session: Session, token: str | None) -> None:
+    if token:
+        session.exec(delete(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+        session.commit()

@@ -1,0 +1,56 @@
+"""Domain errors raised by services; states and the API turn them into messages."""
+
+from __future__ import annotations
+
+from crm_app.services.i18n import Msg
+
+
+class DomainError(Exception):
+    """Base class; `message` is a translatable Msg."""
+
+    def __init__(self, message: Msg | str = "", **params) -> None:
+        self.message = message if isinstance(message, Msg) else Msg(message, **params)
+        super().__init__(str(self.message))
+
+
+class ValidationError(DomainError):
+    """Per-field problems: {field name: Msg}. `""` holds form-level messages."""
+
+    def __init__(self, errors: dict[str, Msg]) -> None:
+        self.errors = errors
+        first = next(iter(errors.values()), Msg("Invalid input"))
+        super().__init__(first)
+
+
+class PermissionDenied(DomainError):
+    def __init__(self, message: Msg | str = "You do not have permission to do this.") -> None:
+        super().__init__(message)
+
+
+class NotAuthenticated(DomainError):
+    def __init__(self) -> None:
+        super().__init__("Your session has ended. Please log in again.")
+
+
+class NotFound(DomainError):
+    def __init__(self, message: Msg | str = "Not found.") -> None:
+        super().__init__(message)
+
+
+class StaleRecord(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Someone else changed this record since you opened it. Reload to see their changes."
+        )
+
+
+class Throttled(DomainError):
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            "Too many failed attempts. Try again in {seconds} seconds.", seconds=retry_after
+        )
+
+
+class Conflict(DomainError):
+    pass

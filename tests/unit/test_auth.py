@@ -1,0 +1,241 @@
+"""Passwords, first-run set-up, login sessions, throttling and team management."""
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from crm_app.models import AuthSession, Role, User
+from crm_app.models.base import utcnow
+from crm_app.services import auth
+from crm_app.services.errors import Conflict, PermissionDenied, Throttled, ValidationError
+from tests.factories import PASSWORD, create_user
+
+
+def test_it_hashes_with_argon2id():
+    h = auth.hash_password(PASSWORD)
+    assert h.startswith("$argon2id$")
+    assert auth.verify_password(h, PASSWORD)
+    assert not auth.verify_password(h, PASSWORD + "x")
+    assert not auth.verify_password("not a hash", PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("password", "fragment"),
+    [
+        ("", "required"),
+        ("short1", "at least 8"),
+        ("x" * 1001, "at most 1000"),
+        ("password1", "too common"),
+        ("Iloveyou123", None),
+        ("qwertyuiop", "too common"),
+    ],
+)
+def test_it_checks_passwords(password, fragment):
+    problem = auth.password_problem(password)
+    if fragment is None:
+        assert problem is None or "common" in str(problem)
+    else:
+        assert problem is not None and fragment in str(problem)
+
+
+def test_first_admin_setup_then_refused(session):
+    assert auth.needs_setup(session=session)
+    user = auth.setup_first_admin(session=session, name="Ann Admin", email="  Ann@Example.COM ", password=PASSWORD)
+    assert user.role == Role.ADMIN
+    assert user.email == "ann@example.com"
+    assert not auth.needs_setup(session=session)
+    with pytest.raises(Conflict):
+        auth.setup_first_admin(session=session, name="Bob", email="bob@example.com", password=PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("name", "email", "password", "field"),
+    [
+        ("", "a@example.com", PASSWORD, "name"),
+        ("Ann", "", PASSWORD, "email"),
+        ("Ann", "not-an-email", PASSWORD, "email"),
+        ("Ann", "a" * 250 + "@example.com", PASSWORD, "email"),
+        ("Ann", "a@example.com", "short", "password"),
+        ("Ann", "a@example.com", "y" * 1001, "password"),
+        ("x" * 201, "a@example.com", PASSWORD, "name"),
+    ],
+)
+def test_setup_rejects_bad_input(session, name, email, password, field):
+    with pytest.raises(ValidationError) as exc:
+        auth.setup_first_admin(session=session, name=name, email=email, password=password)
+    assert field in exc.value.errors
+    assert auth.needs_setup(session=session)
+
+
+def test_html_in_a_name_is_kept_as_text(session):
+    user = auth.setup_first_admin(session=session, name="<b>Ann</b><script>x</script>", email="a@example.com", password=PASSWORD)
+    assert user.name == "<b>Ann</b><script>x</script>"
+
+
+def test_login_is_case_insensitive_and_token_is_stored_hashed(session):
+    create_user(session, email="sam@example.com")
+    user, token = auth.login(session=session, email="SAM@example.com", password=PASSWORD, ip="1.2.3.4")
+    assert user.email == "sam@example.com"
+    assert len(token) >= 32
+    stored = session.exec(select(AuthSession)).all()
+    assert len(stored) == 1 and stored[0].token_hash != token and token not in stored[0].token_hash
+    assert auth.resolve_session(session=session, token=token).id == user.id
+
+
+def test_every_login_gets_a_new_token_and_logout_deletes_it(session):
+    create_user(session, email="sam@example.com")
+    _, t1 = auth.login(session=session, email="sam@example.com", password=PASSWORD)
+    _, t2 = auth.login(session=session, email="sam@example.com", password=PASSWORD)
+    assert t1 != t2
+    auth.logout(session=session, token=t1)
+    assert auth.resolve_session(session=session, token=t1) is None
+    assert auth.resolve_session(session=session, token=t2) is not None
+
+
+def test_wrong_password_and_unknown_email_say_the_same(session):
+    create_user(session, email="sam@example.com")
+    with pytest.raises(ValidationError) as wrong_pw:
+        auth.login(session=session, email="sam@example.com", password="wrong password")
+    with pytest.raises(ValidationError) as unknown:
+        auth.login(session=session, email="nobody@example.com", password="wrong password")
+    assert wrong_pw.value.errors == unknown.value.errors == {"": auth.WRONG_LOGIN}
+
+
+def test_inactive_user_cannot_log_in(session):
+    create_user(session, email="gone@example.com", active=False)
+    with pytest.raises(ValidationError):
+        auth.login(session=session, email="gone@example.com", password=PASSWORD)
+
+
+def test_five_failures_slow_down_the_account(session):
+    create_user(session, email="sam@example.com")
+    now = utcnow()
+    for i in range(5):
+        with pytest.raises(ValidationError):
+            auth.login(session=session, email="sam@example.com", password="bad", ip=f"10.0.0.{i}", now=now)
+    # even the right password is refused while throttled, without saying whether it is right
+    with pytest.raises(Throttled) as exc:
+        auth.login(session=session, email="sam@example.com", password=PASSWORD, ip="10.0.0.9", now=now)
+    assert 0 < exc.value.retry_after <= auth.THROTTLE_BASE_DELAY + 1
+    later = now + timedelta(seconds=auth.THROTTLE_BASE_DELAY + 2)
+    user, _ = auth.login(session=session, email="sam@example.com", password=PASSWORD, now=later)
+    assert user.email == "sam@example.com"
+
+
+def test_five_failures_from_one_address_slow_down_every_account(session):
+    create_user(session, email="sam@example.com")
+    now = utcnow()
+    for i in range(5):
+        with pytest.raises(ValidationError):
+            auth.login(session=session, email=f"guess{i}@example.com", password="bad", ip="6.6.6.6", now=now)
+    with pytest.raises(Throttled):
+        auth.login(session=session, email="sam@example.com", password=PASSWORD, ip="6.6.6.6", now=now)
+    # another address is not affected
+    auth.login(session=session, email="sam@example.com", password=PASSWORD, ip="7.7.7.7", now=now)
+
+
+def test_throttle_delay_doubles_and_window_expires(session):
+    now = utcnow()
+    for _ in range(7):
+        auth_login_fail(session, now)
+        now += timedelta(seconds=auth.THROTTLE_MAX_DELAY // 100)
+    wait = auth._throttle_wait(session, email="x@example.com", ip="", now=now)
+    assert wait > auth.THROTTLE_BASE_DELAY
+    assert auth._throttle_wait(session, email="x@example.com", ip="", now=now + timedelta(minutes=16)) == 0
+
+
+def auth_login_fail(session, now):
+    from crm_app.models import LoginAttempt
+
+    session.add(LoginAttempt(email="x@example.com", ip="", at=now))
+    session.commit()
+
+
+def test_sessions_expire_when_idle_and_absolutely(session):
+    create_user(session, email="sam@example.com")
+    now = utcnow()
+    _, token = auth.login(session=session, email="sam@example.com", password=PASSWORD, now=now)
+    assert auth.resolve_session(session=session, token=token, now=now + auth.SESSION_IDLE - timedelta(minutes=1))
+    # kept alive by use, but not past the absolute limit
+    t = now
+    while t < now + auth.SESSION_ABSOLUTE - auth.SESSION_IDLE:
+        t += auth.SESSION_IDLE / 2
+        assert auth.resolve_session(session=session, token=token, now=t)
+    assert auth.resolve_session(session=session, token=token, now=now + auth.SESSION_ABSOLUTE) is None
+    _, token2 = auth.login(session=session, email="sam@example.com", password=PASSWORD, now=now)
+    assert auth.resolve_session(session=session, token=token2, now=now + auth.SESSION_IDLE + timedelta(seconds=1)) is None
+
+
+def test_garbage_tokens_resolve_to_nobody(session):
+    assert auth.resolve_session(session=session, token=None) is None
+    assert auth.resolve_session(session=session, token="") is None
+    assert auth.resolve_session(session=session, token="x" * 5000) is None
+    assert auth.resolve_session(session=session, token="nope") is None
+
+
+def test_admin_adds_user_who_logs_in(session):
+    admin = create_user(session, role=Role.ADMIN)
+    new = auth.add_user(session=session, actor=admin, name="Sue", email="Sue@Example.com", role="manager", password=PASSWORD)
+    assert new.role == Role.MANAGER and new.email == "sue@example.com"
+    user, _ = auth.login(session=session, email="sue@example.com", password=PASSWORD)
+    assert user.id == new.id
+    with pytest.raises(ValidationError) as exc:
+        auth.add_user(session=session, actor=admin, name="Sue 2", email="SUE@example.com", role="sales", password=PASSWORD)
+    assert "email" in exc.value.errors
+    with pytest.raises(ValidationError) as exc:
+        auth.add_user(session=session, actor=admin, name="X", email="x@example.com", role="emperor", password=PASSWORD)
+    assert "role" in exc.value.errors
+
+
+def test_only_admins_manage_users(session):
+    manager = create_user(session, role=Role.MANAGER)
+    sales = create_user(session, role=Role.SALES)
+    with pytest.raises(PermissionDenied):
+        auth.add_user(session=session, actor=manager, name="X", email="x@example.com", role="sales", password=PASSWORD)
+    with pytest.raises(PermissionDenied):
+        auth.change_role(session=session, actor=sales, user_id=sales.id, role="admin")
+    with pytest.raises(PermissionDenied):
+        auth.set_active(session=session, actor=manager, user_id=sales.id, active=False)
+
+
+def test_deactivating_ends_sessions_at_once(session):
+    admin = create_user(session, role=Role.ADMIN)
+    sales = create_user(session, email="s@example.com")
+    _, token = auth.login(session=session, email="s@example.com", password=PASSWORD)
+    auth.set_active(session=session, actor=admin, user_id=sales.id, active=False)
+    assert auth.resolve_session(session=session, token=token) is None
+    assert session.exec(select(AuthSession).where(AuthSession.user_id == sales.id)).first() is None
+    auth.set_active(session=session, actor=admin, user_id=sales.id, active=True)
+    auth.login(session=session, email="s@example.com", password=PASSWORD)
+
+
+def test_last_admin_is_protected(session):
+    admin = create_user(session, role=Role.ADMIN)
+    with pytest.raises(Conflict):
+        auth.set_active(session=session, actor=admin, user_id=admin.id, active=False)
+    with pytest.raises(Conflict):
+        auth.change_role(session=session, actor=admin, user_id=admin.id, role="sales")
+    other = create_user(session, role=Role.ADMIN)
+    auth.change_role(session=session, actor=admin, user_id=other.id, role="sales")
+    assert session.get(User, other.id).role == Role.SALES
+
+
+def test_language_sticks(session):
+    user = create_user(session)
+    auth.set_language(session=session, user=user, language="fr")
+    assert session.get(User, user.id).language == "fr"
+    auth.set_language(session=session, user=user, language="klingon")
+    assert session.get(User, user.id).language == "en"
+
+
+def test_change_password_ends_other_sessions(session):
+    create_user(session, email="s@example.com")
+    user, keep = auth.login(session=session, email="s@example.com", password=PASSWORD)
+    _, other = auth.login(session=session, email="s@example.com", password=PASSWORD)
+    with pytest.raises(ValidationError):
+        auth.change_password(session=session, user=user, current="wrong", new="another good passphrase")
+    auth.change_password(session=session, user=user, current=PASSWORD, new="another good passphrase", keep_token=keep)
+    assert auth.resolve_session(session=session, token=keep)
+    assert auth.resolve_session(session=session, token=other) is None
+    auth.login(session=session, email="s@example.com", password="another good passphrase")
