@@ -1,7 +1,38 @@
+"""The Reflex app: routes, and the REST API mounted under /api/v1."""
+
+from __future__ import annotations
+
 import reflex as rx
 
-def index():
-    return rx.text("hello")
+from crm_app.api.app import api
+from crm_app.pages.auth import login_page, setup_page
+from crm_app.pages.coming import COMING, make_page
+from crm_app.pages.home import home_page
+from crm_app.pages.profile import profile_page
+from crm_app.pages.search import search_page
+from crm_app.pages.settings import settings_page, users_page
+from crm_app.state.auth_pages import LoginState, SetupState
+from crm_app.state.home import HomeState
+from crm_app.state.search import SearchState
+from crm_app.state.session import SessionState
+from crm_app.state.users import UsersState
 
-app = rx.App()
-app.add_page(index, route="/")
+app = rx.App(
+    api_transformer=api,
+    head_components=[rx.el.meta(name="referrer", content="same-origin")],
+)
+
+guard = SessionState.check_login
+
+app.add_page(setup_page, route="/setup", title="CRM · Setup", on_load=SetupState.check_setup)
+app.add_page(login_page, route="/login", title="CRM · Log in", on_load=LoginState.check_public)
+app.add_page(home_page, route="/", title="CRM", on_load=[guard, HomeState.load])
+app.add_page(search_page, route="/search", title="CRM · Search", on_load=[guard, SearchState.run])
+app.add_page(profile_page, route="/profile", title="CRM · Profile", on_load=guard)
+app.add_page(settings_page, route="/settings", title="CRM · Settings", on_load=guard)
+app.add_page(users_page, route="/settings/users", title="CRM · Users", on_load=[guard, UsersState.load])
+
+for route, (title, items) in COMING.items():
+    page = make_page(title, items)
+    app.add_page(page, route=route, title=f"CRM · {title}", on_load=guard)
+    app.add_page(page, route=f"{route}/[id]", title=f"CRM · {title}", on_load=guard)

@@ -29,7 +29,7 @@ def _pg_reachable() -> str | None:
             conn.execute(sa.text("select 1"))
         eng.dispose()
         return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as exc:
         return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
 
 
@@ -101,6 +101,6 @@ def redis_url() -> str:
 
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         unavailable(f"Redis not reachable at {REDIS_URL}: {exc.__class__.__name__}")
     return REDIS_URL

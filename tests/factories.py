@@ -13,8 +13,13 @@ PASSWORD = "correct horse battery staple"
 
 
 def create_user(
-    session: Session, *, role: Role = Role.SALES, email: str | None = None, name: str | None = None,
-    password: str = PASSWORD, active: bool = True,
+    session: Session,
+    *,
+    role: Role = Role.SALES,
+    email: str | None = None,
+    name: str | None = None,
+    password: str = PASSWORD,
+    active: bool = True,
 ) -> User:
     defaults.ensure_defaults(session=session)
     user = User(

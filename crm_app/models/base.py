@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import declared_attr
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
@@ -85,6 +85,5 @@ class Audited(SQLModel):
         return {"version_id_col": cls.__table__.c.version}
 
 
-class StrEnum(str, enum.Enum):
-    def __str__(self) -> str:  # pragma: no cover - cosmetic
-        return self.value
+class StrEnum(enum.StrEnum):
+    """Choices stored as their value."""

@@ -157,9 +157,7 @@ class ContactCompany(SQLModel, table=True):
     __tablename__ = "contact_company"
 
     contact_id: int = Field(foreign_key="contact.id", primary_key=True, ondelete="CASCADE")
-    company_id: int = Field(
-        foreign_key="company.id", primary_key=True, index=True, ondelete="CASCADE"
-    )
+    company_id: int = Field(foreign_key="company.id", primary_key=True, index=True, ondelete="CASCADE")
     is_primary: bool = Field(default=False)
 
 

@@ -24,7 +24,7 @@ from crm_app.services.errors import (
     Throttled,
     ValidationError,
 )
-from crm_app.services.i18n import Msg, normalize_language
+from crm_app.services.i18n import N_, Msg, normalize_language
 from crm_app.services.validation import MAX_NAME, clean_text, normalize_email
 
 MIN_PASSWORD = 8
@@ -91,7 +91,7 @@ def _validate_user_fields(
     session: Session, *, name: str, email: str, password: str | None, exclude_id: int | None = None
 ) -> tuple[str, str]:
     errors: dict[str, Msg] = {}
-    name, err = clean_text(name, field_label="Name", max_len=MAX_NAME, required=True)
+    name, err = clean_text(name, field_label=N_("Name"), max_len=MAX_NAME, required=True)
     if err:
         errors["name"] = err
     email, err = normalize_email(email)
@@ -161,9 +161,7 @@ def add_user(
     name, email = _validate_user_fields(session, name=name, email=email, password=password)
     defaults.ensure_defaults(session=session)
     language = actor.language if actor else "en"
-    user = User(
-        name=name, email=email, role=role, password_hash=hash_password(password), language=language
-    )
+    user = User(name=name, email=email, role=role, password_hash=hash_password(password), language=language)
     session.add(user)
     session.commit()
     session.refresh(user)
@@ -228,7 +226,7 @@ def set_language(*, session: Session, user: User, language: str) -> User:
 
 
 def update_profile(*, session: Session, user: User, name: str) -> User:
-    name, err = clean_text(name, field_label="Name", max_len=MAX_NAME, required=True)
+    name, err = clean_text(name, field_label=N_("Name"), max_len=MAX_NAME, required=True)
     if err:
         raise ValidationError({"name": err})
     user = session.get(User, user.id) or user

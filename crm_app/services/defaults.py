@@ -61,7 +61,10 @@ def ensure_defaults(*, session: Session) -> None:
         for i, (code, name, rate, base) in enumerate(CURRENCIES):
             session.add(Currency(code=code, name=name, rate=rate, is_base=base, sort=i))
     if session.exec(select(LostReason.id)).first() is None:
-        for kind, names in ((ReasonKind.DEAL_LOST, DEAL_LOST_REASONS), (ReasonKind.LEAD_JUNK, LEAD_JUNK_REASONS)):
+        for kind, names in (
+            (ReasonKind.DEAL_LOST, DEAL_LOST_REASONS),
+            (ReasonKind.LEAD_JUNK, LEAD_JUNK_REASONS),
+        ):
             for i, name in enumerate(names):
                 session.add(LostReason(kind=kind, name=name, sort=(i + 1) * 10))
     session.flush()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crm_app.services.i18n import Msg
+from crm_app.services.i18n import N_, Msg
 
 
 class DomainError(Exception):
@@ -23,7 +23,7 @@ class ValidationError(DomainError):
 
 
 class PermissionDenied(DomainError):
-    def __init__(self, message: Msg | str = "You do not have permission to do this.") -> None:
+    def __init__(self, message: Msg | str = N_("You do not have permission to do this.")) -> None:
         super().__init__(message)
 
 
@@ -33,23 +33,19 @@ class NotAuthenticated(DomainError):
 
 
 class NotFound(DomainError):
-    def __init__(self, message: Msg | str = "Not found.") -> None:
+    def __init__(self, message: Msg | str = N_("Not found.")) -> None:
         super().__init__(message)
 
 
 class StaleRecord(DomainError):
     def __init__(self) -> None:
-        super().__init__(
-            "Someone else changed this record since you opened it. Reload to see their changes."
-        )
+        super().__init__("Someone else changed this record since you opened it. Reload to see their changes.")
 
 
 class Throttled(DomainError):
     def __init__(self, retry_after: int) -> None:
         self.retry_after = retry_after
-        super().__init__(
-            "Too many failed attempts. Try again in {seconds} seconds.", seconds=retry_after
-        )
+        super().__init__("Too many failed attempts. Try again in {seconds} seconds.", seconds=retry_after)
 
 
 class Conflict(DomainError):

@@ -26,7 +26,8 @@ class Msg:
         self.params = params
 
     def translate(self, lang: str) -> str:
-        return gettext(lang, self.msgid, **self.params)
+        params = {k: v.translate(lang) if isinstance(v, Msg) else v for k, v in self.params.items()}
+        return gettext(lang, self.msgid, **params)
 
     def __str__(self) -> str:
         return self.translate(DEFAULT_LANGUAGE)
@@ -39,6 +40,11 @@ class Msg:
 
     def __hash__(self) -> int:
         return hash(self.msgid)
+
+
+def N_(msgid: str) -> str:  # noqa: N802 - the gettext convention
+    """Marks a string for the catalogue where it is stored, to be translated where it is shown."""
+    return msgid
 
 
 def normalize_language(lang: str | None) -> str:

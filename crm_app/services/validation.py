@@ -13,12 +13,13 @@ MAX_NAME = 200
 def clean_text(value: str | None, *, field_label: str, max_len: int, required: bool = False):
     """Strip, check length. Returns (value, error Msg or None)."""
     value = (value or "").strip()
+    label = Msg(field_label)
     if required and not value:
-        return value, Msg("{field} is required.", field=field_label)
+        return value, Msg("{field} is required.", field=label)
     if len(value) > max_len:
-        return value, Msg("{field} must be at most {max} characters.", field=field_label, max=max_len)
+        return value, Msg("{field} must be at most {max} characters.", field=label, max=max_len)
     if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-        return value, Msg("{field} contains control characters.", field=field_label)
+        return value, Msg("{field} contains control characters.", field=label)
     return value, None
 
 

@@ -41,7 +41,9 @@ def test_it_checks_passwords(password, fragment):
 
 def test_first_admin_setup_then_refused(session):
     assert auth.needs_setup(session=session)
-    user = auth.setup_first_admin(session=session, name="Ann Admin", email="  Ann@Example.COM ", password=PASSWORD)
+    user = auth.setup_first_admin(
+        session=session, name="Ann Admin", email="  Ann@Example.COM ", password=PASSWORD
+    )
     assert user.role == Role.ADMIN
     assert user.email == "ann@example.com"
     assert not auth.needs_setup(session=session)
@@ -69,7 +71,9 @@ def test_setup_rejects_bad_input(session, name, email, password, field):
 
 
 def test_html_in_a_name_is_kept_as_text(session):
-    user = auth.setup_first_admin(session=session, name="<b>Ann</b><script>x</script>", email="a@example.com", password=PASSWORD)
+    user = auth.setup_first_admin(
+        session=session, name="<b>Ann</b><script>x</script>", email="a@example.com", password=PASSWORD
+    )
     assert user.name == "<b>Ann</b><script>x</script>"
 
 
@@ -156,7 +160,9 @@ def test_sessions_expire_when_idle_and_absolutely(session):
     create_user(session, email="sam@example.com")
     now = utcnow()
     _, token = auth.login(session=session, email="sam@example.com", password=PASSWORD, now=now)
-    assert auth.resolve_session(session=session, token=token, now=now + auth.SESSION_IDLE - timedelta(minutes=1))
+    assert auth.resolve_session(
+        session=session, token=token, now=now + auth.SESSION_IDLE - timedelta(minutes=1)
+    )
     # kept alive by use, but not past the absolute limit
     t = now
     while t < now + auth.SESSION_ABSOLUTE - auth.SESSION_IDLE:
@@ -164,7 +170,12 @@ def test_sessions_expire_when_idle_and_absolutely(session):
         assert auth.resolve_session(session=session, token=token, now=t)
     assert auth.resolve_session(session=session, token=token, now=now + auth.SESSION_ABSOLUTE) is None
     _, token2 = auth.login(session=session, email="sam@example.com", password=PASSWORD, now=now)
-    assert auth.resolve_session(session=session, token=token2, now=now + auth.SESSION_IDLE + timedelta(seconds=1)) is None
+    assert (
+        auth.resolve_session(
+            session=session, token=token2, now=now + auth.SESSION_IDLE + timedelta(seconds=1)
+        )
+        is None
+    )
 
 
 def test_garbage_tokens_resolve_to_nobody(session):
@@ -176,15 +187,26 @@ def test_garbage_tokens_resolve_to_nobody(session):
 
 def test_admin_adds_user_who_logs_in(session):
     admin = create_user(session, role=Role.ADMIN)
-    new = auth.add_user(session=session, actor=admin, name="Sue", email="Sue@Example.com", role="manager", password=PASSWORD)
+    new = auth.add_user(
+        session=session, actor=admin, name="Sue", email="Sue@Example.com", role="manager", password=PASSWORD
+    )
     assert new.role == Role.MANAGER and new.email == "sue@example.com"
     user, _ = auth.login(session=session, email="sue@example.com", password=PASSWORD)
     assert user.id == new.id
     with pytest.raises(ValidationError) as exc:
-        auth.add_user(session=session, actor=admin, name="Sue 2", email="SUE@example.com", role="sales", password=PASSWORD)
+        auth.add_user(
+            session=session,
+            actor=admin,
+            name="Sue 2",
+            email="SUE@example.com",
+            role="sales",
+            password=PASSWORD,
+        )
     assert "email" in exc.value.errors
     with pytest.raises(ValidationError) as exc:
-        auth.add_user(session=session, actor=admin, name="X", email="x@example.com", role="emperor", password=PASSWORD)
+        auth.add_user(
+            session=session, actor=admin, name="X", email="x@example.com", role="emperor", password=PASSWORD
+        )
     assert "role" in exc.value.errors
 
 
@@ -192,7 +214,9 @@ def test_only_admins_manage_users(session):
     manager = create_user(session, role=Role.MANAGER)
     sales = create_user(session, role=Role.SALES)
     with pytest.raises(PermissionDenied):
-        auth.add_user(session=session, actor=manager, name="X", email="x@example.com", role="sales", password=PASSWORD)
+        auth.add_user(
+            session=session, actor=manager, name="X", email="x@example.com", role="sales", password=PASSWORD
+        )
     with pytest.raises(PermissionDenied):
         auth.change_role(session=session, actor=sales, user_id=sales.id, role="admin")
     with pytest.raises(PermissionDenied):
@@ -235,7 +259,9 @@ def test_change_password_ends_other_sessions(session):
     _, other = auth.login(session=session, email="s@example.com", password=PASSWORD)
     with pytest.raises(ValidationError):
         auth.change_password(session=session, user=user, current="wrong", new="another good passphrase")
-    auth.change_password(session=session, user=user, current=PASSWORD, new="another good passphrase", keep_token=keep)
+    auth.change_password(
+        session=session, user=user, current=PASSWORD, new="another good passphrase", keep_token=keep
+    )
     assert auth.resolve_session(session=session, token=keep)
     assert auth.resolve_session(session=session, token=other) is None
     auth.login(session=session, email="s@example.com", password="another good passphrase")

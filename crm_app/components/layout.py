@@ -1,0 +1,221 @@
+"""The app shell: sidebar with counters, top bar with search and the user menu."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from crm_app.components.i18n import t
+from crm_app.services.i18n import LANGUAGES, N_
+from crm_app.state.session import SessionState
+
+# (label, route, icon, counter key)
+NAV_ITEMS: list[tuple[str, str, str, str]] = [
+    (N_("Leads"), "/leads", "user_plus", "leads"),
+    (N_("Contacts"), "/contacts", "contact", "contacts"),
+    (N_("Companies"), "/companies", "building_2", "companies"),
+    (N_("Deals"), "/deals", "handshake", "deals"),
+    (N_("Activities"), "/activities", "list_todo", "activities"),
+    (N_("History"), "/history", "history", "history"),
+    (N_("Reports"), "/reports", "chart_column", "reports"),
+    (N_("Products"), "/products", "package", "products"),
+    (N_("Settings"), "/settings", "settings", "settings"),
+]
+
+
+def counter_badge(key: str) -> rx.Component:
+    count = SessionState.counters.get(key, 0)
+    return rx.cond(
+        count > 0,
+        rx.badge(count.to_string(), color_scheme="red", variant="solid", radius="full", size="1"),
+        rx.fragment(),
+    )
+
+
+def nav_item(label: str, route: str, icon: str, key: str) -> rx.Component:
+    path = rx.State.router.url.path
+    active = (path == route) | path.startswith(route + "/")
+    return rx.link(
+        rx.hstack(
+            rx.icon(icon, size=18),
+            rx.text(t(label), size="2", weight="medium"),
+            rx.spacer(),
+            counter_badge(key),
+            align="center",
+            width="100%",
+            padding_x="0.75rem",
+            padding_y="0.5rem",
+            border_radius="0.5rem",
+            background=rx.cond(active, rx.color("accent", 4), "transparent"),
+            color=rx.cond(active, rx.color("accent", 11), rx.color("gray", 12)),
+            _hover={"background": rx.color("accent", 3)},
+        ),
+        href=route,
+        underline="none",
+        width="100%",
+        aria_label=t(label),
+    )
+
+
+def sidebar() -> rx.Component:
+    return rx.vstack(
+        rx.link(
+            rx.hstack(
+                rx.icon("circle_dot", size=22, color=rx.color("accent", 9)),
+                rx.heading("CRM", size="5"),
+                align="center",
+                padding_x="0.75rem",
+                padding_y="0.75rem",
+            ),
+            href="/",
+            underline="none",
+            color=rx.color("gray", 12),
+        ),
+        rx.vstack(*[nav_item(*item) for item in NAV_ITEMS], spacing="1", width="100%"),
+        width="15rem",
+        min_width="15rem",
+        height="100vh",
+        position="sticky",
+        top="0",
+        padding="0.75rem",
+        border_right=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 2),
+        spacing="3",
+        role="navigation",
+        aria_label="Main",
+    )
+
+
+def search_box() -> rx.Component:
+    return rx.form(
+        rx.input(
+            rx.input.slot(rx.icon("search", size=16)),
+            name="q",
+            placeholder=t("Search leads, contacts, companies, deals"),
+            aria_label=t("Search"),
+            type="search",
+            max_length=200,
+            width="24rem",
+        ),
+        on_submit=SessionState.go_search,
+        reset_on_submit=False,
+    )
+
+
+def user_menu() -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(
+                rx.avatar(fallback=SessionState.user_initials, size="1", radius="full"),
+                rx.text(SessionState.user_name, size="2"),
+                rx.icon("chevron_down", size=14),
+                variant="ghost",
+                aria_label=t("User menu"),
+            )
+        ),
+        rx.menu.content(
+            rx.menu.item(rx.icon("user", size=14), t("Profile"), on_select=rx.redirect("/profile")),
+            rx.menu.sub(
+                rx.menu.sub_trigger(rx.icon("languages", size=14), t("Language")),
+                rx.menu.sub_content(
+                    *[
+                        rx.menu.item(name, on_select=SessionState.set_language(code))
+                        for code, name in LANGUAGES.items()
+                    ]
+                ),
+            ),
+            rx.menu.separator(),
+            rx.menu.item(
+                rx.icon("log_out", size=14), t("Log out"), on_select=SessionState.logout, color="red"
+            ),
+        ),
+    )
+
+
+def top_bar() -> rx.Component:
+    return rx.hstack(
+        search_box(),
+        rx.spacer(),
+        user_menu(),
+        align="center",
+        width="100%",
+        padding_x="1.5rem",
+        padding_y="0.75rem",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 1),
+        position="sticky",
+        top="0",
+        z_index="10",
+    )
+
+
+def loading() -> rx.Component:
+    return rx.center(rx.spinner(size="3"), width="100%", height="60vh")
+
+
+def app_shell(title: str, *content: rx.Component, actions: rx.Component | None = None) -> rx.Component:
+    """A private page: content shows once the server has checked the session (data-ready marker)."""
+    return rx.hstack(
+        sidebar(),
+        rx.vstack(
+            top_bar(),
+            rx.cond(
+                SessionState.user_id > 0,
+                rx.vstack(
+                    rx.hstack(
+                        rx.heading(t(title), size="6", as_="h1"),
+                        rx.spacer(),
+                        actions or rx.fragment(),
+                        width="100%",
+                        align="center",
+                    ),
+                    *content,
+                    width="100%",
+                    max_width="72rem",
+                    padding="1.5rem",
+                    spacing="4",
+                    data_ready="1",
+                ),
+                loading(),
+            ),
+            width="100%",
+            spacing="0",
+            min_height="100vh",
+        ),
+        spacing="0",
+        width="100%",
+        align="start",
+    )
+
+
+def public_card(*content: rx.Component, title: str) -> rx.Component:
+    """Centred card for /setup and /login, with a language switch."""
+    return rx.center(
+        rx.vstack(
+            rx.hstack(
+                rx.icon("circle_dot", size=26, color=rx.color("accent", 9)),
+                rx.heading("CRM", size="6"),
+                rx.spacer(),
+                rx.select.root(
+                    rx.select.trigger(aria_label=t("Language")),
+                    rx.select.content(
+                        *[rx.select.item(name, value=code) for code, name in LANGUAGES.items()]
+                    ),
+                    value=SessionState.lang,
+                    on_change=SessionState.set_language,
+                    size="1",
+                ),
+                align="center",
+                width="100%",
+            ),
+            rx.card(
+                rx.vstack(rx.heading(t(title), size="5", as_="h1"), *content, spacing="4", width="100%"),
+                width="100%",
+                size="3",
+            ),
+            width="26rem",
+            max_width="95vw",
+            spacing="4",
+        ),
+        min_height="100vh",
+        background=rx.color("gray", 2),
+    )

@@ -1,0 +1,91 @@
+"""First-run set-up and login forms."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from crm_app.services import auth
+from crm_app.services.errors import Conflict, DomainError, ValidationError
+from crm_app.state.session import SessionState
+
+
+class SetupState(SessionState):
+    errors: dict[str, str] = {}
+    busy: bool = False
+
+    @rx.event
+    def check_setup(self):
+        """on_load of /setup: once an administrator exists, set-up is over."""
+        with self._db() as s:
+            if not auth.needs_setup(session=s):
+                return rx.redirect("/login")
+        return None
+
+    @rx.event
+    def submit(self, form: dict):
+        self.errors = {}
+        with self._db() as s:
+            try:
+                user = auth.setup_first_admin(
+                    session=s,
+                    name=str(form.get("name", "")),
+                    email=str(form.get("email", "")),
+                    password=str(form.get("password", "")),
+                    language=self.lang,
+                )
+                if form.get("demo") in ("on", True, "true"):
+                    from crm_app.services import seed
+
+                    seed.seed_demo(session=s)
+                user, token = auth.login(
+                    session=s,
+                    email=user.email,
+                    password=str(form.get("password", "")),
+                    ip=self.router.session.client_ip,
+                    user_agent=self.router.headers.user_agent,
+                )
+            except ValidationError as exc:
+                self.errors = self._field_errors(exc)
+                return None
+            except Conflict as exc:
+                return [rx.toast.error(self._t(exc.message)), rx.redirect("/login")]
+        self.auth_token = token
+        self._set_user(user)
+        return rx.redirect("/")
+
+
+class LoginState(SessionState):
+    errors: dict[str, str] = {}
+
+    @rx.event
+    def check_public(self):
+        """on_load of /login: no users yet means set-up; a valid session goes home."""
+        with self._db() as s:
+            if auth.needs_setup(session=s):
+                return rx.redirect("/setup")
+            if auth.resolve_session(session=s, token=self.auth_token) is not None:
+                return rx.redirect("/")
+        self.errors = {}
+        return None
+
+    @rx.event
+    def submit(self, form: dict):
+        self.errors = {}
+        with self._db() as s:
+            try:
+                user, token = auth.login(
+                    session=s,
+                    email=str(form.get("email", "")),
+                    password=str(form.get("password", "")),
+                    ip=self.router.session.client_ip,
+                    user_agent=self.router.headers.user_agent,
+                )
+            except ValidationError as exc:
+                self.errors = self._field_errors(exc)
+                return None
+            except DomainError as exc:  # throttled
+                self.errors = {"": self._t(exc.message)}
+                return None
+        self.auth_token = token
+        self._set_user(user)
+        return rx.redirect("/")

@@ -1,0 +1,28 @@
+"""/ : my day."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from crm_app.services import stats
+from crm_app.services.errors import DomainError
+from crm_app.services.i18n import Msg, tr
+from crm_app.state.session import SessionState
+
+
+class HomeState(SessionState):
+    counts: dict[str, int] = {}
+
+    @rx.var
+    def greeting(self) -> str:
+        return tr(self.lang, Msg("Hello, {name}", name=self.user_name))
+
+    @rx.event
+    def load(self):
+        with self._db() as s:
+            try:
+                self._user(s)
+                self.counts = stats.table_counts(session=s)
+            except DomainError as exc:
+                return self._fail(exc)
+        return None

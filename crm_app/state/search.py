@@ -1,0 +1,45 @@
+"""The top bar's global search results page."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from crm_app.services import search
+from crm_app.services.errors import DomainError
+from crm_app.state.session import SessionState
+
+ROUTES = {"lead": "/leads", "contact": "/contacts", "company": "/companies", "deal": "/deals"}
+
+
+@dataclasses.dataclass
+class HitRow:
+    kind: str
+    title: str
+    subtitle: str
+    href: str
+
+
+class SearchState(SessionState):
+    query: str = ""
+    hits: list[HitRow] = []
+    searched: bool = False
+
+    @rx.event
+    def run(self):
+        """on_load of /search: reads ?q= and searches on the server."""
+        self.query = str(self.router.url.query_parameters.get("q", ""))[: search.MAX_QUERY]
+        with self._db() as s:
+            try:
+                found = search.global_search(session=s, user=self._user(s), text=self.query)
+            except DomainError as exc:
+                return self._fail(exc)
+        self.hits = [
+            HitRow(
+                kind=h.entity_type, title=h.title, subtitle=h.subtitle, href=f"{ROUTES[h.entity_type]}/{h.id}"
+            )
+            for h in found
+        ]
+        self.searched = True
+        return None

@@ -1,0 +1,139 @@
+"""The logged-in user, the language and the guard every page and handler goes through."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import quote
+
+import reflex as rx
+from sqlmodel import Session
+
+from crm_app import db
+from crm_app.models import User
+from crm_app.services import auth
+from crm_app.services.errors import DomainError, NotAuthenticated, ValidationError
+from crm_app.services.i18n import Msg, normalize_language, tr
+from crm_app.ui_catalog import full_catalog
+
+SESSION_COOKIE_MAX_AGE = int(auth.SESSION_ABSOLUTE.total_seconds())
+
+
+class SessionState(rx.State):
+    """Parent of every page state: holds the session token and who is logged in.
+
+    The browser can call any public handler with any arguments, so handlers never trust
+    `user_id` & co. (display only): they call `self._user(session)`, which checks the token.
+    """
+
+    auth_token: str = rx.Cookie("", name="crm_session", max_age=SESSION_COOKIE_MAX_AGE, same_site="strict")
+    # the language before login (setup and login pages); after login the user's own wins
+    browser_lang: str = rx.LocalStorage("en", name="crm_lang")
+    user_id: int = 0
+    user_name: str = ""
+    user_email: str = ""
+    user_role: str = ""
+    lang: str = "en"
+    # counters per sidebar section (filled by the activities issue); 0 shows no badge
+    counters: dict[str, int] = {}
+
+    @rx.var
+    def tr(self) -> dict[str, str]:
+        """The UI catalogue in the current language (every msgid present)."""
+        return full_catalog(self.lang)
+
+    @rx.var
+    def is_admin(self) -> bool:
+        return self.user_role == "admin"
+
+    @rx.var
+    def user_initials(self) -> str:
+        parts = [p for p in self.user_name.split() if p]
+        return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+    # --- helpers (underscore: not callable from the browser) -------------------------------
+
+    def _t(self, message: Msg | str) -> str:
+        return tr(self.lang, message)
+
+    def _field_errors(self, exc: ValidationError) -> dict[str, str]:
+        return {field: self._t(msg) for field, msg in exc.errors.items()}
+
+    def _user(self, session: Session) -> User:
+        """The user behind the session cookie, checked on the server, or NotAuthenticated."""
+        return auth.require_session(session=session, token=self.auth_token)
+
+    @contextmanager
+    def _db(self) -> Iterator[Session]:
+        with db.session() as s:
+            yield s
+
+    def _set_user(self, user: User) -> None:
+        self.user_id = user.id or 0
+        self.user_name = user.name
+        self.user_email = user.email
+        self.user_role = user.role.value
+        self.lang = normalize_language(user.language)
+        self.browser_lang = self.lang
+
+    def _clear_user(self) -> None:
+        self.user_id = 0
+        self.user_name = ""
+        self.user_email = ""
+        self.user_role = ""
+        self.counters = {}
+
+    def _logged_out(self):
+        """Forget the session and send the browser to the login page."""
+        self.auth_token = ""
+        self._clear_user()
+        return rx.redirect("/login")
+
+    def _fail(self, exc: DomainError):
+        if isinstance(exc, NotAuthenticated):
+            if not self.user_id:  # never logged in here: the page guard is redirecting already
+                return self._logged_out()
+            return [rx.toast.error(self._t(exc.message)), self._logged_out()]
+        return rx.toast.error(self._t(exc.message))
+
+    # --- events -------------------------------------------------------------------------------
+
+    @rx.event
+    def check_login(self):
+        """on_load of every private page: /setup when there are no users, /login without a session."""
+        with self._db() as s:
+            if auth.needs_setup(session=s):
+                return rx.redirect("/setup")
+            user = auth.resolve_session(session=s, token=self.auth_token)
+            if user is None:
+                self.auth_token = ""
+                self._clear_user()
+                self.lang = normalize_language(self.browser_lang)
+                return rx.redirect("/login")
+            self._set_user(user)
+        return None
+
+    @rx.event
+    def logout(self):
+        with self._db() as s:
+            auth.logout(session=s, token=self.auth_token)
+        return self._logged_out()
+
+    @rx.event
+    def go_search(self, form: dict):
+        text = str(form.get("q", "")).strip()[:200]
+        return rx.redirect(f"/search?q={quote(text)}")
+
+    @rx.event
+    def set_language(self, language: str):
+        self.lang = normalize_language(language)
+        self.browser_lang = self.lang
+        if not self.auth_token:
+            return None
+        with self._db() as s:
+            try:
+                user = self._user(s)
+            except NotAuthenticated:
+                return None
+            auth.set_language(session=s, user=user, language=self.lang)
+        return None

@@ -1,0 +1,38 @@
+"""Login with a wrong then a right password, the app shell, logout."""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import login
+
+
+def test_login_wrong_then_right_then_logout(page: Page, admin):
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    login(page, admin["email"], "wrong password!")
+    expect(page.get_by_role("alert")).to_contain_text("Wrong e-mail or password.")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    login(page, admin["email"].upper(), admin["password"])
+    expect(page.get_by_role("heading", name="My day")).to_be_visible()
+    # the shell: every section in the sidebar, a page not built yet says what is coming
+    nav = page.get_by_role("navigation", name="Main")
+    for section in [
+        "Leads",
+        "Contacts",
+        "Companies",
+        "Deals",
+        "Activities",
+        "History",
+        "Reports",
+        "Products",
+        "Settings",
+    ]:
+        expect(nav.get_by_role("link", name=section)).to_be_visible()
+    nav.get_by_role("link", name="Reports").click()
+    expect(page.get_by_role("heading", name="Coming soon")).to_be_visible()
+    page.get_by_role("button", name="User menu").click()
+    page.get_by_role("menuitem", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto("/deals")
+    expect(page).to_have_url(re.compile(r"/login$"))

@@ -1,0 +1,86 @@
+"""The schema comes from the migrations and matches the models; the engine is set up in one place."""
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from crm_app import db, migrations
+
+TABLES = {
+    "user", "auth_session", "api_key", "login_attempt", "lead", "contact", "company", "contact_company",
+    "communication", "pipeline", "stage", "deal", "product", "deal_product", "activity", "timeline_entry",
+    "source", "lost_reason", "currency",
+}
+
+
+def test_migrations_build_the_schema_of_the_models(db_url):
+    engine = db.get_engine(db_url)
+    assert TABLES <= set(sa.inspect(engine).get_table_names())
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(ctx, SQLModel.metadata)
+    assert diff == []
+
+
+def test_upgrade_is_idempotent(db_url):
+    migrations.upgrade(db_url)
+    with db.get_engine(db_url).connect() as conn:
+        assert conn.execute(sa.text("select count(*) from alembic_version")).scalar() == 1
+
+
+def test_list_and_counter_indexes_exist(db_url):
+    insp = sa.inspect(db.get_engine(db_url))
+    assert {"ix_lead_list", "ix_lead_status", "ix_lead_responsible"} <= {i["name"] for i in insp.get_indexes("lead")}
+    assert "ix_activity_counter" in {i["name"] for i in insp.get_indexes("activity")}
+    assert "ix_comm_lookup" in {i["name"] for i in insp.get_indexes("communication")}
+    assert "ix_timeline_owner" in {i["name"] for i in insp.get_indexes("timeline_entry")}
+
+
+def test_money_is_decimal_and_timestamps_are_utc(session):
+    from decimal import Decimal
+
+    from crm_app.models import Deal, Pipeline, Stage
+    from crm_app.services import defaults
+
+    defaults.ensure_defaults(session=session)
+    from sqlmodel import select
+
+    pipeline = session.exec(select(Pipeline).where(Pipeline.kind == "deal")).first()
+    stage = session.exec(select(Stage).where(Stage.pipeline_id == pipeline.id)).first()
+    deal = Deal(title="Big one", amount=Decimal("1234.56"), currency_code="EUR", pipeline_id=pipeline.id, stage_id=stage.id)
+    session.add(deal)
+    session.commit()
+    session.expire_all()
+    again = session.get(Deal, deal.id)
+    assert again.amount == Decimal("1234.56") and isinstance(again.amount, Decimal)
+    assert again.created_at.utcoffset().total_seconds() == 0
+    assert again.version == 1
+    again.title = "Bigger"
+    session.commit()
+    assert again.version == 2
+
+
+def test_sqlite_connections_get_wal_and_foreign_keys(tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    engine = db.get_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(sa.text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+        assert conn.execute(sa.text("PRAGMA busy_timeout")).scalar() >= 5000
+    db.dispose_engines()
+
+
+def test_postgres_gets_a_bounded_pool():
+    engine = db.make_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    assert engine.pool.size() == 5
+    assert engine.pool._max_overflow == 5
+    engine.dispose()
+
+
+def test_default_url_is_the_embedded_sqlite_file(monkeypatch):
+    monkeypatch.delenv("REFLEX_DB_URL", raising=False)
+    assert db.database_url().endswith("data/crm.db")
+    monkeypatch.setenv("REFLEX_DB_URL", "postgresql+psycopg://x@h/db")
+    assert db.database_url() == "postgresql+psycopg://x@h/db"
