@@ -61,7 +61,7 @@ def sidebar() -> rx.Component:
         rx.link(
             rx.hstack(
                 rx.icon("circle_dot", size=22, color=rx.color("accent", 9)),
-                rx.heading("CRM", size="5"),
+                rx.text("CRM", size="5", weight="bold"),
                 align="center",
                 padding_x="0.75rem",
                 padding_y="0.75rem",
@@ -193,7 +193,7 @@ def public_card(*content: rx.Component, title: str) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.icon("circle_dot", size=26, color=rx.color("accent", 9)),
-                rx.heading("CRM", size="6"),
+                rx.text("CRM", size="6", weight="bold"),
                 rx.spacer(),
                 rx.select.root(
                     rx.select.trigger(aria_label=t("Language")),

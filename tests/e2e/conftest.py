@@ -11,6 +11,7 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,37 +44,28 @@ class Server:
         return [line for line in fresh if "Traceback" in line or " ERROR" in line or "Error:" in line]
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory) -> Iterator[Server]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium) or set CRM_CHROMIUM"
-        )
-    tmp = tmp_path_factory.mktemp("e2e")
-    db_url = f"sqlite:///{tmp / 'crm.db'}"
+@contextmanager
+def run_server(
+    tmp: Path, db_url: str, *, workdir: str, extra_env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """Start `reflex run --env prod` on a free port; stop its whole process group afterwards."""
     migrations.upgrade(db_url)
     port = _free_port()
     log = tmp / "server.log"
     env = {
         **os.environ,
         "REFLEX_DB_URL": db_url,
-        "REFLEX_WEB_WORKDIR": ".web-e2e",
+        "REFLEX_WEB_WORKDIR": workdir,
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
         "PATH": f"{ROOT / '.tools/node_modules/.bin'}:{ROOT / '.venv/bin'}:{os.environ.get('PATH', '')}",
     }
     env.pop("REFLEX_REDIS_URL", None)
+    env.update(extra_env or {})
     cmd = [
-        str(ROOT / ".venv/bin/reflex"),
-        "run",
-        "--env",
-        "prod",
-        "--single-port",
-        "--frontend-port",
-        str(port),
-        "--backend-port",
-        str(port),
-    ]
+        str(ROOT / ".venv/bin/reflex"), "run", "--env", "prod", "--single-port",
+        "--frontend-port", str(port), "--backend-port", str(port),
+    ]  # fmt: skip
     with log.open("w") as out:
         proc = subprocess.Popen(
             cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -104,6 +96,17 @@ def app_server(tmp_path_factory) -> Iterator[Server]:
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(proc.pid, signal.SIGKILL)
         db.dispose_engines()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory) -> Iterator[Server]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium) or set CRM_CHROMIUM"
+        )
+    tmp = tmp_path_factory.mktemp("e2e")
+    with run_server(tmp, f"sqlite:///{tmp / 'crm.db'}", workdir=".web-e2e") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
