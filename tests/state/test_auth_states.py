@@ -67,7 +67,10 @@ def test_login_messages_follow_the_language(root, db_url):
     login = substate(root, LoginState)
     login.lang = "fr"
     call(login, LoginState.submit, {"email": "", "password": ""})
-    assert login.errors == {"email": "L'e-mail est obligatoire.", "password": "Le mot de passe est obligatoire."}
+    assert login.errors == {
+        "email": "L'e-mail est obligatoire.",
+        "password": "Le mot de passe est obligatoire.",
+    }
 
 
 def test_logout_ends_the_session(root, db_url):
@@ -98,7 +101,11 @@ def test_admin_adds_user_with_field_errors_first(root, db_url):
     assert users.loaded and len(users.rows) == 1
     call(users, UsersState.add_user, {"name": "Sue", "email": "bad", "role": "sales", "password": PASSWORD})
     assert "email" in users.errors
-    call(users, UsersState.add_user, {"name": "Sue", "email": "sue@example.com", "role": "manager", "password": PASSWORD})
+    call(
+        users,
+        UsersState.add_user,
+        {"name": "Sue", "email": "sue@example.com", "role": "manager", "password": PASSWORD},
+    )
     assert users.errors == {} and not users.dialog_open
     assert {r.email for r in users.rows} >= {"sue@example.com"}
     sue = next(r for r in users.rows if r.email == "sue@example.com")
@@ -109,7 +116,11 @@ def test_admin_adds_user_with_field_errors_first(root, db_url):
 
 def test_sales_rep_cannot_manage_users_even_by_calling_handlers(root, db_url):
     users = _logged_in(root, db_url, Role.SALES)
-    call(users, UsersState.add_user, {"name": "X", "email": "x@example.com", "role": "admin", "password": PASSWORD})
+    call(
+        users,
+        UsersState.add_user,
+        {"name": "X", "email": "x@example.com", "role": "admin", "password": PASSWORD},
+    )
     call(users, UsersState.change_role, users.user_id, "admin")
     assert "x@example.com" not in {u.email for u in _users(db_url)}
     assert {u.role for u in _users(db_url)} == {Role.SALES}
@@ -122,7 +133,11 @@ def test_forged_or_missing_token_is_refused(root, db_url):
     users.auth_token = "forged-token"
     users.user_id = 1  # what the browser claims does not matter
     users.user_role = "admin"
-    call(users, UsersState.add_user, {"name": "X", "email": "x@example.com", "role": "admin", "password": PASSWORD})
+    call(
+        users,
+        UsersState.add_user,
+        {"name": "X", "email": "x@example.com", "role": "admin", "password": PASSWORD},
+    )
     call(users, UsersState.load)
     assert users.rows == []
     assert users.auth_token == "" and users.user_id == 0

@@ -8,9 +8,25 @@ from sqlmodel import SQLModel
 from crm_app import db, migrations
 
 TABLES = {
-    "user", "auth_session", "api_key", "login_attempt", "lead", "contact", "company", "contact_company",
-    "communication", "pipeline", "stage", "deal", "product", "deal_product", "activity", "timeline_entry",
-    "source", "lost_reason", "currency",
+    "user",
+    "auth_session",
+    "api_key",
+    "login_attempt",
+    "lead",
+    "contact",
+    "company",
+    "contact_company",
+    "communication",
+    "pipeline",
+    "stage",
+    "deal",
+    "product",
+    "deal_product",
+    "activity",
+    "timeline_entry",
+    "source",
+    "lost_reason",
+    "currency",
 }
 
 
@@ -31,7 +47,9 @@ def test_upgrade_is_idempotent(db_url):
 
 def test_list_and_counter_indexes_exist(db_url):
     insp = sa.inspect(db.get_engine(db_url))
-    assert {"ix_lead_list", "ix_lead_status", "ix_lead_responsible"} <= {i["name"] for i in insp.get_indexes("lead")}
+    assert {"ix_lead_list", "ix_lead_status", "ix_lead_responsible"} <= {
+        i["name"] for i in insp.get_indexes("lead")
+    }
     assert "ix_activity_counter" in {i["name"] for i in insp.get_indexes("activity")}
     assert "ix_comm_lookup" in {i["name"] for i in insp.get_indexes("communication")}
     assert "ix_timeline_owner" in {i["name"] for i in insp.get_indexes("timeline_entry")}
@@ -48,7 +66,13 @@ def test_money_is_decimal_and_timestamps_are_utc(session):
 
     pipeline = session.exec(select(Pipeline).where(Pipeline.kind == "deal")).first()
     stage = session.exec(select(Stage).where(Stage.pipeline_id == pipeline.id)).first()
-    deal = Deal(title="Big one", amount=Decimal("1234.56"), currency_code="EUR", pipeline_id=pipeline.id, stage_id=stage.id)
+    deal = Deal(
+        title="Big one",
+        amount=Decimal("1234.56"),
+        currency_code="EUR",
+        pipeline_id=pipeline.id,
+        stage_id=stage.id,
+    )
     session.add(deal)
     session.commit()
     session.expire_all()
