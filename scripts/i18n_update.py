@@ -30,11 +30,22 @@ def main() -> None:
                 cat = read_po(f, locale=lang)
         else:
             cat = Catalog(locale=lang, project="crm")
-        cat.update(template, no_fuzzy_matching=True)
+        # msgids kept in the area files (other *.po) stay there; messages.po takes the rest
+        elsewhere: set[str] = set()
+        for other in path.parent.glob("*.po"):
+            if other != path:
+                with other.open("rb") as f:
+                    elsewhere |= {m.id for m in read_po(f, locale=lang) if m.id}
+        own = Catalog(project="crm", fuzzy=False)
+        for msgid in ids:
+            if msgid not in elsewhere:
+                own.add(msgid)
+        cat.update(own, no_fuzzy_matching=True)
         with path.open("wb") as f:
             write_po(f, cat, width=100, omit_header=True, ignore_obsolete=True)
         untranslated = [m.id for m in cat if m.id and not m.string]
-        print(f"{lang}: {len(ids)} messages, {len(untranslated)} untranslated")
+        untranslated += sorted(elsewhere - set(ids))  # unused entries in area files
+        print(f"{lang}: {len(ids)} messages; untranslated or unused: {untranslated or 0}")
 
 
 if __name__ == "__main__":

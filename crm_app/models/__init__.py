@@ -24,6 +24,15 @@ from crm_app.models.enums import (
     StageSemantic,
     TimelineKind,
 )
+from crm_app.models.leads_extra import (
+    AppSetting,
+    ImportJob,
+    ImportRowError,
+    ImportStatus,
+    LeadMerge,
+    RateEvent,
+    WebForm,
+)
 from crm_app.models.settings import Currency, LostReason, Pipeline, Source, Stage
 from crm_app.models.users import ApiKey, AuthSession, LoginAttempt, User
 
@@ -31,6 +40,7 @@ __all__ = [
     "Activity",
     "ActivityType",
     "ApiKey",
+    "AppSetting",
     "AuthSession",
     "CommKind",
     "Communication",
@@ -42,13 +52,18 @@ __all__ = [
     "DealProduct",
     "DealResult",
     "EntityType",
+    "ImportJob",
+    "ImportRowError",
+    "ImportStatus",
     "Lead",
+    "LeadMerge",
     "LeadResult",
     "LoginAttempt",
     "LostReason",
     "Pipeline",
     "PipelineKind",
     "Product",
+    "RateEvent",
     "ReasonKind",
     "Role",
     "Source",
@@ -57,4 +72,5 @@ __all__ = [
     "TimelineEntry",
     "TimelineKind",
     "User",
+    "WebForm",
 ]

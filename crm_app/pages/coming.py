@@ -10,14 +10,6 @@ from crm_app.services.i18n import N_
 
 # route -> (title, what is coming)
 COMING: dict[str, tuple[str, list[str]]] = {
-    "/leads": (
-        N_("Leads"),
-        [
-            N_("A paginated list with search, filters and bulk actions."),
-            N_("Every way in: form, CSV import, public web form and REST API."),
-            N_("Duplicate detection and merge, then finalising a lead into a contact, company and deal."),
-        ],
-    ),
     "/contacts": ("Contacts", [N_("People you sell to, with their companies, deals and full history.")]),
     "/companies": ("Companies", [N_("Organisations, their contacts, deals and history.")]),
     "/deals": (

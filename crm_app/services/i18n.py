@@ -1,4 +1,6 @@
-"""The translation catalogue: gettext .po files under crm_app/locales, read with Babel.
+"""The translation catalogue: gettext .po files under crm_app/locales/<lang>/LC_MESSAGES, read with Babel.
+
+Each area of the app may keep its own .po file there; a language's catalogue is all of them.
 
 English strings are the message ids. The UI reads the catalogue through `catalog(lang)`;
 services return `Msg` objects that are translated where they are shown.
@@ -54,14 +56,14 @@ def normalize_language(lang: str | None) -> str:
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
-    """msgid -> translation for one language (English maps to itself)."""
+    """msgid -> translation for one language, from every .po file of that language."""
     lang = normalize_language(lang)
-    path = LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po"
-    if not path.exists():
-        return {}
-    with path.open("rb") as f:
-        cat = read_po(f, locale=lang)
-    return {m.id: m.string for m in cat if m.id and m.string and not m.fuzzy}
+    merged: dict[str, str] = {}
+    for path in sorted((LOCALES_DIR / lang / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as f:
+            cat = read_po(f, locale=lang)
+        merged.update({m.id: m.string for m in cat if m.id and m.string and not m.fuzzy})
+    return merged
 
 
 def gettext(lang: str, msgid: str, **params) -> str:

@@ -5,6 +5,7 @@ temporary SQLite database and its own build folder (.web-e2e), so a running `mak
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -105,8 +106,13 @@ def app_server(tmp_path_factory) -> Iterator[Server]:
             f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium) or set CRM_CHROMIUM"
         )
     tmp = tmp_path_factory.mktemp("e2e")
-    with run_server(tmp, f"sqlite:///{tmp / 'crm.db'}", workdir=".web-e2e") as server:
-        yield server
+    # a build folder per test run, so several runs (and `make run`) can go on side by side
+    workdir = f".web-e2e-{os.getpid()}"
+    try:
+        with run_server(tmp, f"sqlite:///{tmp / 'crm.db'}", workdir=workdir) as server:
+            yield server
+    finally:
+        shutil.rmtree(ROOT / workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

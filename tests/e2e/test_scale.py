@@ -1,8 +1,10 @@
 """A growing team's set-up: PostgreSQL, Redis and two backend workers, driven in the browser."""
 
 import json
+import os
 import re
 import secrets
+import shutil
 import urllib.request
 
 import pytest
@@ -10,7 +12,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Browser, expect
 
 from tests.conftest import PG_ADMIN_URL, REDIS_URL, _pg_reachable, unavailable
-from tests.e2e.conftest import login, run_server
+from tests.e2e.conftest import ROOT, login, run_server
 
 
 @pytest.fixture
@@ -25,8 +27,12 @@ def pg_redis_server(tmp_path, redis_url):
     url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     try:
         env = {"REFLEX_REDIS_URL": REDIS_URL, "GRANIAN_WORKERS": "2"}
-        with run_server(tmp_path, url, workdir=".web-e2e-scale", extra_env=env) as server:
-            yield server
+        workdir = f".web-e2e-scale-{os.getpid()}"
+        try:
+            with run_server(tmp_path, url, workdir=workdir, extra_env=env) as server:
+                yield server
+        finally:
+            shutil.rmtree(ROOT / workdir, ignore_errors=True)
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -1,0 +1,733 @@
+"""Leads: validation, create, update (with history), status moves, the list query, bulk actions.
+
+Every way in (form, import, web form, API) goes through `create_lead`; every list goes through
+`search_leads`. Input is a plain dict of field -> value, as a form or a JSON body gives it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, col, select
+
+from crm_app.models import (
+    CommKind,
+    Communication,
+    Currency,
+    EntityType,
+    Lead,
+    LeadResult,
+    Pipeline,
+    PipelineKind,
+    Role,
+    Source,
+    Stage,
+    StageSemantic,
+    TimelineKind,
+    User,
+)
+from crm_app.models.base import utcnow
+from crm_app.services import defaults, timeline
+from crm_app.services.auth import require_role
+from crm_app.services.errors import Conflict, NotFound, PermissionDenied, StaleRecord, ValidationError
+from crm_app.services.i18n import N_, Msg
+from crm_app.services.phones import digits, get_region, normalize_phone
+from crm_app.services.validation import clean_text, normalize_email
+
+# field -> (label, max length)
+TEXT_FIELDS: dict[str, tuple[str, int]] = {
+    "title": (N_("Lead title"), 255),
+    "honorific": (N_("Salutation"), 20),
+    "first_name": (N_("First name"), 100),
+    "second_name": (N_("Middle name"), 100),
+    "last_name": (N_("Last name"), 100),
+    "company_name": (N_("Company name"), 255),
+    "position": (N_("Position"), 255),
+    "website": (N_("Website"), 255),
+    "address": (N_("Address"), 1000),
+    "comment": (N_("Comment"), 10_000),
+}
+REF_FIELDS = ("status_id", "source_id", "responsible_id")
+MONEY_FIELDS = ("amount", "currency_code")
+LIST_FIELDS = ("phones", "emails")
+ALL_FIELDS = (*TEXT_FIELDS, *REF_FIELDS, *MONEY_FIELDS, *LIST_FIELDS)
+MAX_ITEMS = 10  # phones or e-mails per lead
+MAX_AMOUNT = Decimal("999999999999999")
+ORIGINS = ("form", "import", "web_form", "api", "cli", "merge")
+
+
+# --- reference data ------------------------------------------------------------------------
+
+
+def lead_pipeline(session: Session) -> Pipeline:
+    pipeline = session.exec(select(Pipeline).where(Pipeline.kind == PipelineKind.LEAD)).first()
+    if pipeline is None:
+        defaults.ensure_defaults(session=session)
+        pipeline = session.exec(select(Pipeline).where(Pipeline.kind == PipelineKind.LEAD)).one()
+    return pipeline
+
+
+def lead_statuses(session: Session) -> list[Stage]:
+    pipeline = lead_pipeline(session)
+    return list(
+        session.exec(select(Stage).where(Stage.pipeline_id == pipeline.id).order_by(Stage.sort, Stage.id))
+    )
+
+
+def first_status(session: Session) -> Stage:
+    return next(s for s in lead_statuses(session) if s.semantic == StageSemantic.IN_PROGRESS)
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        parts = re.split(r"[\n,;]+", value)
+    else:
+        parts = [str(v) for v in value]
+    return [p.strip() for p in parts if p and p.strip()]
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value in (None, "", 0, "0"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # never a valid id: reported as a field error
+
+
+def _website_problem(value: str) -> Msg | None:
+    if value and (" " in value or "." not in value or value.lower().startswith(("javascript:", "data:"))):
+        return Msg("Enter a web address, like example.com.")
+    return None
+
+
+def clean_lead_data(session: Session, data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Checks and normalises lead fields. Returns the cleaned values of the fields given.
+
+    Phones become [(shown value, E.164)], e-mails [(shown value, lower-case)]. Raises
+    ValidationError with one message per bad field. `partial` cleans only the keys present.
+    """
+    errors: dict[str, Msg] = {}
+    out: dict[str, Any] = {}
+    keys = [k for k in ALL_FIELDS if k in data] if partial else list(ALL_FIELDS)
+    for key in keys:
+        value = data.get(key)
+        if key in TEXT_FIELDS:
+            label, max_len = TEXT_FIELDS[key]
+            text, err = clean_text(None if value is None else str(value), field_label=label, max_len=max_len)
+            if not err and key == "website":
+                err = _website_problem(text)
+            if err:
+                errors[key] = err
+            out[key] = text
+        elif key == "emails":
+            items = _as_list(value)
+            if len(items) > MAX_ITEMS:
+                errors[key] = Msg("At most {max} e-mails.", max=MAX_ITEMS)
+            cleaned = []
+            for item in items[:MAX_ITEMS]:
+                norm, err = normalize_email(item)
+                if err:
+                    errors[key] = Msg("{value}: {problem}", value=item[:60], problem=err)
+                    break
+                if norm not in {n for _, n in cleaned}:
+                    cleaned.append((item, norm))
+            out[key] = cleaned
+        elif key == "phones":
+            items = _as_list(value)
+            if len(items) > MAX_ITEMS:
+                errors[key] = Msg("At most {max} phone numbers.", max=MAX_ITEMS)
+            region = get_region(session=session)
+            cleaned = []
+            for item in items[:MAX_ITEMS]:
+                norm, err = normalize_phone(item, region)
+                if err:
+                    errors[key] = Msg("{value}: {problem}", value=item[:60], problem=err)
+                    break
+                if norm not in {n for _, n in cleaned}:
+                    cleaned.append((item, norm))
+            out[key] = cleaned
+        elif key == "amount":
+            out[key], err = _clean_amount(value)
+            if err:
+                errors[key] = err
+        elif key == "currency_code":
+            code = str(value or "").strip().upper() or None
+            if code and session.get(Currency, code) is None:
+                errors[key] = Msg("Unknown currency.")
+            out[key] = code
+        elif key == "status_id":
+            status_id = _int_or_none(value)
+            if status_id is not None:
+                stage = session.get(Stage, status_id)
+                if stage is None or stage.pipeline_id != lead_pipeline(session).id:
+                    errors[key] = Msg("Choose a status.")
+            out[key] = status_id
+        elif key == "source_id":
+            source_id = _int_or_none(value)
+            if source_id is not None and session.get(Source, source_id) is None:
+                errors[key] = Msg("Choose a source.")
+            out[key] = source_id
+        elif key == "responsible_id":
+            user_id = _int_or_none(value)
+            if user_id is not None:
+                user = session.get(User, user_id)
+                if user is None or not user.is_active:
+                    errors[key] = Msg("Choose an active user.")
+            out[key] = user_id
+    if not partial and not any(out.get(k) for k in ("first_name", "last_name", "company_name", "title")):
+        errors.setdefault("last_name", Msg("Enter a name, a company name or a lead title."))
+    if out.get("amount") is not None and "currency_code" in out and not out.get("currency_code"):
+        out["currency_code"] = defaults.base_currency(session=session)
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _clean_amount(value: Any) -> tuple[Decimal | None, Msg | None]:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    text = str(value).strip().replace(" ", "").replace("\u00a0", "")
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        return None, Msg("Enter an amount, like 1500 or 1500.50.")
+    if not amount.is_finite() or amount < 0:
+        return None, Msg("Enter an amount, like 1500 or 1500.50.")
+    if amount > MAX_AMOUNT:
+        return None, Msg("This amount is too large.")
+    return amount.quantize(Decimal("0.01")), None
+
+
+# --- communications ------------------------------------------------------------------------
+
+
+def set_communications(
+    session: Session,
+    entity_type: EntityType,
+    entity_id: int,
+    *,
+    phones: list[tuple[str, str]] | None = None,
+    emails: list[tuple[str, str]] | None = None,
+) -> None:
+    """Replace a record's phones and/or e-mails (None leaves that kind alone)."""
+    for kind, items in ((CommKind.PHONE, phones), (CommKind.EMAIL, emails)):
+        if items is None:
+            continue
+        old = session.exec(
+            select(Communication).where(
+                Communication.entity_type == entity_type,
+                Communication.entity_id == entity_id,
+                Communication.kind == kind,
+            )
+        ).all()
+        for row in old:
+            session.delete(row)
+        for i, (value, norm) in enumerate(items):
+            session.add(
+                Communication(
+                    entity_type=entity_type,
+                    entity_id=entity_id,
+                    kind=kind,
+                    value=value[:255],
+                    normalized=norm[:255],
+                    is_primary=i == 0,
+                )
+            )
+
+
+def communications(
+    session: Session, entity_type: EntityType, ids: list[int]
+) -> dict[int, dict[str, list[str]]]:
+    """{id: {"phones": [...E.164], "emails": [...]}} for many records in one query."""
+    out: dict[int, dict[str, list[str]]] = {i: {"phones": [], "emails": []} for i in ids}
+    if not ids:
+        return out
+    rows = session.exec(
+        select(Communication)
+        .where(Communication.entity_type == entity_type, col(Communication.entity_id).in_(ids))
+        .order_by(Communication.is_primary.desc(), Communication.id)
+    ).all()
+    for row in rows:
+        key = "phones" if row.kind == CommKind.PHONE else "emails" if row.kind == CommKind.EMAIL else None
+        if key:
+            out[row.entity_id][key].append(row.normalized)
+    return out
+
+
+# --- create / read / update ----------------------------------------------------------------
+
+
+def create_lead(
+    *, session: Session, user: User | None, data: dict[str, Any], origin: str = "form", commit: bool = True
+) -> Lead:
+    """Create a lead from any way in, with a 'created' history entry saying how it came in.
+
+    user=None is a public web form (no logged-in user); the form gives the responsible.
+    """
+    if user is not None:
+        require_role(user)
+    cleaned = clean_lead_data(session, data)
+    status_id = cleaned.get("status_id")
+    if status_id is None:
+        status_id = first_status(session).id
+    elif session.get(Stage, status_id).semantic != StageSemantic.IN_PROGRESS:
+        raise ValidationError({"status_id": Msg("A new lead starts in a status in progress.")})
+    lead = Lead(
+        **{k: cleaned[k] for k in TEXT_FIELDS},
+        amount=cleaned.get("amount"),
+        currency_code=cleaned.get("currency_code"),
+        status_id=status_id,
+        source_id=cleaned.get("source_id"),
+        responsible_id=cleaned.get("responsible_id") or (user.id if user else None),
+        created_by_id=user.id if user else None,
+    )
+    session.add(lead)
+    session.flush()
+    set_communications(session, EntityType.LEAD, lead.id, phones=cleaned["phones"], emails=cleaned["emails"])
+    timeline.record(
+        session,
+        entity_type=EntityType.LEAD,
+        entity_id=lead.id,
+        kind=TimelineKind.CREATED,
+        author_id=user.id if user else None,
+        payload={"origin": origin if origin in ORIGINS else "form"},
+    )
+    if commit:
+        session.commit()
+        session.refresh(lead)
+    return lead
+
+
+def get_lead(*, session: Session, user: User, lead_id: int, include_deleted: bool = False) -> Lead:
+    require_role(user)
+    lead = session.get(Lead, lead_id)
+    if lead is None or (lead.deleted_at is not None and not include_deleted):
+        raise NotFound(Msg("This lead does not exist or was deleted."))
+    return lead
+
+
+def lead_values(session: Session, lead: Lead) -> dict[str, Any]:
+    """All editable values of a lead, as `update_lead` takes them (phones/e-mails as lists)."""
+    comms = communications(session, EntityType.LEAD, [lead.id])[lead.id]
+    values: dict[str, Any] = {k: getattr(lead, k) for k in (*TEXT_FIELDS, *REF_FIELDS, *MONEY_FIELDS)}
+    values["phones"] = comms["phones"]
+    values["emails"] = comms["emails"]
+    return values
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def update_lead(
+    *,
+    session: Session,
+    user: User,
+    lead_id: int,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+    commit: bool = True,
+) -> Lead:
+    """Change some fields; each change goes to the history as old -> new.
+
+    `expected_version` is the version the user loaded: if someone saved in between, StaleRecord.
+    A finalised (converted or junk) lead keeps its status.
+    """
+    lead = get_lead(session=session, user=user, lead_id=lead_id)
+    if expected_version is not None and lead.version != expected_version:
+        raise StaleRecord()
+    cleaned = clean_lead_data(session, data, partial=True)
+    if "status_id" in cleaned:
+        new_status = cleaned.pop("status_id")
+        if new_status is not None and new_status != lead.status_id:
+            change_status(session=session, user=user, lead_id=lead.id, status_id=new_status, commit=False)
+    before = lead_values(session, lead)
+    changes: list[dict[str, Any]] = []
+    for key, value in cleaned.items():
+        if key in LIST_FIELDS:
+            new_norm = [n for _, n in value]
+            if new_norm != before[key]:
+                changes.append({"field": key, "old": before[key], "new": new_norm})
+                set_communications(session, EntityType.LEAD, lead.id, **{key: value})
+            continue
+        if (
+            key == "amount"
+            and value is not None
+            and not cleaned.get("currency_code")
+            and not lead.currency_code
+        ):
+            lead.currency_code = defaults.base_currency(session=session)
+        if value != before[key]:
+            changes.append({"field": key, "old": _jsonable(before[key]), "new": _jsonable(value)})
+            setattr(lead, key, value)
+    if changes:
+        lead.updated_at = utcnow()
+        session.add(lead)
+        for change in changes:
+            timeline.record(
+                session,
+                entity_type=EntityType.LEAD,
+                entity_id=lead.id,
+                kind=TimelineKind.FIELD_CHANGE,
+                author_id=user.id,
+                payload=change,
+            )
+    if commit:
+        session.commit()
+        session.refresh(lead)
+    return lead
+
+
+def change_status(
+    *,
+    session: Session,
+    user: User,
+    lead_id: int,
+    status_id: int,
+    expected_version: int | None = None,
+    commit: bool = True,
+) -> Lead:
+    """Move a lead along its in-progress statuses. Final statuses go through finalising."""
+    lead = get_lead(session=session, user=user, lead_id=lead_id)
+    if expected_version is not None and lead.version != expected_version:
+        raise StaleRecord()
+    if lead.result is not None:
+        raise Conflict(Msg("This lead is finalised: its status cannot change."))
+    stage = session.get(Stage, status_id)
+    if stage is None or stage.pipeline_id != lead_pipeline(session).id:
+        raise ValidationError({"status_id": Msg("Choose a status.")})
+    if stage.semantic != StageSemantic.IN_PROGRESS:
+        raise Conflict(Msg("Use Finalise to convert this lead or close it as junk."))
+    if stage.id == lead.status_id:
+        return lead
+    old = session.get(Stage, lead.status_id)
+    timeline.record(
+        session,
+        entity_type=EntityType.LEAD,
+        entity_id=lead.id,
+        kind=TimelineKind.STAGE_CHANGE,
+        author_id=user.id,
+        payload={
+            "old": old.name if old else "",
+            "new": stage.name,
+            "old_id": lead.status_id,
+            "new_id": stage.id,
+        },
+    )
+    lead.status_id = stage.id
+    lead.updated_at = utcnow()
+    session.add(lead)
+    if commit:
+        session.commit()
+        session.refresh(lead)
+    return lead
+
+
+# --- the list -------------------------------------------------------------------------------
+
+SORT_COLUMNS = {
+    "created_at": Lead.created_at,
+    "updated_at": Lead.updated_at,
+    "title": Lead.title,
+    "first_name": Lead.first_name,
+    "last_name": Lead.last_name,
+    "company_name": Lead.company_name,
+    "amount": Lead.amount,
+    "status": Stage.sort,
+    "source": Source.name,
+    "responsible": User.name,
+    "id": Lead.id,
+}
+PAGE_SIZES = (10, 20, 50, 100)
+COUNT_CAP = 10_000
+
+
+@dataclass
+class LeadFilters:
+    text: str = ""
+    status_ids: list[int] = field(default_factory=list)
+    source_ids: list[int] = field(default_factory=list)
+    responsible_ids: list[int] = field(default_factory=list)
+    created_from: date | None = None
+    created_to: date | None = None
+    mine: bool = False
+    result: str | None = None  # None: all; "open", "converted", "junk"
+
+
+@dataclass
+class LeadRow:
+    id: int
+    name: str
+    title: str
+    company_name: str
+    status: str
+    status_color: str
+    source: str
+    responsible: str
+    email: str
+    phone: str
+    amount: Decimal | None
+    currency_code: str
+    result: str
+    created_at: datetime
+
+
+@dataclass
+class LeadPage:
+    rows: list[LeadRow]
+    total: int
+    total_is_capped: bool
+    page: int
+    page_size: int
+
+
+def person_name(first: str, last: str, second: str = "") -> str:
+    return " ".join(p for p in (first, second, last) if p)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _text_condition(text: str):
+    """Every word must match a name, the company, the title, an e-mail or (digits) a phone."""
+    conditions = []
+    for word in text.split()[:8]:
+        pattern = f"%{_escape_like(word.lower())}%"
+        options = [
+            func.lower(Lead.first_name).like(pattern, escape="\\"),
+            func.lower(Lead.last_name).like(pattern, escape="\\"),
+            func.lower(Lead.company_name).like(pattern, escape="\\"),
+            func.lower(Lead.title).like(pattern, escape="\\"),
+            col(Lead.id).in_(
+                select(Communication.entity_id).where(
+                    Communication.entity_type == EntityType.LEAD,
+                    Communication.kind == CommKind.EMAIL,
+                    Communication.normalized.like(pattern, escape="\\"),
+                )
+            ),
+        ]
+        number = digits(word)
+        if len(number) >= 3 and len(number) >= len(re.sub(r"[\s().+\-/]", "", word)) - 1:
+            # phone search ignores formatting: "06 12-34" finds +33612345678
+            options.append(
+                col(Lead.id).in_(
+                    select(Communication.entity_id).where(
+                        Communication.entity_type == EntityType.LEAD,
+                        Communication.kind == CommKind.PHONE,
+                        Communication.normalized.like(f"%{number.lstrip('0') or number}%"),
+                    )
+                )
+            )
+        conditions.append(or_(*options))
+    return and_(*conditions)
+
+
+def _filtered(stmt, user: User, filters: LeadFilters):
+    stmt = stmt.where(Lead.deleted_at.is_(None))
+    if filters.text.strip():
+        stmt = stmt.where(_text_condition(filters.text.strip()[:200]))
+    if filters.status_ids:
+        stmt = stmt.where(col(Lead.status_id).in_(filters.status_ids))
+    if filters.source_ids:
+        stmt = stmt.where(col(Lead.source_id).in_(filters.source_ids))
+    if filters.responsible_ids:
+        stmt = stmt.where(col(Lead.responsible_id).in_(filters.responsible_ids))
+    if filters.mine:
+        stmt = stmt.where(Lead.responsible_id == user.id)
+    if filters.created_from:
+        stmt = stmt.where(Lead.created_at >= datetime.combine(filters.created_from, time.min).astimezone())
+    if filters.created_to:
+        end = datetime.combine(filters.created_to + timedelta(days=1), time.min).astimezone()
+        stmt = stmt.where(Lead.created_at < end)
+    if filters.result == "open":
+        stmt = stmt.where(Lead.result.is_(None))
+    elif filters.result in ("converted", "junk"):
+        stmt = stmt.where(Lead.result == LeadResult(filters.result))
+    return stmt
+
+
+def search_leads(
+    *,
+    session: Session,
+    user: User,
+    filters: LeadFilters | None = None,
+    sort: str = "created_at",
+    descending: bool = True,
+    page: int = 0,
+    page_size: int = 50,
+) -> LeadPage:
+    """One page of leads, sorted and filtered in SQL, with a total counted up to COUNT_CAP."""
+    require_role(user)
+    filters = filters or LeadFilters()
+    page_size = page_size if page_size in PAGE_SIZES else 50
+    page = max(0, page)
+    sort_col = SORT_COLUMNS.get(sort, Lead.created_at)
+    order = [
+        sort_col.desc() if descending else sort_col.asc(),
+        Lead.id.desc() if descending else Lead.id.asc(),
+    ]
+    stmt = (
+        select(Lead, Stage.name, Stage.color, Source.name, User.name)
+        .join(Stage, Stage.id == Lead.status_id)
+        .join(Source, Source.id == Lead.source_id, isouter=True)
+        .join(User, User.id == Lead.responsible_id, isouter=True)
+    )
+    stmt = _filtered(stmt, user, filters).order_by(*order).offset(page * page_size).limit(page_size)
+    results = session.exec(stmt).all()
+    count_inner = _filtered(select(Lead.id), user, filters).limit(COUNT_CAP + 1).subquery()
+    total = session.exec(select(func.count()).select_from(count_inner)).one()
+    comms = communications(session, EntityType.LEAD, [lead.id for lead, *_ in results])
+    rows = [
+        LeadRow(
+            id=lead.id,
+            name=person_name(lead.first_name, lead.last_name),
+            title=lead.title,
+            company_name=lead.company_name,
+            status=status_name,
+            status_color=status_color,
+            source=source_name or "",
+            responsible=responsible or "",
+            email=(comms[lead.id]["emails"] or [""])[0],
+            phone=(comms[lead.id]["phones"] or [""])[0],
+            amount=lead.amount,
+            currency_code=lead.currency_code or "",
+            result=lead.result.value if lead.result else "",
+            created_at=lead.created_at,
+        )
+        for lead, status_name, status_color, source_name, responsible in results
+    ]
+    return LeadPage(
+        rows=rows,
+        total=min(total, COUNT_CAP),
+        total_is_capped=total > COUNT_CAP,
+        page=page,
+        page_size=page_size,
+    )
+
+
+def leads_after(
+    *,
+    session: Session,
+    user: User,
+    filters: LeadFilters | None = None,
+    after_id: int | None = None,
+    limit: int = 50,
+) -> list[Lead]:
+    """Keyset pagination for the API and exports: newest id first, strictly before `after_id`."""
+    require_role(user)
+    stmt = _filtered(select(Lead), user, filters or LeadFilters())
+    if after_id:
+        stmt = stmt.where(Lead.id < after_id)
+    return list(session.exec(stmt.order_by(Lead.id.desc()).limit(max(1, min(limit, 500)))).all())
+
+
+# --- bulk actions ---------------------------------------------------------------------------
+
+MAX_BULK = 500
+
+
+def _bulk_leads(session: Session, ids: list[int]) -> list[Lead]:
+    ids = [int(i) for i in ids][:MAX_BULK]
+    if not ids:
+        return []
+    return list(session.exec(select(Lead).where(col(Lead.id).in_(ids), Lead.deleted_at.is_(None))).all())
+
+
+def bulk_assign(*, session: Session, user: User, ids: list[int], responsible_id: int) -> int:
+    require_role(user)
+    target = session.get(User, responsible_id)
+    if target is None or not target.is_active:
+        raise ValidationError({"responsible_id": Msg("Choose an active user.")})
+    count = 0
+    for lead in _bulk_leads(session, ids):
+        if lead.responsible_id != target.id:
+            update_lead(
+                session=session, user=user, lead_id=lead.id, data={"responsible_id": target.id}, commit=False
+            )
+            count += 1
+    session.commit()
+    return count
+
+
+def bulk_set_status(*, session: Session, user: User, ids: list[int], status_id: int) -> int:
+    """Moves open leads; finalised ones are left as they are. Returns how many moved."""
+    require_role(user)
+    stage = session.get(Stage, status_id)
+    if (
+        stage is None
+        or stage.pipeline_id != lead_pipeline(session).id
+        or stage.semantic != StageSemantic.IN_PROGRESS
+    ):
+        raise ValidationError({"status_id": Msg("Choose a status in progress.")})
+    count = 0
+    for lead in _bulk_leads(session, ids):
+        if lead.result is None and lead.status_id != stage.id:
+            change_status(session=session, user=user, lead_id=lead.id, status_id=stage.id, commit=False)
+            count += 1
+    session.commit()
+    return count
+
+
+def can_delete(user: User, lead: Lead) -> bool:
+    return (
+        user.role in (Role.ADMIN, Role.MANAGER)
+        or lead.responsible_id == user.id
+        or lead.created_by_id == user.id
+    )
+
+
+def bulk_delete(*, session: Session, user: User, ids: list[int]) -> int:
+    """Soft delete (recycle bin). Sales reps delete only their own leads."""
+    require_role(user)
+    leads = _bulk_leads(session, ids)
+    if any(not can_delete(user, lead) for lead in leads):
+        raise PermissionDenied(Msg("You can delete only your own leads."))
+    now = utcnow()
+    for lead in leads:
+        lead.deleted_at = now
+        session.add(lead)
+        timeline.record(
+            session,
+            entity_type=EntityType.LEAD,
+            entity_id=lead.id,
+            kind=TimelineKind.DELETED,
+            author_id=user.id,
+        )
+    session.commit()
+    return len(leads)
+
+
+def restore_lead(*, session: Session, user: User, lead_id: int) -> Lead:
+    lead = get_lead(session=session, user=user, lead_id=lead_id, include_deleted=True)
+    if not can_delete(user, lead):
+        raise PermissionDenied()
+    if lead.deleted_at is not None:
+        lead.deleted_at = None
+        session.add(lead)
+        timeline.record(
+            session,
+            entity_type=EntityType.LEAD,
+            entity_id=lead.id,
+            kind=TimelineKind.RESTORED,
+            author_id=user.id,
+        )
+        session.commit()
+    return lead

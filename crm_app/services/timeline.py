@@ -1,0 +1,163 @@
+"""The history of a lead, contact, company or deal: one row per event, shown on every card."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from crm_app.models import Activity, EntityType, TimelineEntry, TimelineKind, User
+from crm_app.models.base import utcnow
+from crm_app.services.auth import require_role
+from crm_app.services.errors import ValidationError
+from crm_app.services.i18n import Msg
+
+MAX_COMMENT = 10_000
+
+
+def record(
+    session: Session,
+    *,
+    entity_type: EntityType,
+    entity_id: int,
+    kind: TimelineKind,
+    author_id: int | None,
+    text: str = "",
+    payload: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> TimelineEntry:
+    """Add an event to a record's history (the caller commits, in its own transaction)."""
+    entry = TimelineEntry(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        kind=kind,
+        author_id=author_id,
+        text=text,
+        payload=payload or {},
+        created_at=at or utcnow(),
+    )
+    session.add(entry)
+    return entry
+
+
+def add_comment(
+    *, session: Session, user: User, entity_type: EntityType, entity_id: int, text: str
+) -> TimelineEntry:
+    require_role(user)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"comment": Msg("Write a comment first.")})
+    if len(text) > MAX_COMMENT:
+        raise ValidationError({"comment": Msg("A comment has at most {max} characters.", max=MAX_COMMENT)})
+    _require_entity(session, entity_type, entity_id)
+    entry = record(
+        session,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        kind=TimelineKind.COMMENT,
+        author_id=user.id,
+        text=text,
+    )
+    session.commit()
+    session.refresh(entry)
+    return entry
+
+
+def _require_entity(session: Session, entity_type: EntityType, entity_id: int) -> None:
+    from crm_app.models import Company, Contact, Deal, Lead
+    from crm_app.services.errors import NotFound
+
+    model = {
+        EntityType.LEAD: Lead,
+        EntityType.CONTACT: Contact,
+        EntityType.COMPANY: Company,
+        EntityType.DEAL: Deal,
+    }[EntityType(entity_type)]
+    row = session.get(model, entity_id)
+    if row is None or row.deleted_at is not None:
+        raise NotFound()
+
+
+@dataclass
+class TimelineItem:
+    id: int
+    kind: str
+    author: str
+    text: str
+    payload: dict[str, Any]
+    at: datetime
+
+
+def list_entries(
+    *,
+    session: Session,
+    user: User,
+    entity_type: EntityType,
+    entity_id: int,
+    before_id: int | None = None,
+    limit: int = 30,
+) -> list[TimelineItem]:
+    """Newest first; `before_id` pages back through older entries."""
+    require_role(user)
+    stmt = (
+        select(TimelineEntry, User.name)
+        .join(User, User.id == TimelineEntry.author_id, isouter=True)
+        .where(TimelineEntry.entity_type == entity_type, TimelineEntry.entity_id == entity_id)
+    )
+    if before_id:
+        stmt = stmt.where(TimelineEntry.id < before_id)
+    stmt = stmt.order_by(TimelineEntry.created_at.desc(), TimelineEntry.id.desc()).limit(min(limit, 200))
+    return [
+        TimelineItem(
+            id=e.id or 0,
+            kind=e.kind.value,
+            author=name or "",
+            text=e.text,
+            payload=e.payload,
+            at=e.created_at,
+        )
+        for e, name in session.exec(stmt).all()
+    ]
+
+
+@dataclass
+class PlannedItem:
+    id: int
+    type: str
+    subject: str
+    deadline: datetime | None
+    responsible: str
+    overdue: bool
+
+
+def planned_activities(
+    *, session: Session, user: User, entity_type: EntityType, entity_id: int, limit: int = 20
+) -> list[PlannedItem]:
+    """Open activities of a record, soonest first (shown above the history)."""
+    require_role(user)
+    now = utcnow()
+    stmt = (
+        select(Activity, User.name)
+        .join(User, User.id == Activity.responsible_id, isouter=True)
+        .where(
+            Activity.entity_type == entity_type,
+            Activity.entity_id == entity_id,
+            Activity.completed.is_(False),
+            Activity.deleted_at.is_(None),
+        )
+        .order_by(Activity.deadline.is_(None), Activity.deadline, Activity.id)
+        .limit(limit)
+    )
+    return [
+        PlannedItem(
+            id=a.id or 0,
+            type=a.type.value,
+            subject=a.subject,
+            deadline=a.deadline,
+            responsible=name or "",
+            overdue=bool(a.deadline and a.deadline < now),
+        )
+        for a, name in session.exec(stmt).all()
+    ]
