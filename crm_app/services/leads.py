@@ -506,38 +506,46 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+PHONE_LIKE = re.compile(r"^[\d\s().+\-/]+$")
+
+
+def _phone_condition(number: str):
+    # phone search ignores formatting: "06 12-34" finds +33612345678
+    return col(Lead.id).in_(
+        select(Communication.entity_id).where(
+            Communication.entity_type == EntityType.LEAD,
+            Communication.kind == CommKind.PHONE,
+            Communication.normalized.like(f"%{number.lstrip('0') or number}%"),
+        )
+    )
+
+
 def _text_condition(text: str):
-    """Every word must match a name, the company, the title, an e-mail or (digits) a phone."""
+    """Every word must match a name, the company, the title or an e-mail; or the whole text,
+    when it looks like a phone number, matches a phone whatever its formatting."""
     conditions = []
     for word in text.split()[:8]:
         pattern = f"%{_escape_like(word.lower())}%"
-        options = [
-            func.lower(Lead.first_name).like(pattern, escape="\\"),
-            func.lower(Lead.last_name).like(pattern, escape="\\"),
-            func.lower(Lead.company_name).like(pattern, escape="\\"),
-            func.lower(Lead.title).like(pattern, escape="\\"),
-            col(Lead.id).in_(
-                select(Communication.entity_id).where(
-                    Communication.entity_type == EntityType.LEAD,
-                    Communication.kind == CommKind.EMAIL,
-                    Communication.normalized.like(pattern, escape="\\"),
-                )
-            ),
-        ]
-        number = digits(word)
-        if len(number) >= 3 and len(number) >= len(re.sub(r"[\s().+\-/]", "", word)) - 1:
-            # phone search ignores formatting: "06 12-34" finds +33612345678
-            options.append(
+        conditions.append(
+            or_(
+                func.lower(Lead.first_name).like(pattern, escape="\\"),
+                func.lower(Lead.last_name).like(pattern, escape="\\"),
+                func.lower(Lead.company_name).like(pattern, escape="\\"),
+                func.lower(Lead.title).like(pattern, escape="\\"),
                 col(Lead.id).in_(
                     select(Communication.entity_id).where(
                         Communication.entity_type == EntityType.LEAD,
-                        Communication.kind == CommKind.PHONE,
-                        Communication.normalized.like(f"%{number.lstrip('0') or number}%"),
+                        Communication.kind == CommKind.EMAIL,
+                        Communication.normalized.like(pattern, escape="\\"),
                     )
-                )
+                ),
             )
-        conditions.append(or_(*options))
-    return and_(*conditions)
+        )
+    condition = and_(*conditions)
+    number = digits(text)
+    if len(number) >= 3 and PHONE_LIKE.match(text):
+        condition = or_(condition, _phone_condition(number))
+    return condition
 
 
 def _filtered(stmt, user: User, filters: LeadFilters):
