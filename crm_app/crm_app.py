@@ -32,6 +32,17 @@ app.add_page(profile_page, route="/profile", title="CRM · Profile", on_load=gua
 app.add_page(settings_page, route="/settings", title="CRM · Settings", on_load=guard)
 app.add_page(users_page, route="/settings/users", title="CRM · Users", on_load=[guard, UsersState.load])
 
+# leads
+from crm_app.pages.lead_pages import lead_card_page, lead_new_page  # noqa: E402
+from crm_app.pages.leads_list import leads_page  # noqa: E402
+from crm_app.state.lead_card import LeadCardState  # noqa: E402
+from crm_app.state.lead_form import LeadFormState  # noqa: E402
+from crm_app.state.leads import LeadsState  # noqa: E402
+
+app.add_page(leads_page, route="/leads", title="CRM · Leads", on_load=[guard, LeadsState.load])
+app.add_page(lead_new_page, route="/leads/new", title="CRM · New lead", on_load=[guard, LeadFormState.load])
+app.add_page(lead_card_page, route="/leads/[id]", title="CRM · Lead", on_load=[guard, LeadCardState.load])
+
 for route, (title, items) in COMING.items():
     page = make_page(title, items)
     app.add_page(page, route=route, title=f"CRM · {title}", on_load=guard)

@@ -152,7 +152,13 @@ def loading() -> rx.Component:
     return rx.center(rx.spinner(size="3"), width="100%", height="60vh")
 
 
-def app_shell(title: str, *content: rx.Component, actions: rx.Component | None = None) -> rx.Component:
+def app_shell(
+    title: str | rx.Var,
+    *content: rx.Component,
+    actions: rx.Component | None = None,
+    max_width: str = "72rem",
+    translate_title: bool = True,
+) -> rx.Component:
     """A private page: content shows once the server has checked the session (data-ready marker)."""
     return rx.hstack(
         sidebar(),
@@ -162,7 +168,7 @@ def app_shell(title: str, *content: rx.Component, actions: rx.Component | None =
                 SessionState.user_id > 0,
                 rx.vstack(
                     rx.hstack(
-                        rx.heading(t(title), size="6", as_="h1"),
+                        rx.heading(t(title) if translate_title else title, size="6", as_="h1"),
                         rx.spacer(),
                         actions or rx.fragment(),
                         width="100%",
@@ -170,7 +176,7 @@ def app_shell(title: str, *content: rx.Component, actions: rx.Component | None =
                     ),
                     *content,
                     width="100%",
-                    max_width="72rem",
+                    max_width=max_width,
                     padding="1.5rem",
                     spacing="4",
                     data_ready="1",

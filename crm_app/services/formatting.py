@@ -1,0 +1,48 @@
+"""Money, dates and numbers shown to people, in their language (Babel)."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
+
+from crm_app.services.i18n import normalize_language
+
+TIMEZONE = ZoneInfo(os.environ.get("CRM_TIMEZONE", "UTC"))
+_LOCALES = {"en": "en_GB", "fr": "fr_FR"}
+
+
+def locale(lang: str) -> str:
+    return _LOCALES.get(normalize_language(lang), "en_GB")
+
+
+def money(amount: Decimal | None, currency: str | None, lang: str) -> str:
+    if amount is None:
+        return ""
+    if not currency:
+        return format_decimal(amount, format="#,##0.00", locale=locale(lang))
+    money_locale = "en_US" if normalize_language(lang) == "en" else locale(lang)
+    return format_currency(amount, currency, locale=money_locale)
+
+
+def number(value: int, lang: str) -> str:
+    return format_decimal(value, locale=locale(lang))
+
+
+def when(at: datetime | None, lang: str) -> str:
+    """Date and time in the CRM's time zone (CRM_TIMEZONE, default UTC)."""
+    if at is None:
+        return ""
+    return format_datetime(at.astimezone(TIMEZONE), "short", locale=locale(lang))
+
+
+def day(value: date | datetime | None, lang: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(TIMEZONE).date()
+    return format_date(value, "medium", locale=locale(lang))

@@ -1,0 +1,120 @@
+"""/leads/new: the lead form, with possible duplicates shown before saving."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+from sqlmodel import Session, select
+
+from crm_app.models import Currency, Source, StageSemantic, User
+from crm_app.services import duplicates, leads
+from crm_app.services.errors import DomainError, ValidationError
+from crm_app.state.leads import Option
+from crm_app.state.session import SessionState
+
+ROUTES = {"lead": "/leads/", "contact": "/contacts/", "company": "/companies/"}
+
+
+@dataclasses.dataclass
+class MatchView:
+    kind: str
+    title: str
+    reason: str
+    value: str
+    href: str
+
+
+def load_lead_options(s: Session, state, *, in_progress_only: bool) -> None:
+    """Fill status/source/user/currency options on a state (the lead form and the card share it)."""
+    statuses = leads.lead_statuses(s)
+    state.status_options = [
+        Option(str(st.id), st.name, st.color)
+        for st in statuses
+        if not in_progress_only or st.semantic == StageSemantic.IN_PROGRESS
+    ]
+    state.source_options = [
+        Option(str(x.id), x.name)
+        for x in s.exec(select(Source).where(Source.is_active).order_by(Source.sort, Source.id))
+    ]
+    state.user_options = [
+        Option(str(u.id), u.name)
+        for u in s.exec(select(User).where(User.is_active).order_by(User.name).limit(200))
+    ]
+    state.currency_options = [
+        Option(c.code, f"{c.code} · {c.name}")
+        for c in s.exec(select(Currency).order_by(Currency.sort, Currency.code))
+    ]
+
+
+def match_views(matches: list[duplicates.Match]) -> list[MatchView]:
+    return [
+        MatchView(
+            kind=m.entity_type,
+            title=m.title or "—",
+            reason=m.reason,
+            value=m.value,
+            href=f"{ROUTES[m.entity_type]}{m.id}",
+        )
+        for m in matches
+    ]
+
+
+class LeadFormState(SessionState):
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    matches: list[MatchView] = []
+    confirmed_key: str = ""
+    status_options: list[Option] = []
+    source_options: list[Option] = []
+    user_options: list[Option] = []
+    currency_options: list[Option] = []
+    ready: bool = False
+
+    @rx.event
+    def load(self):
+        self.errors, self.matches, self.confirmed_key, self.ready = {}, [], "", False
+        with self._db() as s:
+            try:
+                user = self._user(s)
+                load_lead_options(s, self, in_progress_only=True)
+            except DomainError as exc:
+                return self._fail(exc)
+            self.values = {"responsible_id": str(user.id), "status_id": str(leads.first_status(s).id)}
+        self.ready = True
+        return None
+
+    @rx.event
+    def submit(self, form: dict):
+        self.errors = {}
+        data = {k: str(v) for k, v in form.items() if k in leads.ALL_FIELDS}
+        self.values = data
+        with self._db() as s:
+            try:
+                user = self._user(s)
+                cleaned = leads.clean_lead_data(s, data)
+                found = duplicates.find_matches(
+                    session=s,
+                    emails=[n for _, n in cleaned["emails"]],
+                    phones=[n for _, n in cleaned["phones"]],
+                    company_name=cleaned["company_name"],
+                )
+                key = repr(
+                    (
+                        [n for _, n in cleaned["emails"]],
+                        [n for _, n in cleaned["phones"]],
+                        cleaned["company_name"],
+                    )
+                )
+                if found and key != self.confirmed_key:
+                    self.matches = match_views(found)
+                    self.confirmed_key = key
+                    return None
+                lead = leads.create_lead(session=s, user=user, data=data, origin="form")
+            except ValidationError as exc:
+                self.errors = self._field_errors(exc)
+                return None
+            except DomainError as exc:
+                return self._fail(exc)
+        self.matches, self.confirmed_key = [], ""
+        return [rx.toast.success(self._t("Lead created.")), rx.redirect(f"/leads/{lead.id}")]

@@ -1,0 +1,212 @@
+"""The timeline shown on every card: a comment box, planned activities and the history."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from crm_app.models import EntityType
+from crm_app.services import formatting, timeline
+from crm_app.services.errors import DomainError, ValidationError
+from crm_app.services.i18n import N_, Msg
+from crm_app.services.leads import TEXT_FIELDS
+from crm_app.state.session import SessionState
+
+FIELD_LABELS = {
+    **{k: label for k, (label, _) in TEXT_FIELDS.items()},
+    "status_id": N_("Status"),
+    "source_id": N_("Source"),
+    "responsible_id": N_("Responsible"),
+    "amount": N_("Expected amount"),
+    "currency_code": N_("Currency"),
+    "phones": N_("Phones"),
+    "emails": N_("E-mails"),
+}
+ORIGIN_LABELS = {
+    "form": N_("Created from the form"),
+    "import": N_("Created by a CSV import"),
+    "web_form": N_("Created from a web form"),
+    "api": N_("Created through the API"),
+    "cli": N_("Created from the command line"),
+    "conversion": N_("Created by converting a lead"),
+    "merge": N_("Created by a merge"),
+}
+KIND_ICONS = {
+    "created": "sparkles",
+    "comment": "message_square",
+    "field_change": "pencil",
+    "stage_change": "arrow_right_left",
+    "conversion": "git_branch",
+    "merge": "merge",
+    "activity_planned": "calendar_plus",
+    "activity_done": "circle_check",
+    "deleted": "trash_2",
+    "restored": "undo_2",
+}
+TYPE_ICONS = {"call": "phone", "meeting": "users", "task": "square_check", "email": "mail"}
+PAGE = 30
+
+
+@dataclasses.dataclass
+class TimelineView:
+    id: int
+    icon: str
+    title: str
+    detail: str
+    author: str
+    when: str
+    is_comment: bool
+
+
+@dataclasses.dataclass
+class PlannedView:
+    id: int
+    icon: str
+    subject: str
+    deadline: str
+    responsible: str
+    overdue: bool
+
+
+def _short(value) -> str:
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    text = str(value)
+    return text if len(text) <= 120 else text[:117] + "…"
+
+
+class TimelineState(SessionState):
+    entity_type: str = ""
+    entity_id: int = 0
+    items: list[TimelineView] = []
+    planned: list[PlannedView] = []
+    has_more: bool = False
+    comment_error: str = ""
+    loaded: bool = False
+
+    def _describe(self, item: timeline.TimelineItem) -> tuple[str, str]:
+        p = item.payload or {}
+        t = self._t
+        if item.kind == "created":
+            return t(ORIGIN_LABELS.get(p.get("origin", "form"), N_("Created"))), ""
+        if item.kind == "comment":
+            return t("Comment"), item.text
+        if item.kind == "field_change":
+            label = t(FIELD_LABELS.get(p.get("field", ""), p.get("field", "")))
+            if p.get("field") in ("status_id", "source_id", "responsible_id", "currency_code"):
+                return t(Msg("{field} changed", field=label)), ""
+            return t(Msg("{field} changed", field=label)), f"{_short(p.get('old'))} → {_short(p.get('new'))}"
+        if item.kind == "stage_change":
+            return t("Status changed"), f"{p.get('old', '')} → {p.get('new', '')}"
+        if item.kind == "conversion":
+            return t("Lead converted") if not p.get("junk") else t("Closed as junk"), item.text
+        if item.kind == "merge":
+            return t("Leads merged"), item.text
+        if item.kind == "deleted":
+            return t("Moved to the recycle bin"), ""
+        if item.kind == "restored":
+            return t("Restored from the recycle bin"), ""
+        if item.kind == "activity_done":
+            return t("Activity completed"), item.text
+        if item.kind == "activity_planned":
+            return t("Activity planned"), item.text
+        return item.kind, item.text
+
+    def _view(self, item: timeline.TimelineItem) -> TimelineView:
+        title, detail = self._describe(item)
+        return TimelineView(
+            id=item.id,
+            icon=KIND_ICONS.get(item.kind, "dot"),
+            title=title,
+            detail=detail,
+            author=item.author,
+            when=formatting.when(item.at, self.lang),
+            is_comment=item.kind == "comment",
+        )
+
+    def _load_timeline(self, s, entity_type: str, entity_id: int) -> None:
+        user = self._user(s)
+        self.entity_type, self.entity_id = EntityType(entity_type).value, int(entity_id)
+        entries = timeline.list_entries(
+            session=s,
+            user=user,
+            entity_type=EntityType(entity_type),
+            entity_id=self.entity_id,
+            limit=PAGE + 1,
+        )
+        self.has_more = len(entries) > PAGE
+        self.items = [self._view(e) for e in entries[:PAGE]]
+        planned = timeline.planned_activities(
+            session=s, user=user, entity_type=EntityType(entity_type), entity_id=self.entity_id
+        )
+        self.planned = [
+            PlannedView(
+                id=p.id,
+                icon=TYPE_ICONS.get(p.type, "calendar"),
+                subject=p.subject,
+                deadline=formatting.when(p.deadline, self.lang),
+                responsible=p.responsible,
+                overdue=p.overdue,
+            )
+            for p in planned
+        ]
+        self.comment_error = ""
+        self.loaded = True
+
+    @rx.event
+    def load_for(self, entity_type: str, entity_id: int):
+        with self._db() as s:
+            try:
+                self._load_timeline(s, entity_type, entity_id)
+            except (DomainError, ValueError) as exc:
+                return self._fail(exc) if isinstance(exc, DomainError) else None
+        return None
+
+    @rx.event
+    def refresh(self):
+        if self.entity_type and self.entity_id:
+            return TimelineState.load_for(self.entity_type, self.entity_id)
+        return None
+
+    @rx.event
+    def load_more(self):
+        if not self.items:
+            return None
+        with self._db() as s:
+            try:
+                entries = timeline.list_entries(
+                    session=s,
+                    user=self._user(s),
+                    entity_type=EntityType(self.entity_type),
+                    entity_id=self.entity_id,
+                    before_id=self.items[-1].id,
+                    limit=PAGE + 1,
+                )
+            except DomainError as exc:
+                return self._fail(exc)
+        self.has_more = len(entries) > PAGE
+        self.items = [*self.items, *[self._view(e) for e in entries[:PAGE]]]
+        return None
+
+    @rx.event
+    def add_comment(self, form: dict):
+        self.comment_error = ""
+        with self._db() as s:
+            try:
+                timeline.add_comment(
+                    session=s,
+                    user=self._user(s),
+                    entity_type=EntityType(self.entity_type),
+                    entity_id=self.entity_id,
+                    text=str(form.get("comment", "")),
+                )
+                self._load_timeline(s, self.entity_type, self.entity_id)
+            except ValidationError as exc:
+                self.comment_error = next(iter(self._field_errors(exc).values()), "")
+                return None
+            except (DomainError, ValueError) as exc:
+                return self._fail(exc) if isinstance(exc, DomainError) else None
+        return rx.call_script("document.getElementById('timeline-comment').value = ''")
