@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import Integer, and_, bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from crm_app.models import (
@@ -255,15 +255,19 @@ def communications(
     out: dict[int, dict[str, list[str]]] = {i: {"phones": [], "emails": []} for i in ids}
     if not ids:
         return out
-    rows = session.exec(
-        select(Communication)
-        .where(Communication.entity_type == entity_type, col(Communication.entity_id).in_(ids))
-        .order_by(Communication.is_primary.desc(), Communication.id)
-    ).all()
-    for row in rows:
-        key = "phones" if row.kind == CommKind.PHONE else "emails" if row.kind == CommKind.EMAIL else None
+    rows = (
+        session.connection()
+        .execute(
+            select(Communication.entity_id, Communication.kind, Communication.normalized)
+            .where(Communication.entity_type == entity_type, col(Communication.entity_id).in_(ids))
+            .order_by(Communication.is_primary.desc(), Communication.id)
+        )
+        .all()
+    )
+    for entity_id, kind, normalized in rows:
+        key = "phones" if kind == CommKind.PHONE else "emails" if kind == CommKind.EMAIL else None
         if key:
-            out[row.entity_id][key].append(row.normalized)
+            out[entity_id][key].append(normalized)
     return out
 
 
@@ -459,6 +463,46 @@ PAGE_SIZES = (10, 20, 50, 100)
 COUNT_CAP = 10_000
 
 
+def _primary(kind: CommKind):
+    """A lead's first e-mail or phone, as a column of the list query."""
+    return (
+        select(Communication.normalized)
+        .where(
+            Communication.entity_type == EntityType.LEAD,
+            Communication.entity_id == Lead.id,
+            Communication.kind == kind,
+        )
+        .order_by(Communication.is_primary.desc(), Communication.id)
+        .limit(1)
+        .correlate(Lead)
+        .scalar_subquery()
+    )
+
+
+_LIST_SELECT = (
+    select(
+        Lead.id,
+        Lead.title,
+        Lead.first_name,
+        Lead.last_name,
+        Lead.company_name,
+        Lead.amount,
+        Lead.currency_code,
+        Lead.result,
+        Lead.created_at,
+        Stage.name,
+        Stage.color,
+        Source.name,
+        User.name,
+        _primary(CommKind.EMAIL),
+        _primary(CommKind.PHONE),
+    )
+    .join(Stage, Stage.id == Lead.status_id)
+    .join(Source, Source.id == Lead.source_id, isouter=True)
+    .join(User, User.id == Lead.responsible_id, isouter=True)
+)
+
+
 @dataclass
 class LeadFilters:
     text: str = ""
@@ -572,6 +616,33 @@ def _filtered(stmt, user: User, filters: LeadFilters):
     return stmt
 
 
+_UNFILTERED: dict[tuple[str, bool], tuple] = {}
+
+
+def _list_statements(user: User, filters: LeadFilters, sort: str, descending: bool):
+    """The page query (limit/offset as parameters) and the capped count. Built once per sort for
+    the unfiltered list, the screen everyone opens first."""
+    unfiltered = filters == LeadFilters()
+    if unfiltered and (sort, descending) in _UNFILTERED:
+        return _UNFILTERED[(sort, descending)]
+    sort_col = SORT_COLUMNS.get(sort, Lead.created_at)
+    order = [
+        sort_col.desc() if descending else sort_col.asc(),
+        Lead.id.desc() if descending else Lead.id.asc(),
+    ]
+    page_stmt = (
+        _filtered(_LIST_SELECT, user, filters)
+        .order_by(*order)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+    count_inner = _filtered(select(Lead.id), user, filters).limit(COUNT_CAP + 1).subquery()
+    statements = (page_stmt, select(func.count()).select_from(count_inner))
+    if unfiltered:
+        _UNFILTERED[(sort, descending)] = statements
+    return statements
+
+
 def search_leads(
     *,
     session: Session,
@@ -587,40 +658,47 @@ def search_leads(
     filters = filters or LeadFilters()
     page_size = page_size if page_size in PAGE_SIZES else 50
     page = max(0, page)
-    sort_col = SORT_COLUMNS.get(sort, Lead.created_at)
-    order = [
-        sort_col.desc() if descending else sort_col.asc(),
-        Lead.id.desc() if descending else Lead.id.asc(),
-    ]
-    stmt = (
-        select(Lead, Stage.name, Stage.color, Source.name, User.name)
-        .join(Stage, Stage.id == Lead.status_id)
-        .join(Source, Source.id == Lead.source_id, isouter=True)
-        .join(User, User.id == Lead.responsible_id, isouter=True)
-    )
-    stmt = _filtered(stmt, user, filters).order_by(*order).offset(page * page_size).limit(page_size)
-    results = session.exec(stmt).all()
-    count_inner = _filtered(select(Lead.id), user, filters).limit(COUNT_CAP + 1).subquery()
-    total = session.exec(select(func.count()).select_from(count_inner)).one()
-    comms = communications(session, EntityType.LEAD, [lead.id for lead, *_ in results])
+    sort = sort if sort in SORT_COLUMNS else "created_at"
+    # plain columns on the session's connection, not ORM objects: a list page needs no identity map
+    page_stmt, count_stmt = _list_statements(user, filters, sort, descending)
+    conn = session.connection()
+    params = {"limit": page_size, "offset": page * page_size}
+    results = conn.execute(page_stmt, params).all()
+    total = conn.execute(count_stmt).scalar_one()
     rows = [
         LeadRow(
-            id=lead.id,
-            name=person_name(lead.first_name, lead.last_name),
-            title=lead.title,
-            company_name=lead.company_name,
+            id=lead_id,
+            name=person_name(first, last),
+            title=title,
+            company_name=company,
             status=status_name,
             status_color=status_color,
             source=source_name or "",
             responsible=responsible or "",
-            email=(comms[lead.id]["emails"] or [""])[0],
-            phone=(comms[lead.id]["phones"] or [""])[0],
-            amount=lead.amount,
-            currency_code=lead.currency_code or "",
-            result=lead.result.value if lead.result else "",
-            created_at=lead.created_at,
+            email=email or "",
+            phone=phone or "",
+            amount=amount,
+            currency_code=currency or "",
+            result=result.value if result else "",
+            created_at=created_at,
         )
-        for lead, status_name, status_color, source_name, responsible in results
+        for (
+            lead_id,
+            title,
+            first,
+            last,
+            company,
+            amount,
+            currency,
+            result,
+            created_at,
+            status_name,
+            status_color,
+            source_name,
+            responsible,
+            email,
+            phone,
+        ) in results
     ]
     return LeadPage(
         rows=rows,
