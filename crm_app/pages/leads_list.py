@@ -182,47 +182,72 @@ def bulk_bar() -> rx.Component:
         LeadsState.selected_count > 0,
         rx.hstack(
             rx.text(LeadsState.selected_count, " ", t("selected"), weight="medium", size="2"),
-            rx.select.root(
-                rx.select.trigger(placeholder=t("Assign to…"), aria_label=t("Assign to")),
-                rx.select.content(
-                    rx.foreach(LeadsState.user_options, lambda o: rx.select.item(o.label, value=o.value))
+            rx.cond(
+                LeadsState.in_recycle_bin,
+                rx.button(
+                    rx.icon("undo_2", size=14),
+                    t("Restore"),
+                    size="1",
+                    variant="soft",
+                    on_click=LeadsState.bulk_restore,
                 ),
-                value="",
-                on_change=LeadsState.bulk_assign,
-                size="1",
-            ),
-            rx.select.root(
-                rx.select.trigger(placeholder=t("Change status…"), aria_label=t("Change status")),
-                rx.select.content(
-                    rx.foreach(
-                        LeadsState.open_status_options, lambda o: rx.select.item(o.label, value=o.value)
-                    )
-                ),
-                value="",
-                on_change=LeadsState.bulk_status,
-                size="1",
-            ),
-            rx.alert_dialog.root(
-                rx.alert_dialog.trigger(
-                    rx.button(
-                        rx.icon("trash_2", size=14), t("Delete"), color_scheme="red", variant="soft", size="1"
-                    )
-                ),
-                rx.alert_dialog.content(
-                    rx.alert_dialog.title(t("Delete the selected leads?")),
-                    rx.alert_dialog.description(t("They go to the recycle bin and can be restored.")),
-                    rx.hstack(
-                        rx.alert_dialog.cancel(rx.button(t("Cancel"), variant="soft", color_scheme="gray")),
-                        rx.alert_dialog.action(
-                            rx.button(t("Delete"), color_scheme="red", on_click=LeadsState.bulk_delete)
+                rx.hstack(
+                    rx.select.root(
+                        rx.select.trigger(placeholder=t("Assign to…"), aria_label=t("Assign to")),
+                        rx.select.content(
+                            rx.foreach(
+                                LeadsState.user_options, lambda o: rx.select.item(o.label, value=o.value)
+                            )
                         ),
-                        justify="end",
-                        spacing="3",
-                        margin_top="1rem",
+                        value="",
+                        on_change=LeadsState.bulk_assign,
+                        size="1",
                     ),
+                    rx.select.root(
+                        rx.select.trigger(placeholder=t("Change status…"), aria_label=t("Change status")),
+                        rx.select.content(
+                            rx.foreach(
+                                LeadsState.open_status_options,
+                                lambda o: rx.select.item(o.label, value=o.value),
+                            )
+                        ),
+                        value="",
+                        on_change=LeadsState.bulk_status,
+                        size="1",
+                    ),
+                    rx.alert_dialog.root(
+                        rx.alert_dialog.trigger(
+                            rx.button(
+                                rx.icon("trash_2", size=14),
+                                t("Delete"),
+                                color_scheme="red",
+                                variant="soft",
+                                size="1",
+                            )
+                        ),
+                        rx.alert_dialog.content(
+                            rx.alert_dialog.title(t("Delete the selected leads?")),
+                            rx.alert_dialog.description(t("They go to the recycle bin and can be restored.")),
+                            rx.hstack(
+                                rx.alert_dialog.cancel(
+                                    rx.button(t("Cancel"), variant="soft", color_scheme="gray")
+                                ),
+                                rx.alert_dialog.action(
+                                    rx.button(
+                                        t("Delete"), color_scheme="red", on_click=LeadsState.bulk_delete
+                                    )
+                                ),
+                                justify="end",
+                                spacing="3",
+                                margin_top="1rem",
+                            ),
+                        ),
+                        open=LeadsState.delete_open,
+                        on_open_change=LeadsState.set_delete_open,
+                    ),
+                    align="center",
+                    spacing="3",
                 ),
-                open=LeadsState.delete_open,
-                on_open_change=LeadsState.set_delete_open,
             ),
             align="center",
             spacing="3",

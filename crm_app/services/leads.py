@@ -513,6 +513,7 @@ class LeadFilters:
     created_to: date | None = None
     mine: bool = False
     result: str | None = None  # None: all; "open", "converted", "junk"
+    deleted: bool = False  # the recycle bin
 
 
 @dataclass
@@ -593,7 +594,7 @@ def _text_condition(text: str):
 
 
 def _filtered(stmt, user: User, filters: LeadFilters):
-    stmt = stmt.where(Lead.deleted_at.is_(None))
+    stmt = stmt.where(Lead.deleted_at.is_not(None) if filters.deleted else Lead.deleted_at.is_(None))
     if filters.text.strip():
         stmt = stmt.where(_text_condition(filters.text.strip()[:200]))
     if filters.status_ids:
@@ -799,6 +800,22 @@ def bulk_delete(*, session: Session, user: User, ids: list[int]) -> int:
         )
     session.commit()
     return len(leads)
+
+
+def bulk_restore(*, session: Session, user: User, ids: list[int]) -> int:
+    """Bring leads back from the recycle bin."""
+    require_role(user)
+    ids = [int(i) for i in ids][:MAX_BULK]
+    rows = (
+        session.exec(select(Lead).where(col(Lead.id).in_(ids), Lead.deleted_at.is_not(None))).all()
+        if ids
+        else []
+    )
+    if any(not can_delete(user, lead) for lead in rows):
+        raise PermissionDenied(Msg("You can restore only your own leads."))
+    for lead in rows:
+        restore_lead(session=session, user=user, lead_id=lead.id)
+    return len(rows)
 
 
 def restore_lead(*, session: Session, user: User, lead_id: int) -> Lead:

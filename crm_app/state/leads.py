@@ -109,7 +109,8 @@ class LeadsState(SessionState):
             created_from=_date(self.created_from),
             created_to=_date(self.created_to),
             mine=self.mine,
-            result=None if self.result_filter == ALL else self.result_filter,
+            result=None if self.result_filter in (ALL, "deleted") else self.result_filter,
+            deleted=self.result_filter == "deleted",
         )
 
     def _load_options(self, s) -> None:
@@ -285,6 +286,14 @@ class LeadsState(SessionState):
         if not str(status_id).isdigit():
             return None
         return self._bulk(leads.bulk_set_status, status_id=int(status_id))
+
+    @rx.var
+    def in_recycle_bin(self) -> bool:
+        return self.result_filter == "deleted"
+
+    @rx.event
+    def bulk_restore(self):
+        return self._bulk(leads.bulk_restore)
 
     @rx.event
     def set_delete_open(self, value: bool):

@@ -79,6 +79,14 @@ def test_list_search_filter_sort_and_bulk(page: Page, app_server, admin):
     page.get_by_role("button", name="Delete").click()
     page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
     expect(page.get_by_text("No leads match.")).to_be_visible()
+    # ... and come back from it
+    page.get_by_label("Leads shown").click()
+    page.get_by_role("option", name="Recycle bin").click()
+    expect(rows).to_have_count(2)
+    page.get_by_label("Select all").click()
+    page.get_by_role("button", name="Restore").click()
+    expect(page.get_by_text("2 leads updated.")).to_be_visible()
+    expect(page.get_by_text("No leads match.")).to_be_visible()
 
 
 def test_add_lead_with_errors_then_duplicate_warning(page: Page, app_server, admin):

@@ -213,6 +213,12 @@ def test_bulk_actions(session):
     assert leads.search_leads(session=session, user=user).total == 1
     leads.restore_lead(session=session, user=boss, lead_id=ids[0])
     assert leads.search_leads(session=session, user=user).total == 2
+    binned = leads.search_leads(session=session, user=user, filters=leads.LeadFilters(deleted=True))
+    assert [r.id for r in binned.rows] == [ids[1]]
+    with pytest.raises(PermissionDenied):
+        leads.bulk_restore(session=session, user=stranger, ids=[ids[1]])
+    assert leads.bulk_restore(session=session, user=boss, ids=[ids[1]]) == 1
+    assert leads.search_leads(session=session, user=user).total == 3
 
 
 def test_duplicate_matches_by_email_phone_and_company_name(session):
