@@ -142,6 +142,160 @@ def _stats(args, url: str) -> int:
     return 0
 
 
+def _api_key_create(args, url: str) -> int:
+    from crm_app.services import api_keys
+
+    _require_migrated(url)
+    with db.session(url) as s:
+        row, raw = api_keys.create_api_key(session=s, actor=None, user_email=args.user, name=args.name)
+    # the key alone on stdout (scripts capture it); it is stored hashed and never shown again
+    print(raw)
+    print(
+        f"API key {row.name!r} ({row.prefix}...) created for {args.user}."
+        " Copy it now: it is not shown again.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _acting_user(session, email: str | None):
+    """--as EMAIL (an active user), else the first active administrator."""
+    from sqlmodel import select
+
+    from crm_app.models import User
+
+    stmt = select(User).where(User.is_active)
+    if email:
+        user = session.exec(stmt.where(User.email == email.strip().lower())).first()
+        if user is None:
+            raise CommandError(f"No active user with the e-mail {email}.")
+        return user
+    user = session.exec(stmt.where(User.role == Role.ADMIN).order_by(User.id)).first()
+    if user is None:
+        raise CommandError("No active administrator: name the acting user with --as EMAIL.")
+    return user
+
+
+def _import_leads(args, url: str) -> int:
+    from crm_app.services import lead_import
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"No file at {path}.")
+    if args.errors and not Path(args.errors).resolve().parent.is_dir():
+        raise CommandError(f"No folder for {args.errors}.")
+    _require_migrated(url)
+
+    def progress(processed: int, total: int) -> None:
+        if sys.stderr.isatty() and not args.json:
+            print(f"\r{processed:,} / {total:,} rows", end="", file=sys.stderr, flush=True)
+
+    with db.session(url) as s:
+        user = _acting_user(s, args.as_user)
+        summary = lead_import.run_import(
+            session=s,
+            user=user,
+            path=path,
+            on_duplicate=args.on_duplicate,
+            dry_run=args.dry_run,
+            progress=progress,
+        )
+        if args.errors:
+            text = lead_import.failed_rows_csv(session=s, user=user, job_id=summary.job_id)
+            Path(args.errors).write_text(text, encoding="utf-8-sig", newline="")
+    if sys.stderr.isatty() and not args.json:
+        print(file=sys.stderr)
+    counts = {k: getattr(summary, k) for k in ("created", "updated", "skipped", "failed")}
+    if args.json:
+        print(json.dumps(counts))
+        return 0
+    prefix = "Dry run, nothing saved: would have" if args.dry_run else "Imported"
+    print(
+        f"{prefix} {path.name}: {counts['created']} created, {counts['updated']} updated,"
+        f" {counts['skipped']} duplicates skipped, {counts['failed']} failed."
+    )
+    if args.errors:
+        print(f"Failed rows written to {args.errors}.")
+    elif counts["failed"]:
+        print("See the failed rows and their reasons with --errors OUT.csv.")
+    return 0
+
+
+def _export_leads(args, url: str) -> int:
+    from crm_app.services import lead_import
+
+    _require_migrated(url)
+    with db.session(url) as s:
+        try:
+            count = lead_import.export_leads(session=s, user=_acting_user(s, args.as_user), path=args.file)
+        except OSError as exc:
+            raise CommandError(f"Cannot write {args.file}: {exc.strerror or exc}.") from None
+    print(f"Exported {count} leads to {args.file}.")
+    return 0
+
+
+def _lead_convert(args, url: str) -> int:
+    """Finalise a lead into a new contact/company/deal (the lead's values carried over) or links."""
+    from crm_app.services import conversion
+
+    if not (args.contact or args.company or args.deal or args.contact_id or args.company_id):
+        raise CommandError(
+            "Say what to convert into: --contact, --company, --deal, --contact-id or --company-id."
+        )
+    _require_migrated(url)
+    with db.session(url) as s:
+        user = _acting_user(s, args.as_user)
+        carried = conversion.conversion_defaults(session=s, user=user, lead_id=args.lead_id)
+        deal = dict(carried["deal"]) if args.deal else None
+        if deal is not None and args.deal_title:
+            deal["title"] = args.deal_title
+        result = conversion.convert_lead(
+            session=s,
+            user=user,
+            lead_id=args.lead_id,
+            contact=carried["contact"] if args.contact else None,
+            company=carried["company"] if args.company else None,
+            deal=deal,
+            contact_id=args.contact_id,
+            company_id=args.company_id,
+        )
+    out = {
+        "lead_id": args.lead_id,
+        "contact_id": result.contact_id,
+        "company_id": result.company_id,
+        "deal_id": result.deal_id,
+    }
+    print(
+        json.dumps(out)
+        if args.json
+        else f"Lead {args.lead_id} converted: "
+        + ", ".join(f"{k} {v}" for k, v in out.items() if v and k != "lead_id")
+    )
+    return 0
+
+
+def _lead_junk(args, url: str) -> int:
+    from sqlmodel import select
+
+    from crm_app.models import LostReason, ReasonKind
+    from crm_app.services import conversion
+
+    _require_migrated(url)
+    with db.session(url) as s:
+        user = _acting_user(s, args.as_user)
+        reasons = s.exec(select(LostReason).where(LostReason.kind == ReasonKind.LEAD_JUNK)).all()
+        wanted = args.reason.strip().lower()
+        reason = next((r for r in reasons if str(r.id) == wanted or r.name.lower() == wanted), None)
+        if reason is None:
+            names = ", ".join(r.name for r in reasons)
+            raise CommandError(f"No junk reason {args.reason!r}. Choose one of: {names}.")
+        conversion.close_as_junk(
+            session=s, user=user, lead_id=args.lead_id, reason_id=reason.id, comment=args.comment
+        )
+    print(f"Lead {args.lead_id} closed as junk ({reason.name}).")
+    return 0
+
+
 # --- parser ------------------------------------------------------------------------------
 
 
@@ -189,6 +343,66 @@ def build_parser() -> argparse.ArgumentParser:
     stats_parser = commands.add_parser("stats", help="rows per table")
     stats_parser.add_argument("--json", action="store_true", help="one JSON object")
     stats_parser.set_defaults(handler=_stats)
+
+    key_parser = commands.add_parser("api-key", help="keys for the REST API")
+    key_commands = key_parser.add_subparsers(dest="key_command", required=True, metavar="ACTION")
+    key_create = key_commands.add_parser("create", help="make a key for a user; prints it once")
+    key_create.add_argument("--user", required=True, metavar="EMAIL", help="the user the key acts as")
+    key_create.add_argument("--name", required=True, help="what the key is for, e.g. Zapier")
+    key_create.set_defaults(handler=_api_key_create)
+
+    import_parser = commands.add_parser("import", help="import records from a CSV file")
+    import_commands = import_parser.add_subparsers(dest="import_command", required=True, metavar="WHAT")
+    import_leads = import_commands.add_parser("leads", help="import leads (headers matched automatically)")
+    import_leads.add_argument("file", metavar="FILE")
+    import_leads.add_argument("--dry-run", action="store_true", help="check every row, save nothing")
+    import_leads.add_argument(
+        "--on-duplicate",
+        choices=["skip", "update", "create"],
+        default="skip",
+        help="a row whose e-mail or phone is already known: skip it (default), update the lead, or create",
+    )
+    import_leads.add_argument("--errors", metavar="OUT.csv", help="write the failed rows and their reasons")
+    import_leads.add_argument(
+        "--json", action="store_true", help='print {"created": n, "updated": n, "skipped": n, "failed": n}'
+    )
+    import_leads.add_argument(
+        "--as", dest="as_user", metavar="EMAIL", help="acting user (default: first admin)"
+    )
+    import_leads.set_defaults(handler=_import_leads)
+
+    export_parser = commands.add_parser("export", help="export records to a CSV file")
+    export_commands = export_parser.add_subparsers(dest="export_command", required=True, metavar="WHAT")
+    export_leads = export_commands.add_parser("leads", help="every lead, as `crm import leads` reads it")
+    export_leads.add_argument("file", metavar="FILE")
+    export_leads.add_argument(
+        "--as", dest="as_user", metavar="EMAIL", help="acting user (default: first admin)"
+    )
+    export_leads.set_defaults(handler=_export_leads)
+
+    lead_parser = commands.add_parser("lead", help="finalise a lead: convert it, or close it as junk")
+    lead_commands = lead_parser.add_subparsers(dest="lead_command", required=True, metavar="ACTION")
+    convert = lead_commands.add_parser(
+        "convert", help="into a new contact/company/deal (values carried over) or links to existing ones"
+    )
+    convert.add_argument("lead_id", type=int, metavar="LEAD_ID")
+    convert.add_argument("--contact", action="store_true", help="create a contact from the lead")
+    convert.add_argument("--company", action="store_true", help="create a company from the lead")
+    convert.add_argument(
+        "--deal", action="store_true", help="create a deal (first stage of the default pipeline)"
+    )
+    convert.add_argument("--deal-title", help="the new deal's title (default: from the lead)")
+    convert.add_argument("--contact-id", type=int, help="link an existing contact instead")
+    convert.add_argument("--company-id", type=int, help="link an existing company instead")
+    convert.add_argument("--json", action="store_true", help="print the ids as JSON")
+    convert.add_argument("--as", dest="as_user", metavar="EMAIL", help="acting user (default: first admin)")
+    convert.set_defaults(handler=_lead_convert)
+    junk = lead_commands.add_parser("junk", help="close a lead as junk")
+    junk.add_argument("lead_id", type=int, metavar="LEAD_ID")
+    junk.add_argument("--reason", required=True, help="a junk reason's name or id (Settings -> Leads)")
+    junk.add_argument("--comment", default="", help="why")
+    junk.add_argument("--as", dest="as_user", metavar="EMAIL", help="acting user (default: first admin)")
+    junk.set_defaults(handler=_lead_junk)
     return parser
 
 

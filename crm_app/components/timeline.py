@@ -89,6 +89,17 @@ def history_item(item: TimelineView) -> rx.Component:
                 rx.fragment(),
             ),
             rx.cond(item.author != "", rx.text(item.author, size="1", color_scheme="gray"), rx.fragment()),
+            rx.cond(
+                item.merge_id > 0,
+                rx.button(
+                    rx.icon("undo_2", size=12),
+                    t("Undo merge"),
+                    size="1",
+                    variant="soft",
+                    on_click=TimelineState.undo_merge(item.merge_id),
+                ),
+                rx.fragment(),
+            ),
             spacing="1",
             width="100%",
         ),

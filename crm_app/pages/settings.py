@@ -14,17 +14,23 @@ from crm_app.state.users import UserRow, UsersState
 SECTIONS = [
     (N_("Users"), N_("Team members, roles and access."), "/settings/users", "users", True),
     (
-        N_("Lead statuses"),
+        N_("Leads: statuses, sources, junk reasons"),
         N_("The steps a lead goes through, and its final statuses."),
-        "",
+        "/settings/leads",
         "list_ordered",
-        False,
+        True,
     ),
     (N_("Deal pipelines"), N_("Pipelines and their stages, with colours and results."), "", "kanban", False),
-    (N_("Sources"), N_("Where leads and deals come from."), "", "radio_tower", False),
+    (N_("Sources"), N_("Where leads and deals come from."), "/settings/leads", "radio_tower", True),
     (N_("Currencies"), N_("Currencies and exchange rates."), "", "coins", False),
-    (N_("Web forms"), N_("Public forms that create leads from your website."), "", "file_input", False),
-    (N_("API keys"), N_("Keys for the REST API."), "", "key_round", False),
+    (
+        N_("Web forms"),
+        N_("Public forms that create leads from your website."),
+        "/settings/web-forms",
+        "file_input",
+        True,
+    ),
+    (N_("API keys"), N_("Keys for the REST API."), "/settings/api-keys", "key_round", True),
 ]
 
 ROLE_LABELS = {

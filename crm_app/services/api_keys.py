@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, select
 
@@ -57,3 +59,54 @@ def resolve_api_key(*, session: Session, raw: str | None) -> User | None:
     session.add(row)
     session.commit()
     return user
+
+
+@dataclass
+class ApiKeyRow:
+    id: int
+    name: str
+    prefix: str
+    user_id: int
+    user_name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+MAX_LISTED = 200
+
+
+def list_api_keys(*, session: Session, user: User) -> list[ApiKeyRow]:
+    """The user's own keys; administrators see everyone's. Active keys first, newest first."""
+    require_role(user)
+    stmt = select(ApiKey, User.name).join(User, User.id == ApiKey.user_id)
+    if user.role != Role.ADMIN:
+        stmt = stmt.where(ApiKey.user_id == user.id)
+    stmt = stmt.order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc(), ApiKey.id.desc())
+    return [
+        ApiKeyRow(
+            id=row.id or 0,
+            name=row.name,
+            prefix=row.prefix,
+            user_id=row.user_id,
+            user_name=owner_name,
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+            revoked_at=row.revoked_at,
+        )
+        for row, owner_name in session.exec(stmt.limit(MAX_LISTED)).all()
+    ]
+
+
+def revoke_api_key(*, session: Session, user: User, key_id: int) -> ApiKey:
+    """A revoked key stops working at once. Users revoke their own keys, administrators any."""
+    require_role(user)
+    row = session.get(ApiKey, key_id)
+    if row is None or (row.user_id != user.id and user.role != Role.ADMIN):
+        raise NotFound(Msg("This API key does not exist."))
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)
+        session.commit()
+        session.refresh(row)
+    return row

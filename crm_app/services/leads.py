@@ -86,7 +86,7 @@ def first_status(session: Session) -> Stage:
 # --- validation ----------------------------------------------------------------------------
 
 
-def _as_list(value: Any) -> list[str]:
+def as_list(value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
@@ -96,7 +96,7 @@ def _as_list(value: Any) -> list[str]:
     return [p.strip() for p in parts if p and p.strip()]
 
 
-def _int_or_none(value: Any) -> int | None:
+def int_or_none(value: Any) -> int | None:
     if value in (None, "", 0, "0"):
         return None
     try:
@@ -131,7 +131,7 @@ def clean_lead_data(session: Session, data: dict[str, Any], *, partial: bool = F
                 errors[key] = err
             out[key] = text
         elif key == "emails":
-            items = _as_list(value)
+            items = as_list(value)
             if len(items) > MAX_ITEMS:
                 errors[key] = Msg("At most {max} e-mails.", max=MAX_ITEMS)
             cleaned = []
@@ -144,7 +144,7 @@ def clean_lead_data(session: Session, data: dict[str, Any], *, partial: bool = F
                     cleaned.append((item, norm))
             out[key] = cleaned
         elif key == "phones":
-            items = _as_list(value)
+            items = as_list(value)
             if len(items) > MAX_ITEMS:
                 errors[key] = Msg("At most {max} phone numbers.", max=MAX_ITEMS)
             region = get_region(session=session)
@@ -167,19 +167,19 @@ def clean_lead_data(session: Session, data: dict[str, Any], *, partial: bool = F
                 errors[key] = Msg("Unknown currency.")
             out[key] = code
         elif key == "status_id":
-            status_id = _int_or_none(value)
+            status_id = int_or_none(value)
             if status_id is not None:
                 stage = session.get(Stage, status_id)
                 if stage is None or stage.pipeline_id != lead_pipeline(session).id:
                     errors[key] = Msg("Choose a status.")
             out[key] = status_id
         elif key == "source_id":
-            source_id = _int_or_none(value)
+            source_id = int_or_none(value)
             if source_id is not None and session.get(Source, source_id) is None:
                 errors[key] = Msg("Choose a source.")
             out[key] = source_id
         elif key == "responsible_id":
-            user_id = _int_or_none(value)
+            user_id = int_or_none(value)
             if user_id is not None:
                 user = session.get(User, user_id)
                 if user is None or not user.is_active:

@@ -7,7 +7,7 @@ import dataclasses
 import reflex as rx
 
 from crm_app.models import EntityType
-from crm_app.services import formatting, timeline
+from crm_app.services import duplicates, formatting, timeline
 from crm_app.services.errors import DomainError, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.leads import TEXT_FIELDS
@@ -57,6 +57,7 @@ class TimelineView:
     author: str
     when: str
     is_comment: bool
+    merge_id: int = 0  # a merge that can still be undone from here
 
 
 @dataclasses.dataclass
@@ -102,12 +103,23 @@ class TimelineState(SessionState):
         if item.kind == "stage_change":
             return t("Status changed"), f"{p.get('old', '')} → {p.get('new', '')}"
         if item.kind == "conversion":
-            return t("Lead converted") if not p.get("junk") else t("Closed as junk"), item.text
+            if p.get("junk"):
+                detail = " — ".join(x for x in (p.get("reason", ""), item.text) if x)
+                return t("Closed as junk"), detail
+            made = [p.get(k) for k in ("contact_name", "company_name", "deal_title") if p.get(k)]
+            return t("Lead converted"), " · ".join(str(m) for m in made) or item.text
         if item.kind == "merge":
+            action = p.get("action", "merge")
+            if action == "merged_into":
+                return t("Merged into another lead"), item.text
+            if action == "undo":
+                return t("Merge undone"), item.text
             return t("Leads merged"), item.text
         if item.kind == "deleted":
             return t("Moved to the recycle bin"), ""
         if item.kind == "restored":
+            if p.get("action") == "unmerge":
+                return t("Brought back by undoing a merge"), item.text
             return t("Restored from the recycle bin"), ""
         if item.kind == "activity_done":
             return t("Activity completed"), item.text
@@ -125,6 +137,9 @@ class TimelineState(SessionState):
             author=item.author,
             when=formatting.when(item.at, self.lang),
             is_comment=item.kind == "comment",
+            merge_id=int(item.payload.get("merge_id") or 0)
+            if item.kind == "merge" and item.payload.get("action", "merge") == "merge"
+            else 0,
         )
 
     def _load_timeline(self, s, entity_type: str, entity_id: int) -> None:
@@ -190,6 +205,16 @@ class TimelineState(SessionState):
         self.has_more = len(entries) > PAGE
         self.items = [*self.items, *[self._view(e) for e in entries[:PAGE]]]
         return None
+
+    @rx.event
+    def undo_merge(self, merge_id: int):
+        """Undo a merge from the kept lead's history (the service checks who may)."""
+        with self._db() as s:
+            try:
+                duplicates.undo_merge(session=s, user=self._user(s), merge_id=int(merge_id))
+            except DomainError as exc:
+                return self._fail(exc)
+        return [rx.toast.success(self._t("Merge undone")), rx.redirect(f"/leads/{self.entity_id}")]
 
     @rx.event
     def add_comment(self, form: dict):

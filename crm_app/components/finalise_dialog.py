@@ -1,0 +1,386 @@
+"""The "Finalise" dialog of a lead: convert it into a contact, a company and/or a deal (new or
+existing records), or close it as junk with a reason. State: crm_app.state.finalise.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from crm_app.components.forms import crm_form, field_error, form_error, text_field
+from crm_app.components.i18n import t
+from crm_app.services.i18n import N_
+from crm_app.state.finalise import COMPANY_FIELDS, CONTACT_FIELDS, FinaliseState, Hit, RecordLink
+
+FORM_ID = "finalise"
+LABEL_STYLE = {"fontSize": "0.875rem", "fontWeight": 500}
+SELECT_STYLE = {
+    "padding": "0.4rem",
+    "borderRadius": "0.4rem",
+    "width": "100%",
+    "border": "1px solid var(--gray-7)",
+    "background": "var(--color-surface)",
+    "fontSize": "0.875rem",
+}
+# inputs that must not submit the convert form when Enter is pressed in them
+NO_FORM = "finalise-search-only"
+
+
+def _label(text: str, html_for: str) -> rx.Component:
+    return rx.el.label(t(text), html_for=html_for, style=LABEL_STYLE)
+
+
+def _select(label: str, name: str, options: rx.Var, default: rx.Var | str, *, placeholder: str = ""):
+    field_id = f"{FORM_ID}-{name}"
+    children = [rx.el.option(t(placeholder), value="")] if placeholder else []
+    return rx.vstack(
+        _label(label, field_id),
+        rx.el.select(
+            *children,
+            rx.foreach(options, lambda o: rx.el.option(o.label, value=o.value)),
+            id=field_id,
+            name=name,
+            default_value=default,
+            style=SELECT_STYLE,
+        ),
+        field_error(FinaliseState.errors, name),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _fields(prefix: str, fields: list[tuple[str, str]], values: rx.Var) -> rx.Component:
+    return rx.grid(
+        *[
+            text_field(
+                label,
+                f"{prefix}_{key}",
+                FinaliseState.errors,
+                default_value=values[key],
+                form_id=FORM_ID,
+            )
+            for key, label in fields
+        ],
+        columns="2",
+        spacing="3",
+        width="100%",
+    )
+
+
+def _mode_switch(kind: str, value: rx.Var, on_change) -> rx.Component:
+    new_label = N_("New contact") if kind == "contact" else N_("New company")
+    existing_label = N_("Existing contact") if kind == "contact" else N_("Existing company")
+    return rx.radio_group.root(
+        rx.hstack(
+            rx.text(
+                rx.hstack(rx.radio_group.item(value="new"), t(new_label), spacing="2"), as_="label", size="2"
+            ),
+            rx.text(
+                rx.hstack(rx.radio_group.item(value="existing"), t(existing_label), spacing="2"),
+                as_="label",
+                size="2",
+            ),
+            spacing="4",
+        ),
+        value=value,
+        on_change=on_change,
+        aria_label=t("New or existing"),
+    )
+
+
+def _hit_row(hit: Hit, picked_id: rx.Var, on_pick) -> rx.Component:
+    return rx.el.li(
+        rx.hstack(
+            rx.vstack(
+                rx.text(hit.name, size="2", weight="medium"),
+                rx.text(hit.detail, size="1", color_scheme="gray"),
+                spacing="0",
+            ),
+            rx.spacer(),
+            rx.cond(
+                picked_id == hit.id,
+                rx.badge(rx.icon("check", size=12), t("Selected"), color_scheme="green"),
+                rx.button(t("Select"), size="1", variant="soft", type="button", on_click=on_pick(hit.id)),
+            ),
+            align="center",
+            width="100%",
+        ),
+        style={"listStyle": "none", "padding": "0.35rem 0", "borderBottom": "1px solid var(--gray-4)"},
+    )
+
+
+def _existing(kind: str) -> rx.Component:
+    is_contact = kind == "contact"
+    hits = FinaliseState.contact_hits if is_contact else FinaliseState.company_hits
+    searched = FinaliseState.contact_searched if is_contact else FinaliseState.company_searched
+    picked_id = FinaliseState.picked_contact_id if is_contact else FinaliseState.picked_company_id
+    picked = FinaliseState.picked_contact if is_contact else FinaliseState.picked_company
+    search = FinaliseState.search_contacts if is_contact else FinaliseState.search_companies
+    pick = FinaliseState.pick_contact if is_contact else FinaliseState.pick_company
+    clear = FinaliseState.clear_contact if is_contact else FinaliseState.clear_company
+    find_label = t(N_("Find a contact") if is_contact else N_("Find a company"))
+    return rx.vstack(
+        # the label wraps the box (no id: Reflex would submit an id-only control with the form)
+        rx.el.label(
+            rx.text(find_label, style=LABEL_STYLE),
+            rx.input(
+                placeholder=t("Name, e-mail or phone"),
+                on_change=search.debounce(300),
+                width="100%",
+                # Enter here must not submit the convert form
+                custom_attrs={"form": NO_FORM, "autoComplete": "off"},
+            ),
+            style={"display": "flex", "flexDirection": "column", "gap": "0.25rem", "width": "100%"},
+        ),
+        rx.cond(
+            picked_id > 0,
+            rx.hstack(
+                rx.icon("link", size=14),
+                rx.text(t("Link to:"), size="2"),
+                rx.text(picked, size="2", weight="bold"),
+                rx.button(t("Clear"), size="1", variant="ghost", type="button", on_click=clear),
+                align="center",
+                data_testid=f"picked-{kind}",
+            ),
+            rx.fragment(),
+        ),
+        rx.cond(
+            hits.length() > 0,
+            rx.el.ul(
+                rx.foreach(hits, lambda h: _hit_row(h, picked_id, pick)),
+                style={"margin": 0, "padding": 0, "width": "100%"},
+                aria_label=t("Search results"),
+            ),
+            rx.cond(searched, rx.text(t("Nothing found."), size="2", color_scheme="gray"), rx.fragment()),
+        ),
+        field_error(FinaliseState.errors, f"{kind}_id"),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _lookalike_hint(count: rx.Var, kind: str, on_switch) -> rx.Component:
+    text = (
+        N_("Existing contacts look like this person: you may link one instead.")
+        if kind == "contact"
+        else N_("Existing companies look like this one: you may link one instead.")
+    )
+    return rx.cond(
+        count > 0,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("copy", size=14)),
+            rx.callout.text(
+                t(text),
+                " ",
+                rx.link(t("Show them"), on_click=on_switch("existing"), href="#", underline="always"),
+            ),
+            color_scheme="amber",
+            size="1",
+        ),
+        rx.fragment(),
+    )
+
+
+def _record_section(kind: str) -> rx.Component:
+    is_contact = kind == "contact"
+    ticked = FinaliseState.do_contact if is_contact else FinaliseState.do_company
+    mode = FinaliseState.contact_mode if is_contact else FinaliseState.company_mode
+    set_mode = FinaliseState.set_contact_mode if is_contact else FinaliseState.set_company_mode
+    lookalikes = FinaliseState.contact_lookalikes if is_contact else FinaliseState.company_lookalikes
+    fields = CONTACT_FIELDS if is_contact else COMPANY_FIELDS
+    values = FinaliseState.contact if is_contact else FinaliseState.company
+    return rx.el.fieldset(
+        rx.el.legend(
+            t(N_("Contact") if is_contact else N_("Company")),
+            style={"fontWeight": 600, "padding": "0 0.4rem"},
+        ),
+        rx.vstack(
+            _mode_switch(kind, mode, set_mode),
+            # both parts stay mounted (hidden) so switching back keeps what was typed
+            rx.vstack(
+                rx.cond(mode == "new", _lookalike_hint(lookalikes, kind, set_mode), rx.fragment()),
+                _fields(kind, fields, values),
+                display=rx.cond(mode == "new", "flex", "none"),
+                width="100%",
+                spacing="2",
+            ),
+            rx.box(_existing(kind), display=rx.cond(mode == "existing", "block", "none"), width="100%"),
+            spacing="3",
+            width="100%",
+        ),
+        style={
+            "border": "1px solid var(--gray-5)",
+            "borderRadius": "0.5rem",
+            "padding": "0.75rem",
+            "width": "100%",
+        },
+        display=rx.cond(ticked, "block", "none"),
+        data_testid=f"finalise-{kind}",
+    )
+
+
+def _deal_section() -> rx.Component:
+    return rx.el.fieldset(
+        rx.el.legend(t("Deal"), style={"fontWeight": 600, "padding": "0 0.4rem"}),
+        rx.grid(
+            text_field(
+                "Deal title",
+                "deal_title",
+                FinaliseState.errors,
+                default_value=FinaliseState.deal["title"],
+                form_id=FORM_ID,
+            ),
+            text_field(
+                "Amount",
+                "deal_amount",
+                FinaliseState.errors,
+                default_value=FinaliseState.deal["amount"],
+                form_id=FORM_ID,
+            ),
+            _select(
+                N_("Currency"),
+                "deal_currency_code",
+                FinaliseState.currencies,
+                FinaliseState.deal["currency_code"],
+            ),
+            _select(
+                N_("Pipeline"), "deal_pipeline_id", FinaliseState.pipelines, FinaliseState.deal["pipeline_id"]
+            ),
+            columns="2",
+            spacing="3",
+            width="100%",
+        ),
+        rx.text(t("The deal starts in the first stage of the pipeline."), size="1", color_scheme="gray"),
+        style={
+            "border": "1px solid var(--gray-5)",
+            "borderRadius": "0.5rem",
+            "padding": "0.75rem",
+            "width": "100%",
+        },
+        display=rx.cond(FinaliseState.do_deal, "block", "none"),
+        data_testid="finalise-deal",
+    )
+
+
+def _buttons(submit_label: str, **submit_props) -> rx.Component:
+    return rx.hstack(
+        rx.dialog.close(rx.button(t("Cancel"), variant="soft", color_scheme="gray", type="button")),
+        rx.button(t(submit_label), type="submit", **submit_props),
+        justify="end",
+        width="100%",
+        spacing="3",
+    )
+
+
+def _convert_form() -> rx.Component:
+    return crm_form(
+        rx.vstack(
+            form_error(FinaliseState.errors),
+            rx.text(t("Create new records from the lead, or link it to existing ones:"), size="2"),
+            rx.hstack(
+                rx.checkbox(
+                    t("Contact"), checked=FinaliseState.do_contact, on_change=FinaliseState.set_do_contact
+                ),
+                rx.checkbox(
+                    t("Company"), checked=FinaliseState.do_company, on_change=FinaliseState.set_do_company
+                ),
+                rx.checkbox(t("Deal"), checked=FinaliseState.do_deal, on_change=FinaliseState.set_do_deal),
+                spacing="5",
+                role="group",
+                aria_label=t("Convert into"),
+            ),
+            field_error(FinaliseState.errors, "deal"),
+            _record_section("contact"),
+            _record_section("company"),
+            _deal_section(),
+            _buttons(N_("Convert")),
+            spacing="3",
+            width="100%",
+        ),
+        id=f"{FORM_ID}-convert",
+        on_submit=FinaliseState.convert,
+        width="100%",
+    )
+
+
+def _junk_form() -> rx.Component:
+    return crm_form(
+        rx.vstack(
+            form_error(FinaliseState.errors),
+            rx.text(
+                t("The lead stays in the CRM, marked as junk, with the reason and your comment."), size="2"
+            ),
+            _select(N_("Reason"), "reason_id", FinaliseState.junk_reasons, "", placeholder=N_("Choose…")),
+            rx.vstack(
+                _label(N_("Comment"), f"{FORM_ID}-comment"),
+                rx.text_area(
+                    id=f"{FORM_ID}-comment", name="comment", rows="3", width="100%", max_length=2000
+                ),
+                field_error(FinaliseState.errors, "comment"),
+                spacing="1",
+                width="100%",
+            ),
+            _buttons(N_("Close as junk"), color_scheme="red"),
+            spacing="3",
+            width="100%",
+        ),
+        id=f"{FORM_ID}-junk",
+        on_submit=FinaliseState.close_junk,
+        width="100%",
+    )
+
+
+def _final_link(link: RecordLink) -> rx.Component:
+    return rx.hstack(rx.badge(link.kind, variant="soft"), rx.link(link.label, href=link.href), align="center")
+
+
+def _final_view() -> rx.Component:
+    return rx.vstack(
+        rx.callout.root(
+            rx.callout.icon(rx.icon("info")),
+            rx.callout.text(
+                rx.vstack(
+                    rx.text(FinaliseState.final_text, weight="bold"),
+                    rx.foreach(FinaliseState.final_links, _final_link),
+                    rx.text(t("A finalised lead cannot be converted or closed again."), size="2"),
+                    spacing="1",
+                )
+            ),
+            role="status",
+            width="100%",
+        ),
+        rx.hstack(
+            rx.dialog.close(rx.button(t("Close"), variant="soft", type="button")), justify="end", width="100%"
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def finalise_dialog() -> rx.Component:
+    """The dialog; open it with FinaliseState.open_for(lead_id)."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(t("Finalise lead")),
+            rx.dialog.description(
+                FinaliseState.lead_name, size="2", color_scheme="gray", margin_bottom="0.75rem"
+            ),
+            rx.cond(
+                FinaliseState.is_final,
+                _final_view(),
+                rx.tabs.root(
+                    rx.tabs.list(
+                        rx.tabs.trigger(t("Convert"), value="convert"),
+                        rx.tabs.trigger(t("Close as junk"), value="junk"),
+                    ),
+                    rx.tabs.content(rx.box(_convert_form(), padding_top="0.75rem"), value="convert"),
+                    rx.tabs.content(rx.box(_junk_form(), padding_top="0.75rem"), value="junk"),
+                    value=FinaliseState.tab,
+                    on_change=FinaliseState.set_tab,
+                ),
+            ),
+            max_width="46rem",
+            data_testid="finalise-dialog",
+        ),
+        open=FinaliseState.dialog_open,
+        on_open_change=FinaliseState.set_dialog_open,
+    )

@@ -1,0 +1,458 @@
+"""/settings/web-forms (the forms and their settings) and the public /forms/<slug> page."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from crm_app.components.forms import crm_form, field_error, form_error, text_field
+from crm_app.components.i18n import t
+from crm_app.components.layout import app_shell
+from crm_app.services.i18n import N_
+from crm_app.services.web_forms import HONEYPOT
+from crm_app.state.web_forms import (
+    FIELD_MODES,
+    FieldChoice,
+    PublicFieldView,
+    PublicFormState,
+    WebFormsState,
+    WebFormView,
+)
+
+LABEL_STYLE = {"fontSize": "0.875rem", "fontWeight": 500}
+SELECT_STYLE = {
+    "padding": "0.4rem",
+    "borderRadius": "0.4rem",
+    "width": "100%",
+    "border": "1px solid var(--gray-7)",
+    "background": "var(--color-surface)",
+}
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+def _hint(text: str) -> rx.Component:
+    return rx.text(t(text), size="1", color_scheme="gray")
+
+
+def _native_select(
+    label: str, name: str, options: rx.Var, value: rx.Var, empty_label: str, errors: rx.Var
+) -> rx.Component:
+    field_id = f"web-form-{name}"
+    return rx.vstack(
+        rx.el.label(t(label), html_for=field_id, style=LABEL_STYLE),
+        rx.el.select(
+            rx.el.option(t(empty_label), value=""),
+            rx.foreach(options, lambda o: rx.el.option(o.label, value=o.value)),
+            id=field_id,
+            name=name,
+            default_value=value,
+            style=SELECT_STYLE,
+        ),
+        field_error(errors, name),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _field_mode(choice: FieldChoice) -> rx.Component:
+    field_id = "web-form-field-" + choice.name
+    return rx.vstack(
+        rx.el.label(choice.label, html_for=field_id, style=LABEL_STYLE),
+        rx.el.select(
+            *[rx.el.option(t(label), value=value) for value, label in FIELD_MODES],
+            id=field_id,
+            name="field_" + choice.name,
+            default_value=choice.mode,
+            style=SELECT_STYLE,
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _copy_box(label: str, field_id: str, value: rx.Var, on_copy, *, rows: str = "1") -> rx.Component:
+    return rx.vstack(
+        rx.el.label(t(label), html_for=field_id, style=LABEL_STYLE),
+        rx.hstack(
+            rx.input(id=field_id, value=value, read_only=True, width="100%", font_family="monospace")
+            if rows == "1"
+            else rx.text_area(
+                id=field_id,
+                value=value,
+                read_only=True,
+                rows=rows,
+                width="100%",
+                font_family="monospace",
+                size="1",
+            ),
+            rx.button(rx.icon("copy", size=14), t("Copy"), type="button", variant="soft", on_click=on_copy),
+            width="100%",
+            align="start",
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _share_section() -> rx.Component:
+    return rx.vstack(
+        rx.separator(),
+        rx.heading(t("Share this form"), size="3", as_="h3"),
+        _copy_box(
+            N_("Link"),
+            "web-form-link",
+            WebFormsState.edit_url,
+            WebFormsState.copy_link(WebFormsState.edit_url),
+        ),
+        _copy_box(
+            N_("Embed code (iframe)"),
+            "web-form-embed",
+            WebFormsState.edit_snippet,
+            WebFormsState.copy_snippet(WebFormsState.edit_url, WebFormsState.edit_name),
+            rows="3",
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def edit_dialog() -> rx.Component:
+    errors = WebFormsState.errors
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(rx.cond(WebFormsState.editing_id > 0, t("Edit web form"), t("New web form"))),
+            crm_form(
+                rx.vstack(
+                    form_error(errors),
+                    text_field(
+                        "Name", "name", errors, default_value=WebFormsState.edit_name, form_id="web-form"
+                    ),
+                    text_field(
+                        "Web address",
+                        "slug",
+                        errors,
+                        default_value=WebFormsState.edit_slug,
+                        form_id="web-form",
+                    ),
+                    _hint(
+                        N_("Lower-case letters, digits and hyphens. Leave empty to make one from the name.")
+                    ),
+                    rx.heading(t("Fields"), size="3", as_="h3"),
+                    _hint(N_("Choose the fields visitors fill in, and which ones are required.")),
+                    rx.grid(
+                        rx.foreach(WebFormsState.edit_fields, _field_mode),
+                        columns="3",
+                        spacing="3",
+                        width="100%",
+                    ),
+                    field_error(errors, "fields"),
+                    rx.vstack(
+                        rx.el.label(
+                            t("Thank-you text"), html_for="web-form-thank_you_text", style=LABEL_STYLE
+                        ),
+                        rx.text_area(
+                            id="web-form-thank_you_text",
+                            name="thank_you_text",
+                            default_value=WebFormsState.edit_thank_you,
+                            rows="3",
+                            width="100%",
+                        ),
+                        _hint(N_("Shown after sending. Leave empty for a standard thank-you message.")),
+                        field_error(errors, "thank_you_text"),
+                        spacing="1",
+                        width="100%",
+                    ),
+                    rx.hstack(
+                        _native_select(
+                            N_("Source of new leads"),
+                            "source_id",
+                            WebFormsState.sources,
+                            WebFormsState.edit_source,
+                            N_("No source"),
+                            errors,
+                        ),
+                        _native_select(
+                            N_("Responsible for new leads"),
+                            "responsible_id",
+                            WebFormsState.users,
+                            WebFormsState.edit_responsible,
+                            N_("Nobody (unassigned)"),
+                            errors,
+                        ),
+                        width="100%",
+                        spacing="3",
+                    ),
+                    rx.el.label(
+                        rx.hstack(
+                            rx.checkbox(
+                                name="is_active",
+                                id="web-form-active",
+                                default_checked=WebFormsState.edit_active,
+                            ),
+                            rx.text(t("Active: the form accepts submissions"), size="2"),
+                            align="center",
+                        ),
+                        html_for="web-form-active",
+                    ),
+                    rx.cond(WebFormsState.editing_id > 0, _share_section(), rx.fragment()),
+                    rx.hstack(
+                        rx.dialog.close(
+                            rx.button(t("Cancel"), variant="soft", color_scheme="gray", type="button")
+                        ),
+                        rx.button(t("Save"), type="submit"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=WebFormsState.save,
+            ),
+            max_width="44rem",
+        ),
+        open=WebFormsState.dialog_open,
+        on_open_change=WebFormsState.set_dialog_open,
+    )
+
+
+def _icon_button(icon: str, label: str, on_click) -> rx.Component:
+    return rx.tooltip(
+        rx.icon_button(
+            rx.icon(icon, size=14), size="1", variant="soft", aria_label=t(label), on_click=on_click
+        ),
+        content=t(label),
+    )
+
+
+def form_row(row: WebFormView) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.vstack(
+                rx.text(row.name, weight="medium"),
+                rx.link(row.url, href=row.url, is_external=True, size="1"),
+                spacing="1",
+            )
+        ),
+        rx.table.cell(rx.text(row.fields_text, size="2")),
+        rx.table.cell(row.source),
+        rx.table.cell(row.responsible),
+        rx.table.cell(
+            rx.cond(
+                row.is_active,
+                rx.badge(t("Active"), color_scheme="green"),
+                rx.badge(t("Deactivated"), color_scheme="gray"),
+            )
+        ),
+        rx.table.cell(
+            rx.hstack(
+                rx.button(t("Edit"), size="1", variant="soft", on_click=WebFormsState.open_edit(row.id)),
+                _icon_button("link", N_("Copy link"), WebFormsState.copy_link(row.url)),
+                _icon_button("code", N_("Copy embed code"), WebFormsState.copy_snippet(row.url, row.name)),
+                rx.cond(
+                    row.is_active,
+                    rx.button(
+                        t("Deactivate"),
+                        size="1",
+                        variant="soft",
+                        color_scheme="red",
+                        on_click=WebFormsState.set_active(row.id, False),
+                    ),
+                    rx.button(
+                        t("Activate"),
+                        size="1",
+                        variant="soft",
+                        on_click=WebFormsState.set_active(row.id, True),
+                    ),
+                ),
+                spacing="2",
+                align="center",
+            )
+        ),
+        data_testid="web-form-row",
+    )
+
+
+def forms_table() -> rx.Component:
+    return rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                rx.table.column_header_cell(t("Name")),
+                rx.table.column_header_cell(t("Fields")),
+                rx.table.column_header_cell(t("Source")),
+                rx.table.column_header_cell(t("Responsible")),
+                rx.table.column_header_cell(t("Status")),
+                rx.table.column_header_cell(""),
+            )
+        ),
+        rx.table.body(rx.foreach(WebFormsState.rows, form_row)),
+        width="100%",
+        variant="surface",
+    )
+
+
+def web_forms_page() -> rx.Component:
+    return app_shell(
+        "Web forms",
+        rx.cond(
+            WebFormsState.loaded,
+            rx.cond(
+                WebFormsState.forbidden,
+                rx.callout(
+                    t("Only administrators and managers manage web forms."), icon="lock", width="100%"
+                ),
+                rx.vstack(
+                    rx.text(
+                        t(
+                            "Each form has its own public page that creates a lead. Share its link,"
+                            " or paste its embed code into your website."
+                        ),
+                        color_scheme="gray",
+                        size="2",
+                    ),
+                    rx.cond(
+                        WebFormsState.rows.length() > 0,
+                        forms_table(),
+                        rx.callout(t("No web forms yet."), icon="info", width="100%"),
+                    ),
+                    edit_dialog(),
+                    width="100%",
+                    spacing="4",
+                    data_loaded="web-forms",
+                ),
+            ),
+            rx.spinner(),
+        ),
+        actions=rx.cond(
+            WebFormsState.loaded & ~WebFormsState.forbidden,
+            rx.button(rx.icon("plus", size=16), t("New web form"), on_click=WebFormsState.open_create),
+            rx.fragment(),
+        ),
+    )
+
+
+# --- the public page -----------------------------------------------------------------------
+
+
+def _public_field(f: PublicFieldView) -> rx.Component:
+    message = PublicFormState.errors.get(f.name, "")
+    return rx.vstack(
+        rx.el.label(
+            f.label,
+            rx.cond(
+                f.required,
+                rx.el.span(" *", aria_hidden="true", style={"color": "var(--red-10)"}),
+                rx.fragment(),
+            ),
+            html_for=f.field_id,
+            style=LABEL_STYLE,
+        ),
+        rx.cond(
+            f.kind == "textarea",
+            rx.text_area(id=f.field_id, name=f.name, rows="5", width="100%", max_length=10000),
+            rx.input(id=f.field_id, name=f.name, type=f.kind, width="100%", max_length=255, size="3"),
+        ),
+        rx.cond(
+            message != "",
+            rx.text(message, color="red", size="1", role="alert", id=f.field_id + "-error"),
+            rx.fragment(),
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _honeypot() -> rx.Component:
+    """Hidden from people (off screen, out of the tab order, hidden from screen readers)."""
+    return rx.el.div(
+        rx.el.label(t("Leave this field empty"), html_for="wf-hp"),
+        rx.el.input(id="wf-hp", name=HONEYPOT, type="text", tab_index=-1, auto_complete="off"),
+        aria_hidden="true",
+        style={
+            "position": "absolute",
+            "left": "-10000px",
+            "top": "auto",
+            "width": "1px",
+            "height": "1px",
+            "overflow": "hidden",
+        },
+    )
+
+
+def _the_form() -> rx.Component:
+    return rx.vstack(
+        rx.heading(PublicFormState.form_title, size="6", as_="h1"),
+        rx.cond(
+            PublicFormState.has_required,
+            rx.text(t("Fields marked * are required."), size="1", color_scheme="gray"),
+            rx.fragment(),
+        ),
+        crm_form(
+            rx.vstack(
+                form_error(PublicFormState.errors),
+                rx.foreach(PublicFormState.fields, _public_field),
+                _honeypot(),
+                rx.button(t("Send"), type="submit", size="3", width="100%"),
+                spacing="3",
+                width="100%",
+                position="relative",
+            ),
+            on_submit=PublicFormState.submit,
+            width="100%",
+        ),
+        spacing="3",
+        width="100%",
+        data_ready="form",
+    )
+
+
+def _message(icon: str, color: str, *content: rx.Component, **props) -> rx.Component:
+    return rx.vstack(
+        rx.icon(icon, size=40, color=rx.color(color, 9)),
+        *content,
+        align="center",
+        text_align="center",
+        spacing="3",
+        width="100%",
+        padding_y="1.5rem",
+        **props,
+    )
+
+
+def public_form_page() -> rx.Component:
+    """No app shell and no login: this page is linked to, or shown in an iframe on another site."""
+    return rx.center(
+        rx.card(
+            rx.match(
+                PublicFormState.status,
+                ("ready", _the_form()),
+                (
+                    "done",
+                    _message(
+                        "circle_check",
+                        "green",
+                        rx.text(PublicFormState.thank_you, size="4", white_space="pre-wrap"),
+                        role="status",
+                    ),
+                ),
+                (
+                    "missing",
+                    _message(
+                        "circle_off",
+                        "gray",
+                        rx.heading(t("This form is not available"), size="5", as_="h1"),
+                        rx.text(
+                            t("It may have been closed. Please contact us another way."), color_scheme="gray"
+                        ),
+                    ),
+                ),
+                rx.center(rx.spinner(size="3"), padding="2rem", width="100%"),
+            ),
+            width="100%",
+            max_width="36rem",
+            size="3",
+        ),
+        min_height="100vh",
+        padding="1rem",
+        background=rx.color("gray", 2),
+    )

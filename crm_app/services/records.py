@@ -1,0 +1,472 @@
+"""Contacts, companies and deals: validation, creation with history, search to link.
+
+A first cut made for lead conversion; the contacts, companies and deals issues extend it
+(update, lists, cards). Phones, e-mails, website, amounts, currencies, sources and users go
+through the same rules as leads (`leads.clean_lead_data`), so a value accepted on a lead is
+accepted on the contact or company it becomes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, col, select
+
+from crm_app.models import (
+    CommKind,
+    Communication,
+    Company,
+    Contact,
+    ContactCompany,
+    Deal,
+    EntityType,
+    Pipeline,
+    PipelineKind,
+    Stage,
+    StageSemantic,
+    TimelineKind,
+    User,
+)
+from crm_app.services import defaults, leads, timeline
+from crm_app.services.auth import require_role
+from crm_app.services.errors import NotFound, ValidationError
+from crm_app.services.i18n import N_, Msg
+from crm_app.services.phones import digits
+from crm_app.services.validation import clean_text
+
+# field -> (label, max length); the lengths are the columns'
+CONTACT_TEXT: dict[str, tuple[str, int]] = {
+    "honorific": (N_("Salutation"), 20),
+    "first_name": (N_("First name"), 100),
+    "second_name": (N_("Middle name"), 100),
+    "last_name": (N_("Last name"), 100),
+    "position": (N_("Position"), 255),
+    "address": (N_("Address"), 1000),
+    "comment": (N_("Comment"), 10_000),
+}
+COMPANY_TEXT: dict[str, tuple[str, int]] = {
+    "name": (N_("Company name"), 255),
+    "industry": (N_("Industry"), 100),
+    "address": (N_("Address"), 1000),
+    "comment": (N_("Comment"), 10_000),
+}
+DEAL_TEXT: dict[str, tuple[str, int]] = {
+    "title": (N_("Deal title"), 255),
+    "comment": (N_("Comment"), 10_000),
+}
+# checked by the lead rules, so the same value means the same thing everywhere
+SHARED_REFS = ("source_id", "responsible_id")
+COMM_FIELDS = ("phones", "emails")
+ORIGINS = ("form", "conversion", "import", "api", "cli")
+
+
+# --- reference data ------------------------------------------------------------------------
+
+
+def deal_pipelines(session: Session) -> list[Pipeline]:
+    """Deal pipelines, the default one first."""
+    stmt = (
+        select(Pipeline)
+        .where(Pipeline.kind == PipelineKind.DEAL)
+        .order_by(Pipeline.is_default.desc(), Pipeline.sort, Pipeline.id)
+    )
+    pipelines = list(session.exec(stmt).all())
+    if not pipelines:
+        defaults.ensure_defaults(session=session)
+        pipelines = list(session.exec(stmt).all())
+    return pipelines
+
+
+def default_deal_pipeline(session: Session) -> Pipeline:
+    return deal_pipelines(session)[0]
+
+
+def first_deal_stage(session: Session, pipeline_id: int) -> Stage | None:
+    """Where a new deal starts: the pipeline's first stage in progress."""
+    return session.exec(
+        select(Stage)
+        .where(Stage.pipeline_id == pipeline_id, Stage.semantic == StageSemantic.IN_PROGRESS)
+        .order_by(Stage.sort, Stage.id)
+    ).first()
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+def _clean_texts(
+    data: dict[str, Any], spec: dict[str, tuple[str, int]], errors: dict[str, Msg], *, required=()
+) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, (label, max_len) in spec.items():
+        value = data.get(key)
+        text, err = clean_text(
+            None if value is None else str(value),
+            field_label=label,
+            max_len=max_len,
+            required=key in required,
+        )
+        if err:
+            errors[key] = err
+        out[key] = text
+    return out
+
+
+def _clean_shared(session: Session, data: dict[str, Any], keys: tuple[str, ...], errors: dict[str, Msg]):
+    """Phones, e-mails, website, amount, currency, source, responsible: the lead rules."""
+    given = {k: data.get(k) for k in keys}
+    try:
+        return leads.clean_lead_data(session, given, partial=True)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+        return {}
+
+
+int_or_none = leads.int_or_none
+
+
+def clean_contact_data(session: Session, data: dict[str, Any]) -> dict[str, Any]:
+    """Checks a new contact's fields. Phones/e-mails come back as [(shown, normalised)]."""
+    errors: dict[str, Msg] = {}
+    out: dict[str, Any] = _clean_texts(data, CONTACT_TEXT, errors)
+    if not errors.get("last_name") and not (out["first_name"] or out["last_name"]):
+        errors["last_name"] = Msg("Enter a first name or a last name.")
+    out.update(_clean_shared(session, data, (*COMM_FIELDS, *SHARED_REFS), errors))
+    out["birthdate"], err = _clean_date(data.get("birthdate"))
+    if err:
+        errors["birthdate"] = err
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def clean_company_data(session: Session, data: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, Msg] = {}
+    out: dict[str, Any] = _clean_texts(data, COMPANY_TEXT, errors, required=("name",))
+    # the website's check (a web address, never javascript:) is the lead's
+    out.update(_clean_shared(session, data, ("website", *COMM_FIELDS, *SHARED_REFS), errors))
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def clean_deal_data(session: Session, data: dict[str, Any]) -> dict[str, Any]:
+    """Checks a new deal's fields, and picks its pipeline's first stage in progress."""
+    errors: dict[str, Msg] = {}
+    out: dict[str, Any] = _clean_texts(data, DEAL_TEXT, errors, required=("title",))
+    money = _clean_shared(session, data, ("amount", "currency_code", *SHARED_REFS), errors)
+    out.update(money)
+    if "amount" in money:
+        out["amount"] = money["amount"] if money["amount"] is not None else Decimal("0.00")
+        out["currency_code"] = money.get("currency_code") or defaults.base_currency(session=session)
+    pipeline_id = int_or_none(data.get("pipeline_id"))
+    if pipeline_id is None:
+        pipeline_id = default_deal_pipeline(session).id
+    pipeline = session.get(Pipeline, pipeline_id)
+    stage = None
+    if pipeline is None or pipeline.kind != PipelineKind.DEAL:
+        errors["pipeline_id"] = Msg("Choose a pipeline.")
+    else:
+        stage = first_deal_stage(session, pipeline.id)
+        if stage is None:
+            errors["pipeline_id"] = Msg("This pipeline has no stage in progress.")
+    out["pipeline_id"] = pipeline_id
+    out["stage_id"] = stage.id if stage else None
+    for key, model in (("contact_id", Contact), ("company_id", Company)):
+        ref = int_or_none(data.get(key))
+        if ref is not None:
+            row = session.get(model, ref)
+            if row is None or row.deleted_at is not None:
+                errors[key] = Msg("Choose a contact.") if key == "contact_id" else Msg("Choose a company.")
+        out[key] = ref
+    out["close_date"], err = _clean_date(data.get("close_date"))
+    if err:
+        errors["close_date"] = err
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _clean_date(value: Any) -> tuple[date | None, Msg | None]:
+    if value is None or value == "":
+        return None, None
+    if isinstance(value, date):
+        return value, None
+    try:
+        return date.fromisoformat(str(value).strip()), None
+    except ValueError:
+        return None, Msg("Enter a date, like 2025-03-31.")
+
+
+# --- creation ------------------------------------------------------------------------------
+
+
+def _created(
+    session: Session, etype: EntityType, entity_id: int, user: User, origin: str, lead_id: int | None
+):
+    payload: dict[str, Any] = {"origin": origin if origin in ORIGINS else "form"}
+    if lead_id is not None:
+        payload["lead_id"] = lead_id
+    timeline.record(
+        session,
+        entity_type=etype,
+        entity_id=entity_id,
+        kind=TimelineKind.CREATED,
+        author_id=user.id,
+        payload=payload,
+    )
+
+
+def _finish(session: Session, row, commit: bool):
+    if commit:
+        session.commit()
+        session.refresh(row)
+    return row
+
+
+def create_contact(
+    *,
+    session: Session,
+    user: User,
+    data: dict[str, Any],
+    origin: str = "form",
+    lead_id: int | None = None,
+    commit: bool = True,
+) -> Contact:
+    """A new contact with its phones and e-mails and a 'created' history entry.
+
+    `data` may hold `company_id` (an existing company the contact belongs to).
+    """
+    require_role(user)
+    cleaned = clean_contact_data(session, data)
+    company_id = int_or_none(data.get("company_id"))
+    if company_id is not None and get_live(session, Company, company_id) is None:
+        raise ValidationError({"company_id": Msg("Choose a company.")})
+    contact = Contact(
+        **{k: cleaned[k] for k in CONTACT_TEXT},
+        birthdate=cleaned["birthdate"],
+        source_id=cleaned.get("source_id"),
+        responsible_id=cleaned.get("responsible_id") or user.id,
+        created_by_id=user.id,
+        lead_id=lead_id,
+    )
+    session.add(contact)
+    session.flush()
+    leads.set_communications(
+        session, EntityType.CONTACT, contact.id, phones=cleaned["phones"], emails=cleaned["emails"]
+    )
+    if company_id is not None:
+        link_contact_company(session, contact_id=contact.id, company_id=company_id)
+    _created(session, EntityType.CONTACT, contact.id, user, origin, lead_id)
+    return _finish(session, contact, commit)
+
+
+def create_company(
+    *,
+    session: Session,
+    user: User,
+    data: dict[str, Any],
+    origin: str = "form",
+    lead_id: int | None = None,
+    commit: bool = True,
+) -> Company:
+    require_role(user)
+    cleaned = clean_company_data(session, data)
+    company = Company(
+        **{k: cleaned[k] for k in COMPANY_TEXT},
+        website=cleaned["website"],
+        source_id=cleaned.get("source_id"),
+        responsible_id=cleaned.get("responsible_id") or user.id,
+        created_by_id=user.id,
+        lead_id=lead_id,
+    )
+    session.add(company)
+    session.flush()
+    leads.set_communications(
+        session, EntityType.COMPANY, company.id, phones=cleaned["phones"], emails=cleaned["emails"]
+    )
+    _created(session, EntityType.COMPANY, company.id, user, origin, lead_id)
+    return _finish(session, company, commit)
+
+
+def create_deal(
+    *,
+    session: Session,
+    user: User,
+    data: dict[str, Any],
+    origin: str = "form",
+    lead_id: int | None = None,
+    commit: bool = True,
+) -> Deal:
+    """A new deal in its pipeline's first stage in progress (the default pipeline if none given)."""
+    require_role(user)
+    cleaned = clean_deal_data(session, data)
+    deal = Deal(
+        title=cleaned["title"],
+        comment=cleaned["comment"],
+        amount=cleaned["amount"],
+        currency_code=cleaned["currency_code"],
+        close_date=cleaned["close_date"],
+        pipeline_id=cleaned["pipeline_id"],
+        stage_id=cleaned["stage_id"],
+        contact_id=cleaned["contact_id"],
+        company_id=cleaned["company_id"],
+        source_id=cleaned.get("source_id"),
+        responsible_id=cleaned.get("responsible_id") or user.id,
+        created_by_id=user.id,
+        lead_id=lead_id,
+    )
+    session.add(deal)
+    session.flush()
+    _created(session, EntityType.DEAL, deal.id, user, origin, lead_id)
+    return _finish(session, deal, commit)
+
+
+def link_contact_company(session: Session, *, contact_id: int, company_id: int) -> bool:
+    """Make a contact belong to a company (the first company is its primary one).
+
+    Returns False when the link already existed. The caller commits.
+    """
+    if session.get(ContactCompany, (contact_id, company_id)) is not None:
+        return False
+    has_primary = session.exec(
+        select(ContactCompany.company_id).where(
+            ContactCompany.contact_id == contact_id, ContactCompany.is_primary.is_(True)
+        )
+    ).first()
+    session.add(ContactCompany(contact_id=contact_id, company_id=company_id, is_primary=has_primary is None))
+    session.flush()
+    return True
+
+
+def get_live(session: Session, model, row_id: int | None):
+    """A contact, company or deal that exists and is not in the recycle bin, else None."""
+    if row_id is None:
+        return None
+    row = session.get(model, row_id)
+    return row if row is not None and row.deleted_at is None else None
+
+
+def get_contact(*, session: Session, user: User, contact_id: int) -> Contact:
+    require_role(user)
+    contact = get_live(session, Contact, contact_id)
+    if contact is None:
+        raise NotFound(Msg("This contact does not exist or was deleted."))
+    return contact
+
+
+def get_company(*, session: Session, user: User, company_id: int) -> Company:
+    require_role(user)
+    company = get_live(session, Company, company_id)
+    if company is None:
+        raise NotFound(Msg("This company does not exist or was deleted."))
+    return company
+
+
+def contact_name(contact: Contact) -> str:
+    return leads.person_name(contact.first_name, contact.last_name, contact.second_name)
+
+
+# --- search (to link a lead to an existing record) -----------------------------------------
+
+MAX_QUERY = 200
+PHONE_LIKE = re.compile(r"^[\d\s().+\-/]+$")
+
+
+@dataclass
+class RecordHit:
+    id: int
+    name: str
+    detail: str  # position or industry, e-mail, phone: what tells two namesakes apart
+
+
+def _like(word: str) -> str:
+    return "%" + word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _comm_ids(etype: EntityType, kind: CommKind, pattern: str):
+    return select(Communication.entity_id).where(
+        Communication.entity_type == etype,
+        Communication.kind == kind,
+        Communication.normalized.like(pattern, escape="\\"),
+    )
+
+
+def _search_condition(etype: EntityType, text: str, name_columns: list):
+    """Every word in a name column or an e-mail; or, for a phone-like text, a phone whatever its
+    formatting ("06 12-34" finds +33612345678)."""
+    entity_id = Contact.id if etype == EntityType.CONTACT else Company.id
+    words = [
+        or_(
+            *[func.lower(c).like(_like(w), escape="\\") for c in name_columns],
+            col(entity_id).in_(_comm_ids(etype, CommKind.EMAIL, _like(w))),
+        )
+        for w in text.split()[:8]
+    ]
+    condition = and_(*words)
+    number = digits(text)
+    if len(number) >= 3 and PHONE_LIKE.match(text):
+        phone = f"%{number.lstrip('0') or number}%"
+        condition = or_(condition, col(entity_id).in_(_comm_ids(etype, CommKind.PHONE, phone)))
+    return condition
+
+
+def _detail(*parts: str) -> str:
+    return " · ".join(p for p in parts if p)
+
+
+def search_contacts(*, session: Session, user: User, text: str, limit: int = 10) -> list[RecordHit]:
+    """Contacts whose name, e-mail or phone matches `text` (at least 2 characters)."""
+    require_role(user)
+    text = (text or "").strip()[:MAX_QUERY]
+    if len(text) < 2:
+        return []
+    rows = session.exec(
+        select(Contact)
+        .where(
+            Contact.deleted_at.is_(None),
+            _search_condition(
+                EntityType.CONTACT, text, [Contact.first_name, Contact.last_name, Contact.second_name]
+            ),
+        )
+        .order_by(Contact.last_name, Contact.first_name, Contact.id)
+        .limit(max(1, min(limit, 50)))
+    ).all()
+    comms = leads.communications(session, EntityType.CONTACT, [c.id for c in rows])
+    return [
+        RecordHit(
+            c.id,
+            contact_name(c),
+            _detail(c.position, (comms[c.id]["emails"] or [""])[0], (comms[c.id]["phones"] or [""])[0]),
+        )
+        for c in rows
+    ]
+
+
+def search_companies(*, session: Session, user: User, text: str, limit: int = 10) -> list[RecordHit]:
+    """Companies whose name, e-mail or phone matches `text` (at least 2 characters)."""
+    require_role(user)
+    text = (text or "").strip()[:MAX_QUERY]
+    if len(text) < 2:
+        return []
+    rows = session.exec(
+        select(Company)
+        .where(Company.deleted_at.is_(None), _search_condition(EntityType.COMPANY, text, [Company.name]))
+        .order_by(Company.name, Company.id)
+        .limit(max(1, min(limit, 50)))
+    ).all()
+    comms = leads.communications(session, EntityType.COMPANY, [c.id for c in rows])
+    return [
+        RecordHit(
+            c.id,
+            c.name,
+            _detail(
+                c.industry, c.website, (comms[c.id]["emails"] or [""])[0], (comms[c.id]["phones"] or [""])[0]
+            ),
+        )
+        for c in rows
+    ]

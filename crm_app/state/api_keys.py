@@ -1,0 +1,116 @@
+"""Settings -> API keys: everyone manages their own keys, administrators see and revoke all."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from crm_app.services import api_keys
+from crm_app.services.errors import DomainError, ValidationError
+from crm_app.state.session import SessionState
+
+
+@dataclasses.dataclass
+class ApiKeyView:
+    id: int
+    name: str
+    prefix: str
+    owner: str
+    created: str
+    last_used: str
+    revoked: bool
+
+
+def _when(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+class ApiKeysState(SessionState):
+    rows: list[ApiKeyView] = []
+    loaded: bool = False
+    dialog_open: bool = False
+    # the raw key, between its creation and the closing of the dialog: shown once, never stored
+    new_key: str = ""
+    errors: dict[str, str] = {}
+    revoke_id: int = 0
+    revoke_name: str = ""
+
+    def _load(self, s) -> None:
+        user = self._user(s)
+        self.rows = [
+            ApiKeyView(
+                id=r.id,
+                name=r.name,
+                prefix=r.prefix,
+                owner=r.user_name,
+                created=_when(r.created_at),
+                last_used=_when(r.last_used_at),
+                revoked=r.revoked_at is not None,
+            )
+            for r in api_keys.list_api_keys(session=s, user=user)
+        ]
+        self.loaded = True
+
+    @rx.event
+    def load(self):
+        with self._db() as s:
+            try:
+                self._load(s)
+            except DomainError as exc:
+                return self._fail(exc)
+        return None
+
+    @rx.event
+    def open_dialog(self):
+        self.errors, self.new_key = {}, ""
+        self.dialog_open = True
+
+    @rx.event
+    def set_dialog_open(self, value: bool):
+        self.dialog_open = value
+        if not value:
+            self.errors, self.new_key = {}, ""
+
+    @rx.event
+    def create_key(self, form: dict):
+        self.errors = {}
+        with self._db() as s:
+            try:
+                user = self._user(s)
+                _, raw = api_keys.create_api_key(
+                    session=s, actor=user, user_email=user.email, name=str(form.get("name", ""))
+                )
+                self._load(s)
+            except ValidationError as exc:
+                self.errors = self._field_errors(exc)
+                return None
+            except DomainError as exc:
+                return self._fail(exc)
+        self.new_key = raw
+        return None
+
+    @rx.event
+    def copy_key(self):
+        if not self.new_key:
+            return None
+        return [rx.set_clipboard(self.new_key), rx.toast.success(self._t("Key copied."))]
+
+    @rx.event
+    def ask_revoke(self, key_id: int, name: str):
+        self.revoke_id, self.revoke_name = int(key_id), str(name)
+
+    @rx.event
+    def cancel_revoke(self):
+        self.revoke_id, self.revoke_name = 0, ""
+
+    @rx.event
+    def confirm_revoke(self):
+        key_id, self.revoke_id = self.revoke_id, 0
+        with self._db() as s:
+            try:
+                api_keys.revoke_api_key(session=s, user=self._user(s), key_id=key_id)
+                self._load(s)
+            except DomainError as exc:
+                return self._fail(exc)
+        return rx.toast.success(self._t("Key revoked: it no longer works."))

@@ -1,0 +1,266 @@
+"""Leads -> Import: upload a CSV, map its columns, dry run, then the import as a background job."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+
+import reflex as rx
+
+from crm_app import db
+from crm_app.models import ImportJob, ImportStatus, User
+from crm_app.services import lead_import
+from crm_app.services.errors import DomainError, ValidationError
+from crm_app.state.session import SessionState
+
+IGNORE = "ignore"  # a select cannot hold "": the value of "Do not import"
+POLL_SECONDS = 0.5
+PREVIEW_CELL = 80  # characters of a cell shown in the preview
+
+
+@dataclasses.dataclass
+class ColumnRow:
+    index: int
+    header: str
+    sample: str  # the first values of the column
+
+
+def _run_job(user_id: int, job_id: int, path: str, mapping: dict[int, str], policy: str, dry_run: bool):
+    """The import itself, in a worker thread with its own database session."""
+    with db.session() as s:
+        user = s.get(User, user_id)
+        return lead_import.run_import(
+            session=s,
+            user=user,
+            path=path,
+            mapping=mapping,
+            on_duplicate=policy,
+            dry_run=dry_run,
+            job_id=job_id,
+        )
+
+
+class LeadImportState(SessionState):
+    step: str = "upload"  # upload, map, running, done
+    file_name: str = ""
+    file_note: str = ""  # how the file was read: encoding and separator
+    upload_error: str = ""
+    columns: list[ColumnRow] = []
+    headers: list[str] = []
+    preview: list[list[str]] = []
+    mapping: list[str] = []  # a field key per column, IGNORE for none
+    on_duplicate: str = "skip"
+    mapping_error: str = ""
+    job_id: int = 0
+    dry_run: bool = False
+    running: bool = False
+    job_failed: bool = False
+    job_message: str = ""
+    processed: int = 0
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: int = 0
+    _upload_path: str = ""  # backend only: the browser never sees or sets it
+
+    @rx.var
+    def progress_percent(self) -> int:
+        if self.total <= 0:
+            return 0 if self.running else 100
+        return min(100, self.processed * 100 // self.total)
+
+    @rx.var
+    def mapped_count(self) -> int:
+        return sum(1 for key in self.mapping if key != IGNORE)
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _clear_file(self) -> None:
+        lead_import.remove_upload(self._upload_path)
+        self._upload_path = ""
+        self.file_name = ""
+        self.file_note = ""
+        self.columns = []
+        self.headers = []
+        self.preview = []
+        self.mapping = []
+        self.mapping_error = ""
+
+    def _column_mapping(self) -> dict[int, str]:
+        return {i: key for i, key in enumerate(self.mapping) if key != IGNORE}
+
+    def _show_job(self, job: ImportJob) -> None:
+        self.processed = job.processed
+        self.total = job.total_rows
+        self.created, self.updated, self.skipped, self.failed = (
+            job.created,
+            job.updated,
+            job.skipped,
+            job.failed,
+        )
+
+    # --- events -------------------------------------------------------------------------------
+
+    @rx.event
+    def load(self):
+        """A file uploaded earlier may have been cleaned away: then start again."""
+        if self.step == "map" and not (self._upload_path and Path(self._upload_path).exists()):
+            self._clear_file()
+            self.step = "upload"
+
+    @rx.event
+    async def handle_upload(self, files: list[rx.UploadFile]):
+        self.upload_error = ""
+        with self._db() as s:
+            try:
+                self._user(s)
+            except DomainError as exc:
+                return self._fail(exc)
+        if not files:
+            return None
+        upload = files[0]
+        self._clear_file()
+        try:
+            path = await asyncio.to_thread(lead_import.store_upload, upload.file)
+            try:
+                csv_file = await asyncio.to_thread(lead_import.open_csv, path)
+            except DomainError:
+                lead_import.remove_upload(path)
+                raise
+        except DomainError as exc:
+            self.upload_error = self._t(exc.message)
+            return None
+        self._upload_path = str(path)
+        self.file_name = Path(upload.filename or "leads.csv").name
+        self.file_note = self._t("Read as {encoding}, columns separated by {separator}.").format(
+            encoding={"utf-8-sig": "UTF-8", "cp1252": "Windows-1252", "utf-16": "UTF-16"}[csv_file.encoding],
+            separator={",": self._t("commas"), ";": self._t("semicolons"), "\t": self._t("tabs")}[
+                csv_file.delimiter
+            ],
+        )
+        width = len(csv_file.headers)
+        rows = [(r + [""] * width)[:width] for r in csv_file.preview]
+        self.headers = csv_file.headers
+        self.preview = [[c if len(c) <= PREVIEW_CELL else c[:PREVIEW_CELL] + "…" for c in r] for r in rows]
+        self.columns = [
+            ColumnRow(i, h, " · ".join(v[:40] for v in (r[i].strip() for r in rows) if v)[:160])
+            for i, h in enumerate(csv_file.headers)
+        ]
+        auto = lead_import.auto_map(csv_file.headers)
+        self.mapping = [auto.get(i, IGNORE) for i in range(width)]
+        self.step = "map"
+        return None
+
+    @rx.event
+    def upload_rejected(self, rejected: list[dict]):
+        codes = {str(e.get("code", "")) for r in rejected for e in (r.get("errors") or [])}
+        if "file-too-large" in codes:
+            self.upload_error = self._t(
+                "This file is larger than {max} MB: split it into smaller files."
+            ).format(max=lead_import.MAX_FILE_BYTES // 2**20)
+        else:
+            self.upload_error = self._t("Choose one CSV file.")
+
+    @rx.event
+    def set_column(self, index: int, key: str):
+        index = int(index)
+        if 0 <= index < len(self.mapping) and (key == IGNORE or key in lead_import.FIELDS_BY_KEY):
+            mapping = list(self.mapping)
+            mapping[index] = key
+            self.mapping = mapping
+            self.mapping_error = ""
+
+    @rx.event
+    def set_on_duplicate(self, value: str):
+        if value in lead_import.POLICIES:
+            self.on_duplicate = value
+
+    @rx.event
+    def restart(self):
+        if self.running:
+            return
+        self._clear_file()
+        self.upload_error = ""
+        self.job_id = 0
+        self.step = "upload"
+
+    @rx.event
+    def change_mapping(self):
+        if not self.running and self._upload_path and Path(self._upload_path).exists():
+            self.step = "map"
+        else:
+            self.restart()
+
+    @rx.event(background=True)
+    async def start_dry_run(self):
+        return await self._run(dry_run=True)
+
+    @rx.event(background=True)
+    async def start_import(self):
+        return await self._run(dry_run=False)
+
+    async def _run(self, *, dry_run: bool):
+        async with self:
+            if self.running or not self._upload_path:
+                return None
+            with self._db() as s:
+                try:
+                    user = self._user(s)
+                    mapping = lead_import.clean_mapping(self._column_mapping(), len(self.headers))
+                    job = lead_import.create_job(
+                        session=s,
+                        user=user,
+                        filename=self.file_name,
+                        mapping=mapping,
+                        on_duplicate=self.on_duplicate,
+                        dry_run=dry_run,
+                    )
+                except ValidationError as exc:
+                    self.mapping_error = next(iter(self._field_errors(exc).values()), "")
+                    return None
+                except DomainError as exc:
+                    return self._fail(exc)
+            user_id, job_id, path, policy = user.id or 0, job.id or 0, self._upload_path, self.on_duplicate
+            self.running, self.dry_run, self.job_id, self.step = True, dry_run, job_id, "running"
+            self.job_failed, self.job_message = False, ""
+            self.processed = self.total = self.created = self.updated = self.skipped = self.failed = 0
+        task = asyncio.create_task(
+            asyncio.to_thread(_run_job, user_id, job_id, path, mapping, policy, dry_run)
+        )
+        while not task.done():
+            await asyncio.wait({task}, timeout=POLL_SECONDS)
+            with db.session() as s:
+                job = s.get(ImportJob, job_id)
+            async with self:
+                self._show_job(job)
+        error = task.exception()
+        with db.session() as s:
+            job = s.get(ImportJob, job_id)
+        async with self:
+            self._show_job(job)
+            self.running = False
+            self.step = "done"
+            if error is not None or job.status == ImportStatus.FAILED:
+                self.job_failed = True
+                self.job_message = (
+                    self._t(error.message) if isinstance(error, DomainError) else job.message or str(error)
+                )
+            if not dry_run:
+                self._clear_file()  # imported: the file is not needed any more
+        if error is not None and not isinstance(error, DomainError):
+            raise error
+        return None
+
+    @rx.event
+    def download_failed_rows(self):
+        with self._db() as s:
+            try:
+                text = lead_import.failed_rows_csv(session=s, user=self._user(s), job_id=self.job_id)
+            except DomainError as exc:
+                return self._fail(exc)
+        # the BOM lets spreadsheets read accents right
+        return rx.download(
+            data="\ufeff" + text, filename=f"failed-rows-{self.job_id}.csv", mime_type="text/csv"
+        )

@@ -1,0 +1,320 @@
+"""Settings -> Leads: statuses, sources, junk reasons and the default phone region.
+
+Everyone sees the lists; only administrators change them (the service checks, whatever the browser
+sends). The three lists share one edit dialog and one delete dialog, told apart by `kind`.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from crm_app.services import lead_settings as ls
+from crm_app.services.errors import DomainError, ValidationError
+from crm_app.services.i18n import N_
+from crm_app.services.lead_settings import ReasonRow, SourceRow, StatusRow
+from crm_app.state.session import SessionState
+
+KINDS = ("status", "source", "reason")
+
+
+class LeadSettingsState(SessionState):
+    statuses: list[StatusRow] = []
+    sources: list[SourceRow] = []
+    reasons: list[ReasonRow] = []
+    region: str = ""
+    regions: list[list[str]] = []
+    loaded: bool = False
+    # the add forms: {field: message} each; a form remounts (emptied) when its key changes
+    status_errors: dict[str, str] = {}
+    source_errors: dict[str, str] = {}
+    reason_errors: dict[str, str] = {}
+    status_key: int = 0
+    source_key: int = 0
+    reason_key: int = 0
+    region_errors: dict[str, str] = {}
+    # the edit dialog
+    edit_open: bool = False
+    edit_kind: str = ""
+    edit_id: int = 0
+    edit_name: str = ""
+    edit_color: str = ""
+    edit_version: int = 0
+    edit_errors: dict[str, str] = {}
+    # the delete dialog: what uses the item, and where it can go
+    delete_open: bool = False
+    delete_kind: str = ""
+    delete_id: int = 0
+    delete_name: str = ""
+    delete_count: int = 0
+    delete_targets: list[list[str]] = []
+    delete_errors: dict[str, str] = {}
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _load(self, s) -> None:
+        user = self._user(s)
+        self.statuses = ls.list_statuses(session=s, user=user)
+        self.sources = ls.list_sources(session=s, user=user)
+        self.reasons = ls.list_junk_reasons(session=s, user=user)
+        self.region = ls.get_phone_region(session=s, user=user)
+        self.regions = [[code, label] for code, label in ls.region_choices(self.lang)]
+        self.loaded = True
+
+    def _reload(self) -> None:
+        with self._db() as s:
+            try:
+                self._load(s)
+            except DomainError:
+                pass
+
+    def _row(self, kind: str, item_id: int):
+        rows = {"status": self.statuses, "source": self.sources, "reason": self.reasons}.get(kind, [])
+        return next((r for r in rows if r.id == item_id), None)
+
+    def _set_add_errors(self, kind: str, errors: dict[str, str]) -> None:
+        setattr(self, f"{kind}_errors", errors)
+
+    # --- events -------------------------------------------------------------------------------
+
+    @rx.event
+    def load(self):
+        self.edit_open = False
+        self.delete_open = False
+        with self._db() as s:
+            try:
+                self._load(s)
+            except DomainError as exc:
+                return self._fail(exc)
+        return None
+
+    @rx.event
+    def add_item(self, kind: str, form: dict):
+        """The three add forms: a status (name, colour, type), a source or a junk reason (name)."""
+        if kind not in KINDS:
+            return None
+        name = str(form.get("name", ""))
+        with self._db() as s:
+            try:
+                user = self._user(s)
+                if kind == "status":
+                    ls.add_status(
+                        session=s,
+                        user=user,
+                        name=name,
+                        color=str(form.get("color", ls.DEFAULT_COLOR)),
+                        semantic=str(form.get("semantic", "in_progress")),
+                    )
+                elif kind == "source":
+                    ls.add_source(session=s, user=user, name=name)
+                else:
+                    ls.add_junk_reason(session=s, user=user, name=name)
+                self._load(s)
+            except ValidationError as exc:
+                self._set_add_errors(kind, self._field_errors(exc))
+                return None
+            except DomainError as exc:
+                return self._fail(exc)
+        messages = {
+            "status": N_("Status added."),
+            "source": N_("Source added."),
+            "reason": N_("Reason added."),
+        }
+        self._set_add_errors(kind, {})
+        setattr(self, f"{kind}_key", getattr(self, f"{kind}_key") + 1)
+        return rx.toast.success(self._t(messages[kind]))
+
+    @rx.event
+    def open_edit(self, kind: str, item_id: int):
+        row = self._row(kind, int(item_id))
+        if row is None:
+            return None
+        self.edit_kind = kind
+        self.edit_id = row.id
+        self.edit_name = row.name
+        self.edit_color = getattr(row, "color", "")
+        self.edit_version = row.version
+        self.edit_errors = {}
+        self.edit_open = True
+        return None
+
+    @rx.event
+    def set_edit_open(self, value: bool):
+        self.edit_open = bool(value)
+        if not value:
+            self.edit_errors = {}
+
+    @rx.event
+    def save_edit(self, form: dict):
+        name = str(form.get("name", ""))
+        with self._db() as s:
+            try:
+                user = self._user(s)
+                if self.edit_kind == "status":
+                    ls.update_status(
+                        session=s,
+                        user=user,
+                        status_id=self.edit_id,
+                        name=name,
+                        color=str(form.get("color", self.edit_color)),
+                        expected_version=self.edit_version,
+                    )
+                elif self.edit_kind == "source":
+                    ls.rename_source(
+                        session=s,
+                        user=user,
+                        source_id=self.edit_id,
+                        name=name,
+                        expected_version=self.edit_version,
+                    )
+                elif self.edit_kind == "reason":
+                    ls.rename_junk_reason(
+                        session=s,
+                        user=user,
+                        reason_id=self.edit_id,
+                        name=name,
+                        expected_version=self.edit_version,
+                    )
+                else:
+                    return None
+                self._load(s)
+            except ValidationError as exc:
+                self.edit_errors = self._field_errors(exc)
+                return None
+            except DomainError as exc:
+                self._reload()
+                return self._fail(exc)
+        self.edit_open = False
+        return rx.toast.success(self._t("Saved."))
+
+    @rx.event
+    def move(self, kind: str, item_id: int, direction: str):
+        with self._db() as s:
+            try:
+                user = self._user(s)
+                if kind == "status":
+                    ls.move_status(session=s, user=user, status_id=int(item_id), direction=direction)
+                elif kind == "source":
+                    ls.move_source(session=s, user=user, source_id=int(item_id), direction=direction)
+                elif kind == "reason":
+                    ls.move_junk_reason(session=s, user=user, reason_id=int(item_id), direction=direction)
+                self._load(s)
+            except DomainError as exc:
+                return self._fail(exc)
+        return None
+
+    @rx.event
+    def set_source_active(self, source_id: int, active: bool):
+        with self._db() as s:
+            try:
+                ls.set_source_active(
+                    session=s, user=self._user(s), source_id=int(source_id), active=bool(active)
+                )
+                self._load(s)
+            except DomainError as exc:
+                return self._fail(exc)
+        return rx.toast.success(self._t("Source activated.") if active else self._t("Source deactivated."))
+
+    @rx.event
+    def ask_delete(self, kind: str, item_id: int):
+        """Open the delete dialog with a fresh count of what uses the item and where it may go."""
+        item_id = int(item_id)
+        with self._db() as s:
+            try:
+                user = self._user(s)
+                if kind == "status":
+                    count = ls.status_usage(session=s, user=user, status_id=item_id)
+                    self._load(s)
+                    row = self._row(kind, item_id)
+                    targets = [
+                        r for r in self.statuses if r.id != item_id and row and r.semantic == row.semantic
+                    ]
+                elif kind == "source":
+                    count = ls.source_usage(session=s, user=user, source_id=item_id)
+                    self._load(s)
+                    targets = [r for r in self.sources if r.id != item_id and r.is_active]
+                elif kind == "reason":
+                    count = ls.junk_reason_usage(session=s, user=user, reason_id=item_id)
+                    self._load(s)
+                    targets = [r for r in self.reasons if r.id != item_id]
+                else:
+                    return None
+            except DomainError as exc:
+                return self._fail(exc)
+        row = self._row(kind, item_id)
+        if row is None:
+            return None
+        self.delete_kind = kind
+        self.delete_id = item_id
+        self.delete_name = row.name
+        self.delete_count = count
+        self.delete_targets = [[str(r.id), r.name] for r in targets]
+        self.delete_errors = {}
+        self.delete_open = True
+        return None
+
+    @rx.event
+    def set_delete_open(self, value: bool):
+        self.delete_open = bool(value)
+        if not value:
+            self.delete_errors = {}
+
+    @rx.event
+    def confirm_delete(self, form: dict):
+        move_to = str(form.get("move_to_id", "") or "") or None
+        if self.delete_count and not move_to:
+            self.delete_errors = {"move_to_id": self._t("Choose where to move them.")}
+            return None
+        with self._db() as s:
+            try:
+                user = self._user(s)
+                if self.delete_kind == "status":
+                    moved = ls.delete_status(
+                        session=s, user=user, status_id=self.delete_id, move_to_id=move_to
+                    )
+                elif self.delete_kind == "source":
+                    moved = ls.delete_source(
+                        session=s, user=user, source_id=self.delete_id, move_to_id=move_to
+                    )
+                elif self.delete_kind == "reason":
+                    moved = ls.delete_junk_reason(
+                        session=s, user=user, reason_id=self.delete_id, move_to_id=move_to
+                    )
+                else:
+                    return None
+                self._load(s)
+            except ls.InUse as exc:
+                # someone gave it records meanwhile: ask where they go
+                self.delete_count = exc.count
+                self.delete_errors = {"move_to_id": self._t(exc.message)}
+                return None
+            except ValidationError as exc:
+                self.delete_errors = self._field_errors(exc)
+                return None
+            except DomainError as exc:
+                self.delete_open = False
+                self._reload()
+                return self._fail(exc)
+        self.delete_open = False
+        if moved:
+            return rx.toast.success(self._t("Deleted; {count} records moved.").format(count=moved))
+        return rx.toast.success(self._t("Deleted."))
+
+    @rx.event
+    def set_region(self, value: str):
+        self.region = str(value)
+        self.region_errors = {}
+
+    @rx.event
+    def save_region(self, form: dict):
+        with self._db() as s:
+            try:
+                self.region = ls.set_phone_region(
+                    session=s, user=self._user(s), region=str(form.get("phone_region", self.region))
+                )
+            except ValidationError as exc:
+                self.region_errors = self._field_errors(exc)
+                return None
+            except DomainError as exc:
+                return self._fail(exc)
+        self.region_errors = {}
+        return rx.toast.success(self._t("Default country saved."))

@@ -1,0 +1,519 @@
+"""CSV import and export of leads: reading bad files, header matching, validation, duplicates, jobs."""
+
+import csv
+import io
+import tracemalloc
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from crm_app.models import (
+    Communication,
+    Contact,
+    EntityType,
+    ImportJob,
+    ImportRowError,
+    ImportStatus,
+    Lead,
+    Role,
+    Source,
+    TimelineEntry,
+    TimelineKind,
+)
+from crm_app.services import lead_import, leads
+from crm_app.services.errors import PermissionDenied, ValidationError
+from crm_app.services.lead_import import ImportFileError, auto_map, open_csv, run_import
+from tests.factories import create_user
+
+HEADER = "First name,Last name,E-mail,Phone,Company name\n"
+
+
+@pytest.fixture
+def admin(session):
+    return create_user(session, role=Role.ADMIN, email="admin@example.com", name="Ann Admin")
+
+
+def write(tmp_path, text: str, *, encoding: str = "utf-8", name: str = "leads.csv"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def lead_count(session) -> int:
+    return session.exec(select(func.count()).select_from(Lead)).one()
+
+
+def lead_by_last_name(session, last_name: str) -> Lead:
+    return session.exec(select(Lead).where(Lead.last_name == last_name)).one()
+
+
+def emails_of(session, lead_id: int) -> list[str]:
+    return leads.communications(session, EntityType.LEAD, [lead_id])[lead_id]["emails"]
+
+
+def phones_of(session, lead_id: int) -> list[str]:
+    return leads.communications(session, EntityType.LEAD, [lead_id])[lead_id]["phones"]
+
+
+def failed_rows(session, user, job_id) -> list[list[str]]:
+    return list(
+        csv.reader(io.StringIO(lead_import.failed_rows_csv(session=session, user=user, job_id=job_id)))
+    )
+
+
+# --- header matching -------------------------------------------------------------------------
+
+
+def test_it_matches_bitrix_english_lead_export_headers():
+    headers = [
+        "ID", "Lead name", "First name", "Middle name", "Last name", "E-mail", "Work e-mail", "Phone",
+        "Mobile phone", "Work phone", "Company name", "Position", "Website", "Address", "Comment",
+        "Source", "Status", "Responsible", "Opportunity", "Currency", "Created",
+    ]  # fmt: skip
+    assert auto_map(headers) == {
+        1: "title", 2: "first_name", 3: "second_name", 4: "last_name", 5: "emails", 6: "emails",
+        7: "phones", 8: "phones", 9: "phones", 10: "company_name", 11: "position", 12: "website",
+        13: "address", 14: "comment", 15: "source", 16: "status", 17: "responsible", 18: "amount",
+        19: "currency",
+    }  # fmt: skip
+    assert auto_map(["Title", "Amount"]) == {0: "title", 1: "amount"}
+
+
+def test_it_matches_bitrix_french_headers_ignoring_case_and_accents():
+    headers = [
+        "Prénom", "Nom", "Deuxième prénom", "E-mail", "Téléphone", "Téléphone mobile", "Société",
+        "Poste", "Nom du prospect", "Site web", "Adresse", "Commentaire", "Source", "Statut",
+        "Responsable", "Montant", "Devise",
+    ]  # fmt: skip
+    assert auto_map(headers) == {
+        0: "first_name", 1: "last_name", 2: "second_name", 3: "emails", 4: "phones", 5: "phones",
+        6: "company_name", 7: "position", 8: "title", 9: "website", 10: "address", 11: "comment",
+        12: "source", 13: "status", 14: "responsible", 15: "amount", 16: "currency",
+    }  # fmt: skip
+    assert auto_map(["PRENOM", " telephone ", "nom de la societe", "EMAIL"]) == {
+        0: "first_name", 1: "phones", 2: "company_name", 3: "emails",
+    }  # fmt: skip
+
+
+def test_a_field_takes_only_the_first_column_that_names_it():
+    assert auto_map(["Société", "Nom de la société", "Last name", "Nom"]) == {
+        0: "company_name",
+        2: "last_name",
+    }
+
+
+# --- reading files ---------------------------------------------------------------------------
+
+
+def test_it_reads_windows_1252(session, admin, tmp_path):
+    path = write(tmp_path, "Prénom;Nom;Société\r\nZoé;Lefèvre;Crème & Café\r\n", encoding="cp1252")
+    csv_file = open_csv(path)
+    assert (csv_file.encoding, csv_file.delimiter) == ("cp1252", ";")
+    assert csv_file.headers == ["Prénom", "Nom", "Société"]
+    summary = run_import(session=session, user=admin, path=path)
+    assert summary.created == 1
+    lead = lead_by_last_name(session, "Lefèvre")
+    assert (lead.first_name, lead.company_name) == ("Zoé", "Crème & Café")
+
+
+def test_it_reads_utf8_with_a_bom(session, admin, tmp_path):
+    path = write(tmp_path, HEADER + "Zoé,Martin,zoe@example.com,,\n", encoding="utf-8-sig")
+    assert open_csv(path).headers[0] == "First name"  # no BOM left on the first header
+    assert run_import(session=session, user=admin, path=path).created == 1
+    assert lead_by_last_name(session, "Martin").first_name == "Zoé"
+
+
+def test_it_reads_semicolons_tabs_and_quoted_new_lines(session, admin, tmp_path):
+    path = write(
+        tmp_path,
+        'Last name;Comment;E-mail\n"Martin";"line one\nline two; still";a@example.com\nDurand;;b@example.com\n',
+    )
+    csv_file = open_csv(path)
+    assert csv_file.delimiter == ";"
+    assert csv_file.preview[0] == ["Martin", "line one\nline two; still", "a@example.com"]
+    assert run_import(session=session, user=admin, path=path).created == 2
+    assert lead_by_last_name(session, "Martin").comment == "line one\nline two; still"
+    tabs = write(tmp_path, "Last name\tCompany name\nMartin\tAcme, Inc.\n", name="tabs.txt")
+    assert open_csv(tabs).delimiter == "\t"
+    assert open_csv(tabs).preview == [["Martin", "Acme, Inc."]]
+
+
+def test_missing_columns_and_short_rows_are_empty_values(session, admin, tmp_path):
+    path = write(tmp_path, "Company name,E-mail,Phone\nAcme,acme@example.com\nGlobex\n")
+    summary = run_import(session=session, user=admin, path=path)
+    assert (summary.created, summary.failed) == (2, 0)
+    acme = session.exec(select(Lead).where(Lead.company_name == "Acme")).one()
+    assert (acme.first_name, acme.last_name) == ("", "")
+    assert emails_of(session, acme.id) == ["acme@example.com"] and phones_of(session, acme.id) == []
+
+
+def test_extra_columns_are_ignored(session, admin, tmp_path):
+    path = write(tmp_path, "ID,Last name,Favourite colour\n17,Martin,blue,and,more,cells\n")
+    assert auto_map(open_csv(path).headers) == {1: "last_name"}
+    summary = run_import(session=session, user=admin, path=path)
+    assert (summary.created, summary.failed) == (1, 0)
+
+
+def test_empty_rows_are_skipped_silently(session, admin, tmp_path):
+    path = write(tmp_path, "\n\nLast name,Company name\n\nMartin,\n,\n  ,  \nDurand,Acme\n\n")
+    csv_file = open_csv(path)
+    assert csv_file.headers == ["Last name", "Company name"] and csv_file.header_row == 3
+    summary = run_import(session=session, user=admin, path=path)
+    assert (summary.created, summary.skipped, summary.failed, summary.total) == (2, 0, 0, 2)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary data"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "Excel (.xlsx)"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Excel (.xls)"),
+        (b"Last name\nMartin\n" + b"x" * 70_000 + b"\x00tail", "binary data"),
+        (b"Last name\n\x81\x8d\x8f\x90\x9d\xff\xfe\n", "known encoding"),
+        (b"", "empty"),
+        (b"\n\n ,, \n", "empty"),
+    ],
+)
+def test_it_refuses_binary_and_unreadable_files_with_a_clear_message(tmp_path, content, message):
+    path = tmp_path / "file.csv"
+    path.write_bytes(content)
+    with pytest.raises(ImportFileError) as exc:
+        open_csv(path)
+    assert message in str(exc.value)
+
+
+def test_a_file_that_cannot_be_read_fails_the_job_with_its_message(session, admin, tmp_path):
+    path = tmp_path / "photo.csv"
+    path.write_bytes(b"\x00\x01\x02" * 100)
+    with pytest.raises(ImportFileError):
+        run_import(session=session, user=admin, path=path)
+    job = session.exec(select(ImportJob)).one()
+    assert job.status == ImportStatus.FAILED and "binary data" in job.message
+    assert job.finished_at is not None and lead_count(session) == 0
+
+
+def test_a_big_file_is_streamed(tmp_path):
+    path = tmp_path / "big.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["Last name", "E-mail", "Comment"])
+        for i in range(40_000):
+            writer.writerow([f"Name {i}", f"p{i}@example.com", "x" * 200])
+    assert path.stat().st_size > 8 * 2**20
+    tracemalloc.start()
+    try:
+        csv_file = open_csv(path)
+        rows = sum(1 for _ in csv_file.records())
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert rows == 40_000
+    assert peak < 3 * 2**20  # a few read buffers, never the file
+
+
+def test_a_5_mb_file_imports(session, admin, tmp_path):
+    path = tmp_path / "fat.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["Last name", "E-mail", "Comment"])
+        for i in range(2_500):
+            writer.writerow([f"Name {i}", f"p{i}@example.com", f"note {i} " + "y" * 2_100])
+    assert path.stat().st_size > 5 * 2**20
+    summary = run_import(session=session, user=admin, path=path)
+    assert (summary.created, summary.failed) == (2_500, 0)
+    assert lead_count(session) == 2_500
+
+
+# --- validation and failed rows -------------------------------------------------------------
+
+
+def test_bad_rows_fail_with_reasons_and_download_as_csv(session, admin, tmp_path):
+    path = write(
+        tmp_path,
+        HEADER
+        + "Zoé,Martin,zoe@example.com,01 23 45 67 89,Acme\n"
+        + "Bob,Bad,not-an-email,,\n"
+        + '"Multi\nline",Phone,,12,\n'
+        + ",,,,\n"
+        + ",,x@example.com,,\n"
+        + "Eve,Good,eve@example.com,,\n",
+    )
+    summary = run_import(session=session, user=admin, path=path)
+    assert (summary.created, summary.failed, summary.total) == (2, 3, 5)
+    errors = session.exec(select(ImportRowError).order_by(ImportRowError.row_number)).all()
+    assert [e.row_number for e in errors] == [3, 4, 6]  # spreadsheet rows: header is row 1
+    assert "E-mail: not-an-email: Enter a valid e-mail address" in errors[0].reason
+    assert "Phone: 12: Enter a valid phone number" in errors[1].reason
+    assert "Enter a name, a company name or a lead title." in errors[2].reason
+    assert errors[0].raw == ["Bob", "Bad", "not-an-email", "", ""]
+
+    rows = failed_rows(session, admin, summary.job_id)
+    assert rows[0] == ["First name", "Last name", "E-mail", "Phone", "Company name", "Error"]
+    assert rows[1][:5] == ["Bob", "Bad", "not-an-email", "", ""]
+    assert rows[1][5].startswith("Row 3: E-mail: not-an-email")
+    assert rows[2][0] == "Multi\nline" and len(rows) == 4
+
+
+def test_names_of_settings_are_resolved_and_unknown_ones_fail(session, admin, tmp_path):
+    sales = create_user(session, email="sam@example.com", name="Sam Sales")
+    path = write(
+        tmp_path,
+        "Last name,Source,Status,Responsible,Opportunity,Currency\n"
+        'A,phone call,in progress,SAM@example.com,"1 500,50",usd\n'
+        "B,TRADE_SHOW,New,Sam Sales,200,\n"
+        "C,Carrier pigeon,New,,,\n"
+        "D,,Unknown status,,,\n"
+        "E,,,nobody@example.com,,\n"
+        "F,,,,10,XYZ\n"
+        "G,,Converted,,,\n",
+    )
+    summary = run_import(session=session, user=admin, path=path)
+    assert (summary.created, summary.failed) == (2, 5)
+    a, b = lead_by_last_name(session, "A"), lead_by_last_name(session, "B")
+    statuses = {s.name: s.id for s in leads.lead_statuses(session)}
+    sources = {s.code: s.id for s in session.exec(select(Source)).all()}
+    assert (a.source_id, a.status_id, a.responsible_id) == (
+        sources["phone"],
+        statuses["In progress"],
+        sales.id,
+    )
+    assert (a.amount, a.currency_code) == (Decimal("1500.50"), "USD")
+    assert (b.source_id, b.responsible_id, b.currency_code) == (sources["trade_show"], sales.id, "EUR")
+    reasons = [e.reason for e in session.exec(select(ImportRowError).order_by(ImportRowError.row_number))]
+    assert reasons == [
+        "Unknown source: Carrier pigeon.",
+        "Unknown status: Unknown status.",
+        "Unknown responsible: nobody@example.com. Give a user's e-mail or name.",
+        "Unknown currency: XYZ.",
+        "A new lead starts in a status in progress.",
+    ]
+
+
+def test_leads_get_history_import_source_and_the_importer_as_defaults(session, admin, tmp_path):
+    path = write(tmp_path, HEADER + "Zoé,Martin,zoe@example.com,+33 1 23 45 67 89,Acme\n")
+    run_import(session=session, user=admin, path=path)
+    lead = lead_by_last_name(session, "Martin")
+    assert lead.responsible_id == admin.id and lead.created_by_id == admin.id
+    assert lead.source_id == session.exec(select(Source.id).where(Source.code == "import")).one()
+    assert lead.status_id == leads.first_status(session).id
+    assert phones_of(session, lead.id) == ["+33123456789"]
+    comm = session.exec(select(Communication).where(Communication.entity_id == lead.id)).all()
+    assert {c.value for c in comm} == {"zoe@example.com", "+33 1 23 45 67 89"}
+    entries = session.exec(select(TimelineEntry).where(TimelineEntry.entity_id == lead.id)).all()
+    assert [(e.kind, e.payload, e.author_id) for e in entries] == [
+        (TimelineKind.CREATED, {"origin": "import"}, admin.id)
+    ]
+
+
+def test_html_in_a_field_is_kept_as_text(session, admin, tmp_path):
+    script = "<script>alert('x')</script>"
+    path = write(
+        tmp_path, f'Last name,Company name,Comment\n"<b>Bold</b>","<img src=x onerror=alert(1)>","{script}"\n'
+    )
+    run_import(session=session, user=admin, path=path)
+    lead = lead_by_last_name(session, "<b>Bold</b>")
+    assert (lead.company_name, lead.comment) == ("<img src=x onerror=alert(1)>", script)
+
+
+def test_a_full_name_column_is_split(session, admin, tmp_path):
+    path = write(tmp_path, "Name,E-mail\nJean Pierre Martin,jp@example.com\nMadonna,m@example.com\n")
+    run_import(session=session, user=admin, path=path)
+    assert lead_by_last_name(session, "Martin").first_name == "Jean Pierre"
+    assert lead_by_last_name(session, "Madonna").first_name == ""
+
+
+def test_a_mapping_that_does_not_fit_the_file_is_refused(session, admin, tmp_path):
+    path = write(tmp_path, HEADER + "Zoé,Martin,,,\n")
+    for mapping in ({9: "last_name"}, {0: "nonsense"}, {0: "last_name", 1: "last_name"}, {0: ""}):
+        with pytest.raises(ValidationError):
+            run_import(session=session, user=admin, path=path, mapping=mapping)
+    summary = run_import(session=session, user=admin, path=path, mapping={0: "company_name", 2: "emails"})
+    assert summary.failed == 0
+    assert session.exec(select(Lead.company_name)).one() == "Zoé"
+
+
+# --- duplicates ----------------------------------------------------------------------------------
+
+
+def _existing(session, admin):
+    lead = leads.create_lead(
+        session=session,
+        user=admin,
+        data={"last_name": "Martin", "first_name": "Zoé", "emails": "zoe@example.com", "company_name": "Old"},
+    )
+    contact = Contact(last_name="Durand")
+    session.add(contact)
+    session.commit()
+    leads.set_communications(session, EntityType.CONTACT, contact.id, phones=[("0102030405", "+33102030405")])
+    session.commit()
+    return lead
+
+
+DUPLICATES = (
+    HEADER
+    + "Zoé,Martin-New,ZOE@example.com,06 11 22 33 44,New Co\n"  # the existing lead's e-mail
+    + "Paul,Durand,,01 02 03 04 05,\n"  # a contact's phone
+    + "Ann,First,ann@example.com,,\n"
+    + "Ann,Again,ann@example.com,07 00 00 00 01,Ann Co\n"  # an earlier row of the file
+    + "Nina,New,nina@example.com,,\n"
+)
+
+
+def test_skip_leaves_duplicates_alone(session, admin, tmp_path):
+    lead = _existing(session, admin)
+    summary = run_import(session=session, user=admin, path=write(tmp_path, DUPLICATES), on_duplicate="skip")
+    assert (summary.created, summary.updated, summary.skipped, summary.failed) == (2, 0, 3, 0)
+    session.refresh(lead)
+    assert (lead.last_name, lead.company_name) == ("Martin", "Old")
+    assert lead_count(session) == 3
+
+
+def test_update_fills_the_existing_lead_with_history(session, admin, tmp_path):
+    lead = _existing(session, admin)
+    summary = run_import(session=session, user=admin, path=write(tmp_path, DUPLICATES), on_duplicate="update")
+    # the contact-only match has no lead to update: skipped; the file's own repeat updates its lead
+    assert (summary.created, summary.updated, summary.skipped, summary.failed) == (2, 2, 1, 0)
+    session.refresh(lead)
+    assert (lead.first_name, lead.last_name, lead.company_name) == ("Zoé", "Martin-New", "New Co")
+    assert phones_of(session, lead.id) == ["+33611223344"]
+    assert emails_of(session, lead.id) == ["zoe@example.com"]
+    changes = session.exec(
+        select(TimelineEntry).where(
+            TimelineEntry.entity_id == lead.id, TimelineEntry.kind == TimelineKind.FIELD_CHANGE
+        )
+    ).all()
+    assert {c.payload["field"] for c in changes} == {"last_name", "company_name", "phones"}
+    ann = lead_by_last_name(session, "Again")  # one lead from both "Ann" rows, the later one wins
+    assert ann.company_name == "Ann Co" and phones_of(session, ann.id) == ["+33700000001"]
+
+
+def test_update_keeps_values_the_file_leaves_blank(session, admin, tmp_path):
+    lead = _existing(session, admin)
+    path = write(tmp_path, "E-mail,Company name,Position\nzoe@example.com,,CEO\n")
+    summary = run_import(session=session, user=admin, path=path, on_duplicate="update")
+    assert summary.updated == 1
+    session.refresh(lead)
+    assert (lead.company_name, lead.position, lead.last_name) == ("Old", "CEO", "Martin")
+
+
+def test_create_makes_duplicates_anyway(session, admin, tmp_path):
+    _existing(session, admin)
+    summary = run_import(session=session, user=admin, path=write(tmp_path, DUPLICATES), on_duplicate="create")
+    assert (summary.created, summary.skipped) == (5, 0)
+    assert lead_count(session) == 6
+
+
+def test_reimporting_the_same_file_with_skip_creates_nothing(session, admin, tmp_path):
+    path = write(tmp_path, DUPLICATES + "No,Contact,,,\n" + ",,,,Company Only\n")
+    first = run_import(session=session, user=admin, path=path, batch_size=2)
+    count = lead_count(session)
+    again = run_import(session=session, user=admin, path=path, batch_size=2)
+    assert first.created == count == 6
+    assert (again.created, again.updated, again.skipped, again.failed) == (0, 0, 7, 0)
+    assert lead_count(session) == count
+
+
+def test_a_deleted_lead_is_not_a_duplicate(session, admin, tmp_path):
+    lead = _existing(session, admin)
+    leads.bulk_delete(session=session, user=admin, ids=[lead.id])
+    summary = run_import(
+        session=session, user=admin, path=write(tmp_path, HEADER + "Zoé,Martin,zoe@example.com,,\n")
+    )
+    assert summary.created == 1
+
+
+def test_a_dry_run_checks_everything_and_writes_no_lead(session, admin, tmp_path):
+    _existing(session, admin)
+    path = write(tmp_path, DUPLICATES + "Bad,Row,bad@,,\n")
+    dry = run_import(session=session, user=admin, path=path, dry_run=True, batch_size=2)
+    assert lead_count(session) == 1
+    assert session.exec(select(func.count()).select_from(TimelineEntry)).one() == 1
+    job = session.get(ImportJob, dry.job_id)
+    assert job.dry_run and job.status == ImportStatus.DONE
+    assert (job.created, job.skipped, job.failed) == (dry.created, dry.skipped, dry.failed) == (2, 3, 1)
+    assert len(failed_rows(session, admin, dry.job_id)) == 2
+    real = run_import(session=session, user=admin, path=path, batch_size=2)
+    assert (real.created, real.updated, real.skipped, real.failed) == (
+        dry.created, dry.updated, dry.skipped, dry.failed,
+    )  # fmt: skip
+    dry_update = run_import(session=session, user=admin, path=path, dry_run=True, on_duplicate="update")
+    assert lead_count(session) == 3 and dry_update.created == 0
+
+
+# --- jobs -------------------------------------------------------------------------------------
+
+
+def test_each_batch_commits_with_its_summary(session, admin, tmp_path):
+    body = "".join(f"N{i},Name{i},n{i}@example.com,,\n" for i in range(5))
+    calls = []
+
+    def crash_after_first_batch(processed, total):
+        calls.append((processed, total))
+        if processed:
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        run_import(
+            session=session, user=admin, path=write(tmp_path, HEADER + body), batch_size=2,
+            progress=crash_after_first_batch,
+        )  # fmt: skip
+    job = session.exec(select(ImportJob)).one()
+    assert calls == [(0, 5), (2, 5)]
+    assert job.status == ImportStatus.FAILED and "disk full" in job.message
+    assert (job.total_rows, job.processed, job.created) == (5, 2, 2) and lead_count(session) == 2
+
+
+def test_a_job_runs_once_and_only_its_owner_reads_its_failed_rows(session, admin, tmp_path):
+    path = write(tmp_path, HEADER + "A,B,bad@,,\n")
+    job = lead_import.create_job(session=session, user=admin, filename="../../etc/leads.csv")
+    assert job.filename == "leads.csv" and job.status == ImportStatus.PENDING
+    run_import(session=session, user=admin, path=path, job_id=job.id)
+    with pytest.raises(ValidationError):
+        run_import(session=session, user=admin, path=path, job_id=job.id)
+    other = create_user(session, role=Role.SALES)
+    with pytest.raises(PermissionDenied):
+        lead_import.failed_rows_csv(session=session, user=other, job_id=job.id)
+    manager = create_user(session, role=Role.MANAGER)
+    assert len(failed_rows(session, manager, job.id)) == 2
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def test_export_writes_what_the_import_reads(session, admin, tmp_path):
+    kept = leads.create_lead(
+        session=session,
+        user=admin,
+        data={
+            "first_name": "Zoé",
+            "last_name": "Martin",
+            "phones": "+33 1 23 45 67 89, +1 212-555-0100",
+            "emails": "zoe@example.com; z@example.org",
+            "comment": '=HYPERLINK("http://evil")',
+            "amount": "1500",
+        },
+    )
+    gone = leads.create_lead(session=session, user=admin, data={"last_name": "Deleted"})
+    leads.bulk_delete(session=session, user=admin, ids=[gone.id])
+    path = tmp_path / "export.csv"
+    assert lead_import.export_leads(session=session, user=admin, path=path) == 1
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(path.open(encoding="utf-8-sig", newline="")))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["Phone"] == "+33123456789, +12125550100"
+    assert row["E-mail"] == "zoe@example.com, z@example.org"
+    assert row["Comment"] == '\'=HYPERLINK("http://evil")'  # a spreadsheet shows it, never runs it
+    assert (row["Status"], row["Responsible"], row["Opportunity"], row["Currency"]) == (
+        "New", "admin@example.com", "1500.00", "EUR",
+    )  # fmt: skip
+    headers = open_csv(path).headers
+    assert set(auto_map(headers).values()) >= {"first_name", "phones", "emails", "status", "amount"}
+    assert len(auto_map(headers)) == len(headers)
+    leads.bulk_delete(session=session, user=admin, ids=[kept.id])
+    assert run_import(session=session, user=admin, path=path).created == 1
+    again = session.exec(select(Lead).where(Lead.last_name == "Martin", Lead.deleted_at.is_(None))).one()
+    assert again.comment == '=HYPERLINK("http://evil")'
+    assert phones_of(session, again.id) == ["+33123456789", "+12125550100"]
