@@ -54,6 +54,8 @@ class Lead(LeadBase, Audited, table=True):
     __tablename__ = "lead"
     __table_args__ = (
         sa.Index("ix_lead_list", "deleted_at", "created_at", "id"),
+        # the list as /leads opens it: open leads, newest first
+        sa.Index("ix_lead_open", "deleted_at", "result", "created_at", "id"),
         sa.Index("ix_lead_status", "status_id", "created_at"),
         sa.Index("ix_lead_responsible", "responsible_id", "created_at"),
         sa.Index("ix_lead_last_name", "last_name"),

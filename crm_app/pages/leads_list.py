@@ -17,8 +17,8 @@ COLUMNS: list[tuple[str, str]] = [
     (N_("Status"), "status"),
     (N_("Source"), "source"),
     (N_("Responsible"), "responsible"),
-    (N_("E-mail"), ""),
-    (N_("Phone"), ""),
+    (N_("E-mail"), "email"),
+    (N_("Phone"), "phone"),
     (N_("Amount"), "amount"),
     (N_("Created"), "created_at"),
 ]

@@ -44,6 +44,7 @@ from crm_app.models import (
 )
 from crm_app.models.base import utcnow
 from crm_app.services import formatting, timeline
+from crm_app.services import leads as leads_service
 from crm_app.services.auth import require_role
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, StaleRecord, ValidationError
 from crm_app.services.i18n import N_, Msg
@@ -597,6 +598,9 @@ def _merge(
     if unknown:
         raise ValidationError({"": Msg("Unknown field: {name}.", name=sorted(unknown)[0])})
     by_id = _load_mergeable(session, [keep_id, *merge_ids])
+    # merging deletes the merged leads: the same right as deleting them (services.leads.can_delete)
+    if any(not leads_service.can_delete(user, by_id[i]) for i in merge_ids):
+        raise PermissionDenied(Msg("You can merge away only leads you may delete: your own ones."))
     for lead_id, version in (expected_versions or {}).items():
         if lead_id in by_id and by_id[lead_id].version != int(version):
             raise StaleRecord()

@@ -56,7 +56,7 @@ from crm_app.services import defaults, leads
 from crm_app.services.auth import require_role
 from crm_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from crm_app.services.i18n import LANGUAGES, N_, Msg, catalog
-from crm_app.services.seed import _insert_returning_ids
+from crm_app.services.seed import insert_returning_ids
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 BATCH_SIZE = 1_000
@@ -593,11 +593,28 @@ class _SettingsCache:
         return getattr(self._session, name)
 
 
-def _split_full_name(full: str) -> tuple[str, str]:
-    parts = full.split()
-    if len(parts) < 2:
-        return "", full
-    return " ".join(parts[:-1]), parts[-1]
+def _fill_from_full_name(raw: dict[str, str], full: str) -> None:
+    """A "Name" column fills the first and last names the other columns leave empty.
+
+    Next to a "Last name" column it holds the first name (or "First Last"); alone, the last word
+    is the last name.
+    """
+    first, last = raw.get("first_name", ""), raw.get("last_name", "")
+    if first and last:
+        return
+    if last:
+        rest = full[: -len(last)].strip() if full.casefold().endswith(last.casefold()) else full
+        if rest:
+            raw["first_name"] = rest
+    elif first:
+        rest = full[len(first) :].strip() if full.casefold().startswith(first.casefold()) else full
+        if rest:
+            raw["last_name"] = rest
+    else:
+        *firsts, last = full.split()
+        raw["last_name"] = last
+        if firsts:
+            raw["first_name"] = " ".join(firsts)
 
 
 def _parse_row(session: Any, refs: _Refs, mapping: dict[int, str], number: int, cells: list[str]) -> _Row:
@@ -612,10 +629,7 @@ def _parse_row(session: Any, refs: _Refs, mapping: dict[int, str], number: int, 
         else:
             raw[key] = value
     if full := raw.pop("full_name", ""):
-        first, last = _split_full_name(full)
-        raw.setdefault("first_name", first)
-        raw.setdefault("last_name", last)
-        raw = {k: v for k, v in raw.items() if v}
+        _fill_from_full_name(raw, full)
     resolved, problems = _resolve_refs(refs, raw)
     data: dict[str, Any] = {k: raw.get(k, "") for k in leads.TEXT_FIELDS}
     # "\n" joins columns; clean_lead_data splits on new lines, commas and semicolons
@@ -1030,7 +1044,7 @@ def _insert_leads(ctx: _Context, rows: list[_Row]) -> None:
             }
         )
     conn = ctx.session.connection()
-    ids = _insert_returning_ids(conn, Lead.__table__, lead_rows)
+    ids = insert_returning_ids(conn, Lead.__table__, lead_rows)
     comms = []
     for lead_id, row in zip(ids, rows, strict=True):
         for key, kind in (("phones", CommKind.PHONE), ("emails", CommKind.EMAIL)):
@@ -1124,7 +1138,9 @@ def export_leads(*, session: Session, user: User, path: str | Path, page_size: i
                     "phones": ", ".join(comms[lead.id]["phones"]),
                     "emails": ", ".join(comms[lead.id]["emails"]),
                     "source": sources.get(lead.source_id, ""),
-                    "status": statuses.get(lead.status_id, ""),
+                    # a converted/junk lead's final status cannot start a new lead: left empty,
+                    # so the file imports back (into the first status in progress)
+                    "status": "" if lead.result else statuses.get(lead.status_id, ""),
                     "responsible": users.get(lead.responsible_id, ""),
                     "amount": _amount_text(lead.amount),
                     "currency": lead.currency_code or "",

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Integer, and_, bindparam, func, or_
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from crm_app.models import (
@@ -35,6 +36,7 @@ from crm_app.models.base import utcnow
 from crm_app.services import defaults, timeline
 from crm_app.services.auth import require_role
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, StaleRecord, ValidationError
+from crm_app.services.formatting import TIMEZONE
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.phones import digits, get_region, normalize_phone
 from crm_app.services.validation import clean_text, normalize_email
@@ -340,6 +342,15 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _commit(session: Session) -> None:
+    """Commit; a save that raced another one on the same row becomes StaleRecord."""
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise StaleRecord() from None
+
+
 def update_lead(
     *,
     session: Session,
@@ -394,7 +405,7 @@ def update_lead(
                 payload=change,
             )
     if commit:
-        session.commit()
+        _commit(session)
         session.refresh(lead)
     return lead
 
@@ -439,7 +450,7 @@ def change_status(
     lead.updated_at = utcnow()
     session.add(lead)
     if commit:
-        session.commit()
+        _commit(session)
         session.refresh(lead)
     return lead
 
@@ -458,7 +469,7 @@ SORT_COLUMNS = {
     "source": Source.name,
     "responsible": User.name,
     "id": Lead.id,
-}
+}  # "email" and "phone" are added below, once the list's columns exist
 PAGE_SIZES = (10, 20, 50, 100)
 COUNT_CAP = 10_000
 
@@ -605,10 +616,12 @@ def _filtered(stmt, user: User, filters: LeadFilters):
         stmt = stmt.where(col(Lead.responsible_id).in_(filters.responsible_ids))
     if filters.mine:
         stmt = stmt.where(Lead.responsible_id == user.id)
-    if filters.created_from:
-        stmt = stmt.where(Lead.created_at >= datetime.combine(filters.created_from, time.min).astimezone())
+    if filters.created_from:  # days in the CRM's time zone (CRM_TIMEZONE)
+        stmt = stmt.where(
+            Lead.created_at >= datetime.combine(filters.created_from, time.min, tzinfo=TIMEZONE)
+        )
     if filters.created_to:
-        end = datetime.combine(filters.created_to + timedelta(days=1), time.min).astimezone()
+        end = datetime.combine(filters.created_to + timedelta(days=1), time.min, tzinfo=TIMEZONE)
         stmt = stmt.where(Lead.created_at < end)
     if filters.result == "open":
         stmt = stmt.where(Lead.result.is_(None))
@@ -617,15 +630,19 @@ def _filtered(stmt, user: User, filters: LeadFilters):
     return stmt
 
 
-_UNFILTERED: dict[tuple[str, bool], tuple] = {}
+SORT_COLUMNS["email"] = _LIST_SELECT.selected_columns[13]
+SORT_COLUMNS["phone"] = _LIST_SELECT.selected_columns[14]
+
+_UNFILTERED: dict[tuple, tuple] = {}
 
 
 def _list_statements(user: User, filters: LeadFilters, sort: str, descending: bool):
-    """The page query (limit/offset as parameters) and the capped count. Built once per sort for
-    the unfiltered list, the screen everyone opens first."""
-    unfiltered = filters == LeadFilters()
-    if unfiltered and (sort, descending) in _UNFILTERED:
-        return _UNFILTERED[(sort, descending)]
+    """The page query (limit/offset as parameters) and the capped count. Built once per sort and
+    result filter when nothing else filters: the screens everyone opens first."""
+    plain = LeadFilters(result=filters.result, deleted=filters.deleted)
+    key = (sort, descending, filters.result, filters.deleted) if filters == plain else None
+    if key is not None and key in _UNFILTERED:
+        return _UNFILTERED[key]
     sort_col = SORT_COLUMNS.get(sort, Lead.created_at)
     order = [
         sort_col.desc() if descending else sort_col.asc(),
@@ -639,8 +656,8 @@ def _list_statements(user: User, filters: LeadFilters, sort: str, descending: bo
     )
     count_inner = _filtered(select(Lead.id), user, filters).limit(COUNT_CAP + 1).subquery()
     statements = (page_stmt, select(func.count()).select_from(count_inner))
-    if unfiltered:
-        _UNFILTERED[(sort, descending)] = statements
+    if key is not None:
+        _UNFILTERED[key] = statements
     return statements
 
 

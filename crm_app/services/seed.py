@@ -1144,7 +1144,7 @@ def activity_rows(
         }
 
 
-def _insert_returning_ids(conn, table, rows: list[dict[str, Any]]) -> list[int]:
+def insert_returning_ids(conn, table, rows: list[dict[str, Any]]) -> list[int]:
     """Insert rows and return their ids in the order of `rows`.
 
     RETURNING in parameter order is slow in SQLAlchemy (row by row on SQLite, a sorted
@@ -1172,7 +1172,7 @@ def _insert_with_comms(conn, table, items: Iterable[tuple], batch_size: int, cou
     comm_table = Communication.__table__  # type: ignore[attr-defined]
     ids: list[int] = []
     for batch in batched(items, batch_size):
-        batch_ids = _insert_returning_ids(conn, table, [item[0] for item in batch])
+        batch_ids = insert_returning_ids(conn, table, [item[0] for item in batch])
         comms = [{**c, "entity_id": i} for i, item in zip(batch_ids, batch, strict=True) for c in item[1]]
         if comms:
             conn.execute(insert(comm_table), comms)
@@ -1247,7 +1247,7 @@ def seed_bulk(
         deal_rows(ctx, deals, random_seed=random_seed, contact_ids=contact_ids, company_ids=company_ids),
         batch_size,
     ):
-        deal_ids.extend(_insert_returning_ids(conn, Deal.__table__, batch))
+        deal_ids.extend(insert_returning_ids(conn, Deal.__table__, batch))
     counts["deals"] = len(deal_ids)
 
     if activities:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from crm_app.models import Activity, EntityType, TimelineEntry, TimelineKind, User
@@ -65,7 +66,9 @@ def add_comment(
     return entry
 
 
-def _require_entity(session: Session, entity_type: EntityType, entity_id: int) -> None:
+def _require_entity(
+    session: Session, entity_type: EntityType, entity_id: int, *, include_deleted: bool = False
+) -> None:
     from crm_app.models import Company, Contact, Deal, Lead
     from crm_app.services.errors import NotFound
 
@@ -76,7 +79,7 @@ def _require_entity(session: Session, entity_type: EntityType, entity_id: int) -
         EntityType.DEAL: Deal,
     }[EntityType(entity_type)]
     row = session.get(model, entity_id)
-    if row is None or row.deleted_at is not None:
+    if row is None or (row.deleted_at is not None and not include_deleted):
         raise NotFound()
 
 
@@ -101,13 +104,22 @@ def list_entries(
 ) -> list[TimelineItem]:
     """Newest first; `before_id` pages back through older entries."""
     require_role(user)
+    _require_entity(session, entity_type, entity_id, include_deleted=True)
     stmt = (
         select(TimelineEntry, User.name)
         .join(User, User.id == TimelineEntry.author_id, isouter=True)
         .where(TimelineEntry.entity_type == entity_type, TimelineEntry.entity_id == entity_id)
     )
     if before_id:
-        stmt = stmt.where(TimelineEntry.id < before_id)
+        # page on (created_at, id), the order shown: entries moved by a merge keep their dates
+        anchor = session.get(TimelineEntry, before_id)
+        if anchor is not None:
+            stmt = stmt.where(
+                or_(
+                    TimelineEntry.created_at < anchor.created_at,
+                    and_(TimelineEntry.created_at == anchor.created_at, TimelineEntry.id < anchor.id),
+                )
+            )
     stmt = stmt.order_by(TimelineEntry.created_at.desc(), TimelineEntry.id.desc()).limit(min(limit, 200))
     return [
         TimelineItem(

@@ -348,7 +348,7 @@ def submit_web_form(
     wait = rate_limit.hit(
         session=session,
         scope=RATE_SCOPE,
-        key=f"{form.id}:{ip}",
+        key=ip,  # per address, whatever the form: a flood cannot spread over forms
         limit=RATE_LIMIT,
         window=RATE_WINDOW,
         now=now,

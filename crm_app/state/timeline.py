@@ -92,7 +92,15 @@ class TimelineState(SessionState):
         p = item.payload or {}
         t = self._t
         if item.kind == "created":
-            return t(ORIGIN_LABELS.get(p.get("origin", "form"), N_("Created"))), ""
+            title = t(ORIGIN_LABELS.get(p.get("origin", "form"), N_("Created")))
+            dupes = [
+                d.get("title") or f"#{d.get('id')}" for d in p.get("duplicates") or [] if isinstance(d, dict)
+            ]
+            if dupes:
+                return title, t(
+                    Msg("Possible duplicate of: {names}", names=", ".join(str(d) for d in dupes[:5]))
+                )
+            return title, ""
         if item.kind == "comment":
             return t("Comment"), item.text
         if item.kind == "field_change":

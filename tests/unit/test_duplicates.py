@@ -390,3 +390,16 @@ def test_merge_candidates_show_each_field_as_text(session, trio):
     assert other_lead.phones == [("+33612345678", "+33 6 12 34 56 78")]
     with pytest.raises(Conflict):
         duplicates.merge_candidates(session=session, user=user, ids=[keep.id])
+
+
+def test_a_sales_rep_cannot_merge_away_someone_elses_lead(session):
+    owner = create_user(session, email="owner@example.com")
+    rep = create_user(session, email="rep@example.com")
+    mine = leads.create_lead(session=session, user=rep, data={"last_name": "Mine", "emails": "x@example.com"})
+    theirs = leads.create_lead(session=session, user=owner, data={"last_name": "Theirs", "emails": "x@example.com"})
+    with pytest.raises(PermissionDenied):
+        duplicates.merge_leads(session=session, user=rep, keep_id=mine.id, merge_ids=[theirs.id])
+    session.expire_all()
+    assert session.get(Lead, theirs.id).deleted_at is None
+    # keeping their lead and merging my own into it is fine
+    duplicates.merge_leads(session=session, user=rep, keep_id=theirs.id, merge_ids=[mine.id])

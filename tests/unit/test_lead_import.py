@@ -324,6 +324,22 @@ def test_a_full_name_column_is_split(session, admin, tmp_path):
     assert lead_by_last_name(session, "Madonna").first_name == ""
 
 
+def test_a_name_column_next_to_last_name_gives_the_first_name(session, admin, tmp_path):
+    path = write(tmp_path, "Name,Last name\nJean,Dupont\nAnne Durand,Durand\nLéa,\n")
+    run_import(session=session, user=admin, path=path)
+    assert lead_by_last_name(session, "Dupont").first_name == "Jean"
+    assert lead_by_last_name(session, "Durand").first_name == "Anne"
+    assert lead_by_last_name(session, "Léa").first_name == ""
+
+
+def test_it_reads_utf16_tab_separated_text_from_excel(session, admin, tmp_path):
+    path = write(tmp_path, "Prénom\tNom\nZoé\tLefèvre\n", encoding="utf-16")
+    csv_file = open_csv(path)
+    assert (csv_file.encoding, csv_file.delimiter, csv_file.headers) == ("utf-16", "\t", ["Prénom", "Nom"])
+    assert run_import(session=session, user=admin, path=path).created == 1
+    assert lead_by_last_name(session, "Lefèvre").first_name == "Zoé"
+
+
 def test_a_mapping_that_does_not_fit_the_file_is_refused(session, admin, tmp_path):
     path = write(tmp_path, HEADER + "Zoé,Martin,,,\n")
     for mapping in ({9: "last_name"}, {0: "nonsense"}, {0: "last_name", 1: "last_name"}, {0: ""}):

@@ -233,3 +233,14 @@ def test_duplicate_matches_by_email_phone_and_company_name(session):
         == []
     )
     assert duplicates.find_matches(session=session, company_name="Zenith") == []
+
+
+def test_sort_by_email_and_phone(session):
+    user = create_user(session)
+    b = _lead(session, user, last_name="B", emails="b@example.com", phones="+33 6 00 00 00 02")
+    a = _lead(session, user, last_name="A", emails="a@example.com", phones="+33 6 00 00 00 03")
+    c = _lead(session, user, last_name="C", emails="c@example.com", phones="+33 6 00 00 00 01")
+    by_email = leads.search_leads(session=session, user=user, sort="email", descending=False)
+    assert [r.id for r in by_email.rows] == [a.id, b.id, c.id]
+    by_phone = leads.search_leads(session=session, user=user, sort="phone", descending=True)
+    assert [r.id for r in by_phone.rows] == [a.id, b.id, c.id]
