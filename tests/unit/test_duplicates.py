@@ -396,7 +396,9 @@ def test_a_sales_rep_cannot_merge_away_someone_elses_lead(session):
     owner = create_user(session, email="owner@example.com")
     rep = create_user(session, email="rep@example.com")
     mine = leads.create_lead(session=session, user=rep, data={"last_name": "Mine", "emails": "x@example.com"})
-    theirs = leads.create_lead(session=session, user=owner, data={"last_name": "Theirs", "emails": "x@example.com"})
+    theirs = leads.create_lead(
+        session=session, user=owner, data={"last_name": "Theirs", "emails": "x@example.com"}
+    )
     with pytest.raises(PermissionDenied):
         duplicates.merge_leads(session=session, user=rep, keep_id=mine.id, merge_ids=[theirs.id])
     session.expire_all()

@@ -30,7 +30,12 @@ def test_paging_follows_the_order_shown_even_with_moved_entries(session):
     seen, before = [], None
     while True:
         page = timeline.list_entries(
-            session=session, user=user, entity_type=EntityType.LEAD, entity_id=lead.id, before_id=before, limit=5
+            session=session,
+            user=user,
+            entity_type=EntityType.LEAD,
+            entity_id=lead.id,
+            before_id=before,
+            limit=5,
         )
         if not page:
             break
@@ -44,7 +49,9 @@ def test_comments_are_checked_and_records_must_exist(session):
     user = create_user(session)
     lead = leads.create_lead(session=session, user=user, data={"last_name": "C"})
     with pytest.raises(ValidationError):
-        timeline.add_comment(session=session, user=user, entity_type=EntityType.LEAD, entity_id=lead.id, text=" ")
+        timeline.add_comment(
+            session=session, user=user, entity_type=EntityType.LEAD, entity_id=lead.id, text=" "
+        )
     with pytest.raises(ValidationError):
         timeline.add_comment(
             session=session, user=user, entity_type=EntityType.LEAD, entity_id=lead.id, text="x" * 10_001
