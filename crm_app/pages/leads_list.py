@@ -27,6 +27,7 @@ RESULTS = [
     ("converted", N_("Converted")),
     ("junk", N_("Junk")),
     (ALL, N_("All leads")),
+    ("deleted", N_("Recycle bin")),
 ]
 
 

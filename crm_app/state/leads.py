@@ -11,7 +11,7 @@ from sqlmodel import select
 from crm_app.models import Source, StageSemantic, User
 from crm_app.services import formatting, leads
 from crm_app.services.errors import DomainError, ValidationError
-from crm_app.services.i18n import Msg
+from crm_app.services.i18n import N_, Msg
 from crm_app.services.phones import display_phone
 from crm_app.state.session import SessionState
 
@@ -263,7 +263,7 @@ class LeadsState(SessionState):
     def toggle_all(self, checked: bool):
         self.selected = [r.id for r in self.rows] if checked else []
 
-    def _bulk(self, action, **kwargs):
+    def _bulk(self, action, message: str = N_("{count} leads updated."), **kwargs):
         with self._db() as s:
             try:
                 count = action(session=s, user=self._user(s), ids=list(self.selected), **kwargs)
@@ -273,7 +273,7 @@ class LeadsState(SessionState):
                 return rx.toast.error("; ".join(self._field_errors(exc).values()))
             except DomainError as exc:
                 return self._fail(exc)
-        return rx.toast.success(self._t(Msg("{count} leads updated.", count=count)))
+        return rx.toast.success(self._t(Msg(message, count=count)))
 
     @rx.event
     def bulk_assign(self, user_id: str):
@@ -293,7 +293,7 @@ class LeadsState(SessionState):
 
     @rx.event
     def bulk_restore(self):
-        return self._bulk(leads.bulk_restore)
+        return self._bulk(leads.bulk_restore, N_("{count} leads restored."))
 
     @rx.event
     def set_delete_open(self, value: bool):
@@ -302,4 +302,4 @@ class LeadsState(SessionState):
     @rx.event
     def bulk_delete(self):
         self.delete_open = False
-        return self._bulk(leads.bulk_delete)
+        return self._bulk(leads.bulk_delete, N_("{count} leads moved to the recycle bin."))

@@ -166,8 +166,15 @@ def first_run_done():
 
 
 def pytest_collection_modifyitems(config, items):
-    # the first-run journey needs an empty database: run it before every other browser test
-    items.sort(key=lambda item: 0 if item.get_closest_marker("first_run") else 1)
+    """Browser tests run last (Playwright's sync API keeps an event loop in the main thread),
+    and the first-run journey, which needs an empty database, runs before the other ones."""
+
+    def order(item) -> int:
+        if "e2e" not in item.path.parts:
+            return 0
+        return 1 if item.get_closest_marker("first_run") else 2
+
+    items.sort(key=order)
 
 
 def login(page, email: str, password: str) -> None:

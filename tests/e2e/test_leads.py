@@ -85,7 +85,7 @@ def test_list_search_filter_sort_and_bulk(page: Page, app_server, admin):
     expect(rows).to_have_count(2)
     page.get_by_label("Select all").click()
     page.get_by_role("button", name="Restore").click()
-    expect(page.get_by_text("2 leads updated.")).to_be_visible()
+    expect(page.get_by_text("2 leads restored.")).to_be_visible()
     expect(page.get_by_text("No leads match.")).to_be_visible()
 
 
