@@ -16,9 +16,15 @@ MAX_PHONE = 50
 
 
 def get_region(*, session: Session) -> str:
+    """Read once per session (a unit of work): validating many phones must not query it each time."""
+    cached = session.info.get("phone_region")
+    if cached:
+        return cached
     row = session.get(AppSetting, "phone_region")
     value = row.value if row else None
-    return value if isinstance(value, str) and value in phonenumbers.SUPPORTED_REGIONS else DEFAULT_REGION
+    region = value if isinstance(value, str) and value in phonenumbers.SUPPORTED_REGIONS else DEFAULT_REGION
+    session.info["phone_region"] = region
+    return region
 
 
 def set_region(*, session: Session, region: str) -> str:
@@ -31,6 +37,7 @@ def set_region(*, session: Session, region: str) -> str:
     row.value = region
     session.add(row)
     session.commit()
+    session.info["phone_region"] = region
     return region
 
 
