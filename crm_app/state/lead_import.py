@@ -105,7 +105,11 @@ class LeadImportState(SessionState):
 
     @rx.event
     def load(self):
-        """A file uploaded earlier may have been cleaned away: then start again."""
+        """A file uploaded earlier may have been cleaned away: then start again. Coming back after
+        an import finished starts a new one too (the summary was shown)."""
+        if self.step == "done" and not self.dry_run and not self.running:
+            self.restart()
+            return
         if self.step == "map" and not (self._upload_path and Path(self._upload_path).exists()):
             self._clear_file()
             self.step = "upload"

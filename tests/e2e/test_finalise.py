@@ -135,3 +135,35 @@ def test_close_another_lead_as_junk(page: Page, admin, app_server):
         assert lead.result == LeadResult.JUNK
         assert s.get(LostReason, lead.junk_reason_id).name == "Spam"
         assert lead.contact_id is None
+
+
+def test_the_status_bar_opens_finalise_and_links_an_existing_contact(page: Page, admin, app_server):
+    with db.session(app_server.db_url) as s:
+        user = find_user_by_email(session=s, email=admin["email"])
+        records.create_contact(session=s, user=user, data={"first_name": "Quentin", "last_name": "Existant"})
+    lead_id = _make_lead(app_server, admin, first_name="Quentin", last_name="Prospect")
+    login(page, admin["email"], admin["password"])
+    expect(page.get_by_role("heading", name="My day")).to_be_visible()
+    page.goto(f"/leads/{lead_id}")
+    page.get_by_role("group", name="Status").get_by_role("button", name="Converted").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="Finalise lead")).to_be_visible()
+    for name in ("Company", "Deal"):
+        box = dialog.get_by_role("checkbox", name=name)
+        if box.is_checked():
+            box.click()
+    contact = dialog.get_by_role("group", name="Contact")
+    contact.get_by_role("radio", name="Existing contact").click()
+    contact.get_by_label("Find a contact").fill("existant")
+    contact.get_by_role("listitem").filter(has_text="Quentin Existant").get_by_role(
+        "button", name="Select"
+    ).click()
+    dialog.get_by_role("button", name="Convert").click()
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    result = page.get_by_test_id("lead-result")
+    expect(result.get_by_role("link", name="Quentin Existant")).to_be_visible()
+    # finalised: no second conversion from the card
+    expect(page.get_by_role("button", name="Finalise")).to_have_count(0)
+    with db.session(app_server.db_url) as s:
+        lead = s.get(Lead, lead_id)
+        assert lead.result == LeadResult.CONVERTED and lead.contact_id is not None and lead.deal_id is None

@@ -77,3 +77,24 @@ def test_a_binary_file_gets_a_clear_message(page: Page, admin, tmp_path):
     page.locator("input[type=file]").set_input_files(str(path))
     expect(page.get_by_role("alert")).to_contain_text("This file is not a CSV text file")
     expect(page.get_by_test_id("mapping-row")).to_have_count(0)
+
+
+def test_importing_the_same_file_again_with_skip_creates_nothing(page: Page, admin, app_server, tmp_path):
+    tag = secrets.token_hex(3)
+    path = tmp_path / "again.csv"
+    path.write_text(
+        f"First name,Last name,E-mail\nAnn,Again-{tag},ann-{tag}@example.com\nBen,Again-{tag},ben-{tag}@example.com\n",
+        encoding="utf-8-sig",
+    )
+    login(page, admin["email"], admin["password"])
+    expect(page.get_by_role("heading", name="My day")).to_be_visible()
+    for created, skipped in (("2", "0"), ("0", "2")):
+        page.goto("/leads/import")
+        page.locator("input[type=file]").set_input_files(str(path))
+        expect(page.get_by_role("combobox", name="E-mail")).to_have_text("E-mail")
+        page.get_by_role("button", name="Import", exact=True).click()
+        expect(page.get_by_test_id("import-summary")).to_contain_text("Import finished")
+        expect(page.get_by_test_id("count-created")).to_contain_text(created)
+        expect(page.get_by_test_id("count-skipped")).to_contain_text(skipped)
+    with db.session(app_server.db_url) as s:
+        assert len(s.exec(select(Lead).where(Lead.last_name == f"Again-{tag}")).all()) == 2
