@@ -288,7 +288,8 @@ def create_lead(
     body: LeadCreate,
     response: Response,
     on_duplicate: Literal["skip", "update", "create"] = Query(
-        "create", description="What to do when a lead with the same e-mail or phone exists"
+        "create",
+        description="What to do when a lead, contact or company with the same e-mail or phone exists (409 when a contact or company holds it and the policy is skip or update)",
     ),
     user: User = Depends(current_user),
     session: Session = Depends(get_session),

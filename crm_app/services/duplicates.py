@@ -146,6 +146,22 @@ def _prefix_condition(column, prefix: str):
     return and_(or_(*ranges), func.lower(column).like(f"{prefix}%"))
 
 
+POLICY_REASONS = ("email", "phone")
+
+
+def policy_target(matches: list[tuple[str, int, str]]) -> tuple[bool, int | None]:
+    """The one rule the duplicate policies (import, REST API) apply: (is a duplicate, lead to update).
+
+    `matches` are (entity type, id, reason). A lead, contact or company with the same e-mail or
+    phone makes the new lead a duplicate (a close company name is only reported). "skip" then
+    creates nothing; "update" updates the matching lead with the lowest id, and when only a
+    contact or company matched there is no lead to update, so nothing is created either.
+    """
+    strong = [(etype, i) for etype, i, reason in matches if reason in POLICY_REASONS]
+    lead_ids = sorted(i for etype, i in strong if str(getattr(etype, "value", etype)) == "lead")
+    return bool(strong), (lead_ids[0] if lead_ids else None)
+
+
 def _company_name_matches(session: Session, name: str, *, limit: int) -> list[Match]:
     """Close company names among companies and leads. Candidates share the first letters
     (an indexed prefix scan), then rapidfuzz scores them."""

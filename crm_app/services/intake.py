@@ -1,16 +1,15 @@
 """New leads from outside (REST API, web forms): the duplicate check and the duplicate policy.
 
-What counts as "the same lead" for a policy: an existing, not deleted lead with the same e-mail
-or phone. Other likely matches (a contact or company with that e-mail or phone, a close company
-name) never stop a lead from being created, they are only reported. Every match found is kept in
-the new lead's "created" history entry as payload["duplicates"], so the lead card can say
-"possible duplicate of ..." later.
+What counts as a duplicate for a policy is `duplicates.policy_target`, the rule the CSV import
+applies too: a lead, contact or company with the same e-mail or phone. Every match found is kept
+in the new lead's "created" history entry as payload["duplicates"] (the card shows them).
 
 Policies (`on_duplicate`):
 - "create" (default): create the lead anyway, flagged with its matches;
-- "skip": create nothing, return the existing lead;
+- "skip": create nothing; return the existing lead (or refuse with Conflict when the match is a
+  contact or company: there is no lead to return);
 - "update": fill the existing lead with the non-empty values given (phones and e-mails are
-  added to the ones it has), return it.
+  added to the ones it has), return it; a contact or company match: Conflict, nothing created.
 """
 
 from __future__ import annotations
@@ -23,11 +22,10 @@ from sqlmodel import Session, select
 from crm_app.models import EntityType, Lead, Source, TimelineEntry, TimelineKind, User
 from crm_app.services import duplicates, leads
 from crm_app.services.duplicates import Match
-from crm_app.services.errors import ValidationError
+from crm_app.services.errors import Conflict, ValidationError
 from crm_app.services.i18n import Msg
 
 POLICIES = ("create", "skip", "update")
-STRONG_REASONS = ("email", "phone")
 
 
 @dataclass
@@ -58,9 +56,8 @@ def find_duplicates(session: Session, cleaned: dict[str, Any]) -> list[Match]:
     )
 
 
-def same_lead(matches: list[Match]) -> Match | None:
-    """The existing lead a policy applies to: same e-mail or phone."""
-    return next((m for m in matches if m.entity_type == "lead" and m.reason in STRONG_REASONS), None)
+def policy_target(matches: list[Match]) -> tuple[bool, int | None]:
+    return duplicates.policy_target([(m.entity_type, m.id, m.reason) for m in matches])
 
 
 def flag_duplicates(session: Session, lead_id: int, matches: list[Match]) -> None:
@@ -127,20 +124,29 @@ def create_lead_with_policy(
         data["source_id"] = source_id_by_code(session, default_source)
     cleaned = leads.clean_lead_data(session, data)
     matches = find_duplicates(session, cleaned)
-    existing = same_lead(matches)
-    if existing is not None and on_duplicate in ("skip", "update") and user is not None:
+    is_duplicate, lead_id = policy_target(matches)
+    if is_duplicate and on_duplicate in ("skip", "update") and user is not None:
+        if lead_id is None:
+            other = next(m for m in matches if m.reason in duplicates.POLICY_REASONS)
+            raise Conflict(
+                Msg(
+                    "Not created: {title} (#{id}) already has this e-mail or phone.",
+                    title=other.title or "—",
+                    id=other.id,
+                )
+            )
         if on_duplicate == "skip":
-            lead = leads.get_lead(session=session, user=user, lead_id=existing.id)
+            lead = leads.get_lead(session=session, user=user, lead_id=lead_id)
         else:
-            current = leads.get_lead(session=session, user=user, lead_id=existing.id)
+            current = leads.get_lead(session=session, user=user, lead_id=lead_id)
             # `given`, not `data`: the default source must not replace where the lead came from
             lead = leads.update_lead(
                 session=session,
                 user=user,
-                lead_id=existing.id,
+                lead_id=lead_id,
                 data=_update_values(session, current, given),
             )
-        return IntakeResult(lead=lead, created=False, duplicate_of=existing.id, matches=matches)
+        return IntakeResult(lead=lead, created=False, duplicate_of=lead_id, matches=matches)
     lead = leads.create_lead(session=session, user=user, data=data, origin=origin, commit=False)
     flag_duplicates(session, lead.id or 0, matches)
     session.commit()

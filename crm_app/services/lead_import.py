@@ -52,7 +52,7 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import utcnow
-from crm_app.services import defaults, leads
+from crm_app.services import defaults, duplicates, leads
 from crm_app.services.auth import require_role
 from crm_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from crm_app.services.i18n import LANGUAGES, N_, Msg, catalog
@@ -925,7 +925,9 @@ def _run_batch(ctx: _Context, batch: list[tuple[int, list[str]]]) -> None:
             if ctx.policy == "skip":
                 skipped += 1
                 continue
-            lead_ids = sorted({i for etype, i in matches if etype == EntityType.LEAD})
+            # matches by e-mail/phone, or by names for rows without them (import only)
+            _dup, lead_id = duplicates.policy_target([(etype, i, "email") for etype, i in matches])
+            lead_ids = [lead_id] if lead_id is not None else []
             if earlier is not None:
                 _merge_into(earlier, row)  # one lead made from both rows
                 updated += 1

@@ -217,3 +217,18 @@ def test_openapi_documents_the_lead_routes():
     post = doc["paths"]["/api/v1/leads"]["post"]
     assert "on_duplicate" in post["description"] and "skip" in post["description"]
     assert "LeadCreate" in doc["components"]["schemas"] and "LeadPatch" in doc["components"]["schemas"]
+
+
+def test_skip_and_update_refuse_when_a_contact_holds_the_email(session, user, auth):
+    from crm_app.services import records
+
+    records.create_contact(
+        session=session, user=user, data={"last_name": "Known", "emails": "known@example.com"}
+    )
+    for policy in ("skip", "update"):
+        r = create(auth, {"on_duplicate": policy}, last_name="Again", emails=["Known@example.com"])
+        assert r.status_code == 409, r.text
+        assert "already has this e-mail or phone" in r.json()["detail"]
+    assert session.exec(select(Lead)).first() is None
+    r = create(auth, {"on_duplicate": "create"}, last_name="Again", emails=["known@example.com"])
+    assert r.status_code == 201 and r.json()["duplicates"][0]["entity_type"] == "contact"
