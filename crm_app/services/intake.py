@@ -56,6 +56,21 @@ def find_duplicates(session: Session, cleaned: dict[str, Any]) -> list[Match]:
     )
 
 
+def check_new_lead(*, session: Session, user: User, data: dict[str, Any]) -> tuple[list[Match], str]:
+    """For the lead form, before saving: the likely duplicates and a key of the values they were
+    found for (the form asks once per set of values). Raises ValidationError for bad values."""
+    leads.require_role(user)
+    cleaned = leads.clean_lead_data(session, data)
+    key = repr(
+        (
+            sorted(n for _, n in cleaned["emails"]),
+            sorted(n for _, n in cleaned["phones"]),
+            cleaned["company_name"].casefold(),
+        )
+    )
+    return find_duplicates(session, cleaned), key
+
+
 def policy_target(matches: list[Match]) -> tuple[bool, int | None]:
     return duplicates.policy_target([(m.entity_type, m.id, m.reason) for m in matches])
 

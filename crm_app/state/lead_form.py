@@ -8,7 +8,7 @@ import reflex as rx
 from sqlmodel import Session, select
 
 from crm_app.models import Currency, Source, StageSemantic, User
-from crm_app.services import duplicates, leads
+from crm_app.services import duplicates, intake, leads
 from crm_app.services.errors import DomainError, ValidationError
 from crm_app.state.leads import Option
 from crm_app.state.session import SessionState
@@ -92,25 +92,13 @@ class LeadFormState(SessionState):
         with self._db() as s:
             try:
                 user = self._user(s)
-                cleaned = leads.clean_lead_data(s, data)
-                found = duplicates.find_matches(
-                    session=s,
-                    emails=[n for _, n in cleaned["emails"]],
-                    phones=[n for _, n in cleaned["phones"]],
-                    company_name=cleaned["company_name"],
-                )
-                key = repr(
-                    (
-                        [n for _, n in cleaned["emails"]],
-                        [n for _, n in cleaned["phones"]],
-                        cleaned["company_name"],
-                    )
-                )
+                found, key = intake.check_new_lead(session=s, user=user, data=data)
                 if found and key != self.confirmed_key:
                     self.matches = match_views(found)
                     self.confirmed_key = key
                     return None
-                lead = leads.create_lead(session=s, user=user, data=data, origin="form")
+                # saved anyway: the matches stay on the lead's "created" history entry
+                lead = intake.create_lead_with_policy(session=s, user=user, data=data, origin="form").lead
             except ValidationError as exc:
                 self.errors = self._field_errors(exc)
                 return None

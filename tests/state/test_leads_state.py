@@ -3,7 +3,7 @@
 from sqlmodel import select
 
 from crm_app import db
-from crm_app.models import Lead, Role
+from crm_app.models import Lead, Role, TimelineEntry
 from crm_app.services import auth, leads
 from crm_app.state.lead_card import LeadCardState
 from crm_app.state.lead_form import LeadFormState
@@ -92,6 +92,9 @@ def test_form_shows_field_errors_then_duplicates_then_saves(root, db_url):
     assert form.matches == [] and "/leads/" in str(result)
     with db.session(db_url) as s:
         assert len(s.exec(select(Lead)).all()) == 2
+        created = s.exec(select(TimelineEntry).order_by(TimelineEntry.id.desc())).first()
+        assert created.payload["origin"] == "form"
+        assert created.payload["duplicates"][0]["title"] == "Old"  # saved anyway, still flagged
 
 
 def test_card_loads_edits_and_refuses_stale_saves(root, db_url):
