@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, func, or_
+from sqlalchemy import Integer, bindparam, func
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
@@ -33,12 +33,12 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import utcnow
-from crm_app.services import defaults, timeline
+from crm_app.services import defaults, textsearch, timeline
 from crm_app.services.auth import require_role
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, StaleRecord, ValidationError
 from crm_app.services.formatting import TIMEZONE
 from crm_app.services.i18n import N_, Msg
-from crm_app.services.phones import digits, get_region, normalize_phone
+from crm_app.services.phones import get_region, normalize_phone
 from crm_app.services.validation import clean_text, normalize_email
 
 # field -> (label, max length)
@@ -558,50 +558,10 @@ def person_name(first: str, last: str, second: str = "") -> str:
     return " ".join(p for p in (first, second, last) if p)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-PHONE_LIKE = re.compile(r"^[\d\s().+\-/]+$")
-
-
-def _phone_condition(number: str):
-    # phone search ignores formatting: "06 12-34" finds +33612345678
-    return col(Lead.id).in_(
-        select(Communication.entity_id).where(
-            Communication.entity_type == EntityType.LEAD,
-            Communication.kind == CommKind.PHONE,
-            Communication.normalized.like(f"%{number.lstrip('0') or number}%"),
-        )
-    )
-
-
 def _text_condition(text: str):
-    """Every word must match a name, the company, the title or an e-mail; or the whole text,
-    when it looks like a phone number, matches a phone whatever its formatting."""
-    conditions = []
-    for word in text.split()[:8]:
-        pattern = f"%{_escape_like(word.lower())}%"
-        conditions.append(
-            or_(
-                func.lower(Lead.first_name).like(pattern, escape="\\"),
-                func.lower(Lead.last_name).like(pattern, escape="\\"),
-                func.lower(Lead.company_name).like(pattern, escape="\\"),
-                func.lower(Lead.title).like(pattern, escape="\\"),
-                col(Lead.id).in_(
-                    select(Communication.entity_id).where(
-                        Communication.entity_type == EntityType.LEAD,
-                        Communication.kind == CommKind.EMAIL,
-                        Communication.normalized.like(pattern, escape="\\"),
-                    )
-                ),
-            )
-        )
-    condition = and_(*conditions)
-    number = digits(text)
-    if len(number) >= 3 and PHONE_LIKE.match(text):
-        condition = or_(condition, _phone_condition(number))
-    return condition
+    return textsearch.matching(
+        EntityType.LEAD, Lead.id, [Lead.first_name, Lead.last_name, Lead.company_name, Lead.title], text
+    )
 
 
 def _filtered(stmt, user: User, filters: LeadFilters):

@@ -8,18 +8,14 @@ accepted on the contact or company it becomes.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from crm_app.models import (
-    CommKind,
-    Communication,
     Company,
     Contact,
     ContactCompany,
@@ -32,11 +28,10 @@ from crm_app.models import (
     TimelineKind,
     User,
 )
-from crm_app.services import defaults, leads, timeline
+from crm_app.services import defaults, leads, textsearch, timeline
 from crm_app.services.auth import require_role
 from crm_app.services.errors import NotFound, ValidationError
 from crm_app.services.i18n import N_, Msg
-from crm_app.services.phones import digits
 from crm_app.services.validation import clean_text
 
 # field -> (label, max length); the lengths are the columns'
@@ -374,7 +369,6 @@ def contact_name(contact: Contact) -> str:
 # --- search (to link a lead to an existing record) -----------------------------------------
 
 MAX_QUERY = 200
-PHONE_LIKE = re.compile(r"^[\d\s().+\-/]+$")
 
 
 @dataclass
@@ -384,35 +378,9 @@ class RecordHit:
     detail: str  # position or industry, e-mail, phone: what tells two namesakes apart
 
 
-def _like(word: str) -> str:
-    return "%" + word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _comm_ids(etype: EntityType, kind: CommKind, pattern: str):
-    return select(Communication.entity_id).where(
-        Communication.entity_type == etype,
-        Communication.kind == kind,
-        Communication.normalized.like(pattern, escape="\\"),
-    )
-
-
 def _search_condition(etype: EntityType, text: str, name_columns: list):
-    """Every word in a name column or an e-mail; or, for a phone-like text, a phone whatever its
-    formatting ("06 12-34" finds +33612345678)."""
     entity_id = Contact.id if etype == EntityType.CONTACT else Company.id
-    words = [
-        or_(
-            *[func.lower(c).like(_like(w), escape="\\") for c in name_columns],
-            col(entity_id).in_(_comm_ids(etype, CommKind.EMAIL, _like(w))),
-        )
-        for w in text.split()[:8]
-    ]
-    condition = and_(*words)
-    number = digits(text)
-    if len(number) >= 3 and PHONE_LIKE.match(text):
-        phone = f"%{number.lstrip('0') or number}%"
-        condition = or_(condition, col(entity_id).in_(_comm_ids(etype, CommKind.PHONE, phone)))
-    return condition
+    return textsearch.matching(etype, entity_id, name_columns, text)
 
 
 def _detail(*parts: str) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_
+from sqlalchemy import func
 from sqlmodel import Session, select
 
-from crm_app.models import Communication, Company, Contact, Deal, EntityType, Lead, User
+from crm_app.models import Company, Contact, Deal, EntityType, Lead, User
+from crm_app.services import textsearch
 from crm_app.services.auth import require_role
 
 MAX_QUERY = 200
@@ -21,11 +22,6 @@ class SearchHit:
     subtitle: str
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _person(first: str, last: str) -> str:
     return " ".join(p for p in (first, last) if p).strip()
 
@@ -36,26 +32,16 @@ def global_search(*, session: Session, user: User, text: str, limit: int = 5) ->
     text = (text or "").strip()[:MAX_QUERY]
     if len(text) < 2:
         return []
-    pattern = _like(text)
     hits: list[SearchHit] = []
-
-    comm_ids = {
-        kind: select(Communication.entity_id).where(
-            Communication.entity_type == kind, Communication.normalized.ilike(pattern, escape="\\")
-        )
-        for kind in (EntityType.LEAD, EntityType.CONTACT, EntityType.COMPANY)
-    }
-
     leads = session.exec(
         select(Lead)
         .where(Lead.deleted_at.is_(None))
         .where(
-            or_(
-                Lead.title.ilike(pattern, escape="\\"),
-                Lead.first_name.ilike(pattern, escape="\\"),
-                Lead.last_name.ilike(pattern, escape="\\"),
-                Lead.company_name.ilike(pattern, escape="\\"),
-                Lead.id.in_(comm_ids[EntityType.LEAD]),
+            textsearch.matching(
+                EntityType.LEAD,
+                Lead.id,
+                [Lead.title, Lead.first_name, Lead.last_name, Lead.company_name],
+                text,
             )
         )
         .order_by(Lead.created_at.desc())
@@ -63,24 +49,14 @@ def global_search(*, session: Session, user: User, text: str, limit: int = 5) ->
     ).all()
     for lead in leads:
         name = _person(lead.first_name, lead.last_name)
-        hits.append(
-            SearchHit(
-                "lead",
-                lead.id or 0,
-                lead.title or name or lead.company_name,
-                lead.company_name if name else "",
-            )
-        )
+        title = lead.title or name or lead.company_name
+        hits.append(SearchHit("lead", lead.id or 0, title, lead.company_name if name else ""))
 
     contacts = session.exec(
         select(Contact)
         .where(Contact.deleted_at.is_(None))
         .where(
-            or_(
-                Contact.first_name.ilike(pattern, escape="\\"),
-                Contact.last_name.ilike(pattern, escape="\\"),
-                Contact.id.in_(comm_ids[EntityType.CONTACT]),
-            )
+            textsearch.matching(EntityType.CONTACT, Contact.id, [Contact.first_name, Contact.last_name], text)
         )
         .order_by(Contact.last_name, Contact.first_name)
         .limit(limit)
@@ -92,15 +68,16 @@ def global_search(*, session: Session, user: User, text: str, limit: int = 5) ->
     companies = session.exec(
         select(Company)
         .where(Company.deleted_at.is_(None))
-        .where(or_(Company.name.ilike(pattern, escape="\\"), Company.id.in_(comm_ids[EntityType.COMPANY])))
+        .where(textsearch.matching(EntityType.COMPANY, Company.id, [Company.name], text))
         .order_by(Company.name)
         .limit(limit)
     ).all()
     hits += [SearchHit("company", c.id or 0, c.name, c.industry) for c in companies]
 
+    pattern = textsearch.like_pattern(text)
     deals = session.exec(
         select(Deal)
-        .where(Deal.deleted_at.is_(None), Deal.title.ilike(pattern, escape="\\"))
+        .where(Deal.deleted_at.is_(None), func.lower(Deal.title).like(pattern, escape="\\"))
         .order_by(Deal.created_at.desc())
         .limit(limit)
     ).all()
