@@ -791,11 +791,12 @@ def bulk_restore(*, session: Session, user: User, ids: list[int]) -> int:
     if any(not can_delete(user, lead) for lead in rows):
         raise PermissionDenied(Msg("You can restore only your own leads."))
     for lead in rows:
-        restore_lead(session=session, user=user, lead_id=lead.id)
+        restore_lead(session=session, user=user, lead_id=lead.id, commit=False)
+    session.commit()
     return len(rows)
 
 
-def restore_lead(*, session: Session, user: User, lead_id: int) -> Lead:
+def restore_lead(*, session: Session, user: User, lead_id: int, commit: bool = True) -> Lead:
     lead = get_lead(session=session, user=user, lead_id=lead_id, include_deleted=True)
     if not can_delete(user, lead):
         raise PermissionDenied()
