@@ -24,8 +24,8 @@ COLUMNS: list[tuple[str, str]] = [
 ]
 RESULTS = [
     ("open", N_("Open leads")),
-    ("converted", N_("Converted")),
-    ("junk", N_("Junk")),
+    ("converted", N_("Converted leads")),
+    ("junk", N_("Junk leads")),
     (ALL, N_("All leads")),
     ("deleted", N_("Recycle bin")),
 ]

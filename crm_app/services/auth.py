@@ -119,7 +119,7 @@ def setup_first_admin(
     if not needs_setup(session=session):
         raise Conflict("Set-up is already done. Log in instead.")
     name, email = _validate_user_fields(session, name=name, email=email, password=password)
-    defaults.ensure_defaults(session=session)
+    defaults.ensure_defaults(session=session, language=normalize_language(language))
     user = User(
         name=name,
         email=email,

@@ -1,6 +1,7 @@
 """The settings a new CRM starts with: lead statuses, a deal pipeline, sources, currencies, reasons.
 
-Names are stored in English; the UI shows the stored name (users rename them freely).
+Names are stored in the first administrator's language; the UI shows the stored name (people
+rename them freely in Settings).
 """
 
 from __future__ import annotations
@@ -11,72 +12,96 @@ from sqlmodel import Session, select
 
 from crm_app.models import Currency, LostReason, Pipeline, PipelineKind, ReasonKind, Source, Stage
 from crm_app.models import StageSemantic as S
+from crm_app.services.i18n import N_, gettext
 
 LEAD_STATUSES = [
-    ("New", "#3b82f6", S.IN_PROGRESS),
-    ("In progress", "#06b6d4", S.IN_PROGRESS),
-    ("Processed", "#8b5cf6", S.IN_PROGRESS),
-    ("Converted", "#22c55e", S.SUCCESS),
-    ("Junk", "#ef4444", S.FAILURE),
+    (N_("New"), "#3b82f6", S.IN_PROGRESS),
+    (N_("In progress"), "#06b6d4", S.IN_PROGRESS),
+    (N_("Processed"), "#8b5cf6", S.IN_PROGRESS),
+    (N_("Converted"), "#22c55e", S.SUCCESS),
+    (N_("Junk"), "#ef4444", S.FAILURE),
 ]
 DEAL_STAGES = [
-    ("New", "#3b82f6", S.IN_PROGRESS),
-    ("Preparing documents", "#06b6d4", S.IN_PROGRESS),
-    ("Invoice", "#8b5cf6", S.IN_PROGRESS),
-    ("In progress", "#f59e0b", S.IN_PROGRESS),
-    ("Final invoice", "#f97316", S.IN_PROGRESS),
-    ("Won", "#22c55e", S.SUCCESS),
-    ("Lost", "#ef4444", S.FAILURE),
+    (N_("New"), "#3b82f6", S.IN_PROGRESS),
+    (N_("Preparing documents"), "#06b6d4", S.IN_PROGRESS),
+    (N_("Invoice"), "#8b5cf6", S.IN_PROGRESS),
+    (N_("In progress"), "#f59e0b", S.IN_PROGRESS),
+    (N_("Final invoice"), "#f97316", S.IN_PROGRESS),
+    (N_("Won"), "#22c55e", S.SUCCESS),
+    (N_("Lost"), "#ef4444", S.FAILURE),
 ]
 SOURCES = [
-    ("web", "Website"),
-    ("phone", "Phone call"),
-    ("email", "E-mail"),
-    ("referral", "Referral"),
-    ("trade_show", "Trade show"),
-    ("web_form", "Web form"),
-    ("import", "Import"),
-    ("api", "API"),
-    ("other", "Other"),
+    ("web", N_("Website")),
+    ("phone", N_("Phone call")),
+    ("email", N_("E-mail")),
+    ("referral", N_("Referral")),
+    ("trade_show", N_("Trade show")),
+    ("web_form", N_("Web form")),
+    ("import", N_("Import")),
+    ("api", N_("API")),
+    ("other", N_("Other")),
 ]
 CURRENCIES = [
-    ("EUR", "Euro", Decimal("1"), True),
-    ("USD", "US dollar", Decimal("1.08"), False),
-    ("GBP", "Pound sterling", Decimal("0.85"), False),
+    ("EUR", N_("Euro"), Decimal("1"), True),
+    ("USD", N_("US dollar"), Decimal("1.08"), False),
+    ("GBP", N_("Pound sterling"), Decimal("0.85"), False),
 ]
-DEAL_LOST_REASONS = ["Price too high", "Chose a competitor", "No budget", "No answer", "Other"]
-LEAD_JUNK_REASONS = ["Duplicate", "Wrong contact details", "Not interested", "Spam", "Other"]
+DEAL_LOST_REASONS = [
+    N_("Price too high"),
+    N_("Chose a competitor"),
+    N_("No budget"),
+    N_("No answer"),
+    N_("Other"),
+]
+LEAD_JUNK_REASONS = [
+    N_("Duplicate"),
+    N_("Wrong contact details"),
+    N_("Not interested"),
+    N_("Spam"),
+    N_("Other"),
+]
 
 
-def ensure_defaults(*, session: Session) -> None:
-    """Create whatever default list is still empty. Idempotent; commits nothing by itself."""
+def ensure_defaults(*, session: Session, language: str = "en") -> None:
+    """Create whatever default list is still empty, named in `language` (the first administrator's;
+    people rename them freely later). Idempotent; commits nothing by itself."""
+
+    def _(name: str) -> str:
+        return gettext(language, name)
+
     if session.exec(select(Pipeline.id).where(Pipeline.kind == PipelineKind.LEAD)).first() is None:
-        _pipeline(session, "Leads", PipelineKind.LEAD, LEAD_STATUSES)
+        _pipeline(session, _(N_("Leads")), PipelineKind.LEAD, LEAD_STATUSES, _)
     if session.exec(select(Pipeline.id).where(Pipeline.kind == PipelineKind.DEAL)).first() is None:
-        _pipeline(session, "Sales", PipelineKind.DEAL, DEAL_STAGES)
+        _pipeline(session, _(N_("Sales")), PipelineKind.DEAL, DEAL_STAGES, _)
     if session.exec(select(Source.id)).first() is None:
         for i, (code, name) in enumerate(SOURCES):
-            session.add(Source(code=code, name=name, sort=(i + 1) * 10))
+            session.add(Source(code=code, name=_(name), sort=(i + 1) * 10))
     if session.exec(select(Currency.code)).first() is None:
         for i, (code, name, rate, base) in enumerate(CURRENCIES):
-            session.add(Currency(code=code, name=name, rate=rate, is_base=base, sort=i))
+            session.add(Currency(code=code, name=_(name), rate=rate, is_base=base, sort=i))
     if session.exec(select(LostReason.id)).first() is None:
         for kind, names in (
             (ReasonKind.DEAL_LOST, DEAL_LOST_REASONS),
             (ReasonKind.LEAD_JUNK, LEAD_JUNK_REASONS),
         ):
             for i, name in enumerate(names):
-                session.add(LostReason(kind=kind, name=name, sort=(i + 1) * 10))
+                session.add(LostReason(kind=kind, name=_(name), sort=(i + 1) * 10))
     session.flush()
 
 
-def _pipeline(session: Session, name: str, kind: PipelineKind, stages) -> Pipeline:
+def _pipeline(session: Session, name: str, kind: PipelineKind, stages, translate) -> Pipeline:
     pipeline = Pipeline(name=name, kind=kind, is_default=True)
     session.add(pipeline)
     session.flush()
     for i, (stage_name, color, semantic) in enumerate(stages):
         session.add(
-            Stage(pipeline_id=pipeline.id, name=stage_name, color=color, semantic=semantic, sort=(i + 1) * 10)
+            Stage(
+                pipeline_id=pipeline.id,
+                name=translate(stage_name),
+                color=color,
+                semantic=semantic,
+                sort=(i + 1) * 10,
+            )
         )
     return pipeline
 

@@ -265,3 +265,13 @@ def test_change_password_ends_other_sessions(session):
     assert auth.resolve_session(session=session, token=keep)
     assert auth.resolve_session(session=session, token=other) is None
     auth.login(session=session, email="s@example.com", password="another good passphrase")
+
+
+def test_default_lists_are_named_in_the_first_admins_language(session):
+    from crm_app.services import leads
+
+    auth.setup_first_admin(
+        session=session, name="Zoé", email="z@example.com", password=PASSWORD, language="fr"
+    )
+    names = [s.name for s in leads.lead_statuses(session)]
+    assert names == ["Nouveau", "En cours", "Traité", "Converti", "Indésirable"]
