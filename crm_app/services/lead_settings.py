@@ -547,19 +547,49 @@ def _source_code(session: Session, name: str) -> str:
     return code
 
 
+def _add_item(session: Session, items: list, name: str, make):
+    """Add `make(name, sort)` at the end of an ordered settings list (name unique, list capped)."""
+    name = _clean_name(name, [(i.id, i.name) for i in items])
+    if len(items) >= MAX_ITEMS:
+        raise ValidationError({"": Msg("A list holds at most {max} items.", max=MAX_ITEMS)})
+    item = make(name, (len(items) + 1) * 10)
+    session.add(item)
+    session.flush()
+    _renumber(session, [*items, item], utcnow())
+    session.commit()
+    session.refresh(item)
+    return item
+
+
+def _rename_item(session: Session, item, items: list, name: str, expected_version: int | None):
+    _check_version(item, expected_version)
+    name = _clean_name(name, [(i.id, i.name) for i in items], exclude_id=item.id)
+    if name != item.name:
+        item.name = name
+        item.updated_at = utcnow()
+        session.add(item)
+        session.commit()
+        session.refresh(item)
+    return item
+
+
+def _move_item(session: Session, items: list, item_id: int, direction: str) -> bool:
+    moved = _move_in(items, item_id, direction)
+    if moved is None:
+        return False
+    _renumber(session, moved, utcnow())
+    session.commit()
+    return True
+
+
 def add_source(*, session: Session, user: User, name: str) -> Source:
     _admin(user)
-    sources = _ordered_sources(session)
-    name = _clean_name(name, [(s.id, s.name) for s in sources])
-    if len(sources) >= MAX_ITEMS:
-        raise ValidationError({"": Msg("A list holds at most {max} items.", max=MAX_ITEMS)})
-    source = Source(code=_source_code(session, name), name=name, sort=(len(sources) + 1) * 10)
-    session.add(source)
-    session.flush()
-    _renumber(session, [*sources, source], utcnow())
-    session.commit()
-    session.refresh(source)
-    return source
+    return _add_item(
+        session,
+        _ordered_sources(session),
+        name,
+        lambda clean, sort: Source(code=_source_code(session, clean), name=clean, sort=sort),
+    )
 
 
 def rename_source(
@@ -567,26 +597,12 @@ def rename_source(
 ) -> Source:
     _admin(user)
     source = _get_source(session, source_id)
-    _check_version(source, expected_version)
-    name = _clean_name(name, [(s.id, s.name) for s in _ordered_sources(session)], exclude_id=source.id)
-    if name != source.name:
-        source.name = name
-        source.updated_at = utcnow()
-        session.add(source)
-        session.commit()
-        session.refresh(source)
-    return source
+    return _rename_item(session, source, _ordered_sources(session), name, expected_version)
 
 
 def move_source(*, session: Session, user: User, source_id: int, direction: str) -> bool:
     _admin(user)
-    source = _get_source(session, source_id)
-    moved = _move_in(_ordered_sources(session), source.id, direction)
-    if moved is None:
-        return False
-    _renumber(session, moved, utcnow())
-    session.commit()
-    return True
+    return _move_item(session, _ordered_sources(session), _get_source(session, source_id).id, direction)
 
 
 def reorder_sources(*, session: Session, user: User, ids: list[int]) -> None:
@@ -719,17 +735,12 @@ def list_junk_reasons(*, session: Session, user: User) -> list[ReasonRow]:
 
 def add_junk_reason(*, session: Session, user: User, name: str) -> LostReason:
     _admin(user)
-    reasons = _ordered_reasons(session)
-    name = _clean_name(name, [(r.id, r.name) for r in reasons])
-    if len(reasons) >= MAX_ITEMS:
-        raise ValidationError({"": Msg("A list holds at most {max} items.", max=MAX_ITEMS)})
-    reason = LostReason(kind=ReasonKind.LEAD_JUNK, name=name, sort=(len(reasons) + 1) * 10)
-    session.add(reason)
-    session.flush()
-    _renumber(session, [*reasons, reason], utcnow())
-    session.commit()
-    session.refresh(reason)
-    return reason
+    return _add_item(
+        session,
+        _ordered_reasons(session),
+        name,
+        lambda clean, sort: LostReason(kind=ReasonKind.LEAD_JUNK, name=clean, sort=sort),
+    )
 
 
 def rename_junk_reason(
@@ -737,26 +748,12 @@ def rename_junk_reason(
 ) -> LostReason:
     _admin(user)
     reason = _get_reason(session, reason_id)
-    _check_version(reason, expected_version)
-    name = _clean_name(name, [(r.id, r.name) for r in _ordered_reasons(session)], exclude_id=reason.id)
-    if name != reason.name:
-        reason.name = name
-        reason.updated_at = utcnow()
-        session.add(reason)
-        session.commit()
-        session.refresh(reason)
-    return reason
+    return _rename_item(session, reason, _ordered_reasons(session), name, expected_version)
 
 
 def move_junk_reason(*, session: Session, user: User, reason_id: int, direction: str) -> bool:
     _admin(user)
-    reason = _get_reason(session, reason_id)
-    moved = _move_in(_ordered_reasons(session), reason.id, direction)
-    if moved is None:
-        return False
-    _renumber(session, moved, utcnow())
-    session.commit()
-    return True
+    return _move_item(session, _ordered_reasons(session), _get_reason(session, reason_id).id, direction)
 
 
 def reorder_junk_reasons(*, session: Session, user: User, ids: list[int]) -> None:
