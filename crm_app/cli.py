@@ -54,12 +54,9 @@ def _require_migrated(url: str) -> None:
 
 
 def _db_upgrade(args, url: str) -> int:
-    from crm_app.services import defaults
-
+    # The default settings lists are made with the first user (the first administrator's
+    # language names them), not here.
     migrations.upgrade(url)
-    with db.session(url) as s:
-        defaults.ensure_defaults(session=s)
-        s.commit()
     print(f"Database {_safe_url(url)} is up to date.")
     return 0
 
