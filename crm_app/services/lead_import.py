@@ -855,10 +855,7 @@ def run_import(
         ctx.settings = _SettingsCache(session)
         if progress:
             progress(0, summary.total)
-        for batch in _batches(csv_file.records(), batch_size):
-            _run_batch(ctx, batch)
-            if progress:
-                progress(job.processed, summary.total)
+        _run_batches(ctx, _batches(csv_file.records(), batch_size), summary.total, progress)
     except BaseException as exc:
         session.rollback()
         if isinstance(exc, DomainError):
@@ -902,16 +899,112 @@ def _batches(records: Iterable[tuple[int, list[str]]], size: int) -> Iterator[li
         yield batch
 
 
-def _run_batch(ctx: _Context, batch: list[tuple[int, list[str]]]) -> None:
-    """Validate, check duplicates and write one batch, with the job's counters, in one transaction."""
-    session, summary = ctx.session, ctx.summary
+Parsed = tuple[list["_Row"], list[tuple[int, list[str], list[Msg]]]]
+
+
+def _parse_batch(
+    settings: Any, refs: _Refs, mapping: dict[int, str], batch: list[tuple[int, list[str]]]
+) -> Parsed:
+    """Read and validate a batch (no writes): (rows, failures)."""
     failures: list[tuple[int, list[str], list[Msg]]] = []
     rows: list[_Row] = []
     for number, cells in batch:
         try:
-            rows.append(_parse_row(ctx.settings, ctx.refs, ctx.mapping, number, cells))
+            rows.append(_parse_row(settings, refs, mapping, number, cells))
         except _RowFailure as exc:
             failures.append((number, cells, exc.reasons))
+    return rows, failures
+
+
+# --- validation in a second process ------------------------------------------------------
+# Validation (e-mail and phone checks) is about half of an import's time and needs no writes:
+# a worker process validates the next batch while this one writes the current one.
+
+PARALLEL_MIN_ROWS = 20_000
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_start(url: str, mapping: dict[int, str]) -> None:
+    from crm_app import db
+
+    session = Session(db.get_engine(url))
+    _WORKER.update(
+        session=session, settings=_SettingsCache(session), refs=_Refs.load(session), mapping=mapping
+    )
+    session.rollback()  # read what it needs, hold no transaction open
+
+
+def _worker_parse(batch: list[tuple[int, list[str]]]) -> Parsed:
+    try:
+        return _parse_batch(_WORKER["settings"], _WORKER["refs"], _WORKER["mapping"], batch)
+    finally:
+        _WORKER["session"].rollback()
+
+
+def _parallel_pool(ctx: _Context, total: int):
+    """A one-process pool for big files (CRM_IMPORT_WORKERS=0 turns it off), else None."""
+    if total < PARALLEL_MIN_ROWS or os.environ.get("CRM_IMPORT_WORKERS", "1") == "0":
+        return None
+    url = ctx.session.get_bind().url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_start,
+        initargs=(url.render_as_string(hide_password=False), ctx.mapping),
+    )
+
+
+def _run_batches(ctx: _Context, batches: Iterable[list[tuple[int, list[str]]]], total: int, progress) -> None:
+    """Validate and write every batch; with a worker, validation runs one batch ahead."""
+    pool = _parallel_pool(ctx, total)
+    if pool is None:
+        for batch in batches:
+            _run_batch(ctx, batch)
+            if progress:
+                progress(ctx.job.processed, total)
+        return
+    from collections import deque
+    from concurrent.futures.process import BrokenProcessPool
+
+    ahead: deque = deque()
+    broken = False
+    try:
+        for batch in batches:
+            ahead.append((batch, None if broken else pool.submit(_worker_parse, batch)))
+            while len(ahead) > 2:
+                broken = _write_next(ctx, ahead, progress, total, broken, BrokenProcessPool)
+        while ahead:
+            broken = _write_next(ctx, ahead, progress, total, broken, BrokenProcessPool)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _write_next(ctx: _Context, ahead, progress, total: int, broken: bool, broken_error) -> bool:
+    batch, future = ahead.popleft()
+    parsed = None
+    if future is not None and not broken:
+        try:
+            parsed = future.result()
+        except broken_error:
+            broken = True  # the worker died: validate here from now on
+    _run_batch(ctx, batch, parsed)
+    if progress:
+        progress(ctx.job.processed, total)
+    return broken
+
+
+def _run_batch(ctx: _Context, batch: list[tuple[int, list[str]]], parsed: Parsed | None = None) -> None:
+    """Validate (unless a worker did), check duplicates and write one batch, with the job's
+    counters, in one transaction."""
+    session, summary = ctx.session, ctx.summary
+    rows, failures = (
+        parsed if parsed is not None else _parse_batch(ctx.settings, ctx.refs, ctx.mapping, batch)
+    )
     existing = _existing_matches(session, rows) if ctx.policy != "create" else {}
     pending: list[_Row] = []  # rows to create, in file order
     pending_by_key: dict[str, _Row] = {}

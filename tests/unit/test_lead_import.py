@@ -533,3 +533,25 @@ def test_export_writes_what_the_import_reads(session, admin, tmp_path):
     again = session.exec(select(Lead).where(Lead.last_name == "Martin", Lead.deleted_at.is_(None))).one()
     assert again.comment == '=HYPERLINK("http://evil")'
     assert phones_of(session, again.id) == ["+33123456789", "+12125550100"]
+
+
+def test_validation_in_a_worker_process_gives_the_same_result(session, admin, tmp_path, monkeypatch):
+    """Big files are validated one batch ahead in a second process: same leads, same failures."""
+    lines = ["First name,Last name,E-mail,Phone"]
+    for i in range(60):
+        email = "broken@" if i % 7 == 0 else f"p{i % 50}@example.com"  # bad rows and repeats
+        lines.append(f"P{i},Worker{i},{email},+33 6 12 34 {i:02d} 00")
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    monkeypatch.setattr(lead_import, "PARALLEL_MIN_ROWS", 1)
+    used = []
+    real = lead_import._parallel_pool
+    monkeypatch.setattr(lead_import, "_parallel_pool", lambda ctx, total: used.append(1) or real(ctx, total))
+    parallel = lead_import.run_import(session=session, user=admin, path=path, batch_size=7)
+    assert used and (parallel.created, parallel.failed, parallel.skipped) == (44, 9, 7)
+    names = sorted(lead.last_name for lead in session.exec(select(Lead)).all())
+    monkeypatch.setenv("CRM_IMPORT_WORKERS", "0")
+    again = lead_import.run_import(session=session, user=admin, path=path, batch_size=7)
+    assert (again.created, again.failed, again.skipped) == (0, 9, 51)  # everything known now
+    assert len(names) == 44 and lead_count(session) == 44
+    reasons = [row[-1] for row in failed_rows(session, admin, parallel.job_id)[1:]]
+    assert len(reasons) == 9 and all("valid e-mail" in r for r in reasons)
