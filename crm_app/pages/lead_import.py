@@ -274,10 +274,10 @@ def counter(label: str, value: rx.Var, color: str, testid: str) -> rx.Component:
 
 def counters() -> rx.Component:
     return rx.hstack(
-        counter(N_("Leads created"), LeadImportState.created, "green", "count-created"),
-        counter(N_("Leads updated"), LeadImportState.updated, "blue", "count-updated"),
-        counter(N_("Duplicates skipped"), LeadImportState.skipped, "gray", "count-skipped"),
-        counter(N_("Rows failed"), LeadImportState.failed, "red", "count-failed"),
+        counter(N_("Leads created"), LeadImportState.shown_counts["created"], "green", "count-created"),
+        counter(N_("Leads updated"), LeadImportState.shown_counts["updated"], "blue", "count-updated"),
+        counter(N_("Duplicates skipped"), LeadImportState.shown_counts["skipped"], "gray", "count-skipped"),
+        counter(N_("Rows failed"), LeadImportState.shown_counts["failed"], "red", "count-failed"),
         width="100%",
         spacing="3",
     )

@@ -10,7 +10,7 @@ import reflex as rx
 
 from crm_app import db
 from crm_app.models import ImportJob, ImportStatus, User
-from crm_app.services import lead_import
+from crm_app.services import formatting, lead_import
 from crm_app.services.errors import DomainError, ValidationError
 from crm_app.state.session import SessionState
 
@@ -102,6 +102,18 @@ class LeadImportState(SessionState):
         )
 
     # --- events -------------------------------------------------------------------------------
+
+    @rx.var
+    def shown_counts(self) -> dict[str, str]:
+        """The summary's numbers, written the way the user's language writes them (25,000)."""
+        # each var named here: Reflex recomputes this when one of them changes
+        counts = {
+            "created": self.created,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "failed": self.failed,
+        }
+        return {key: formatting.number(value, self.lang) for key, value in counts.items()}
 
     @rx.event
     def load(self):
