@@ -223,6 +223,18 @@ def _finish(session: Session, row, commit: bool):
     return row
 
 
+def _add_party(session: Session, etype: EntityType, record, cleaned: dict[str, Any], user: User, lead_id):
+    """Save a new contact or company with what both have: owner, source, origin lead, phones, e-mails."""
+    record.source_id = cleaned.get("source_id")
+    record.responsible_id = cleaned.get("responsible_id") or user.id
+    record.created_by_id = user.id
+    record.lead_id = lead_id
+    session.add(record)
+    session.flush()
+    leads.set_communications(session, etype, record.id, phones=cleaned["phones"], emails=cleaned["emails"])
+    return record
+
+
 def create_contact(
     *,
     session: Session,
@@ -241,18 +253,13 @@ def create_contact(
     company_id = int_or_none(data.get("company_id"))
     if company_id is not None and get_live(session, Company, company_id) is None:
         raise ValidationError({"company_id": Msg("Choose a company.")})
-    contact = Contact(
-        **{k: cleaned[k] for k in CONTACT_TEXT},
-        birthdate=cleaned["birthdate"],
-        source_id=cleaned.get("source_id"),
-        responsible_id=cleaned.get("responsible_id") or user.id,
-        created_by_id=user.id,
-        lead_id=lead_id,
-    )
-    session.add(contact)
-    session.flush()
-    leads.set_communications(
-        session, EntityType.CONTACT, contact.id, phones=cleaned["phones"], emails=cleaned["emails"]
+    contact = _add_party(
+        session,
+        EntityType.CONTACT,
+        Contact(**{k: cleaned[k] for k in CONTACT_TEXT}, birthdate=cleaned["birthdate"]),
+        cleaned,
+        user,
+        lead_id,
     )
     if company_id is not None:
         link_contact_company(session, contact_id=contact.id, company_id=company_id)
@@ -271,18 +278,13 @@ def create_company(
 ) -> Company:
     require_role(user)
     cleaned = clean_company_data(session, data)
-    company = Company(
-        **{k: cleaned[k] for k in COMPANY_TEXT},
-        website=cleaned["website"],
-        source_id=cleaned.get("source_id"),
-        responsible_id=cleaned.get("responsible_id") or user.id,
-        created_by_id=user.id,
-        lead_id=lead_id,
-    )
-    session.add(company)
-    session.flush()
-    leads.set_communications(
-        session, EntityType.COMPANY, company.id, phones=cleaned["phones"], emails=cleaned["emails"]
+    company = _add_party(
+        session,
+        EntityType.COMPANY,
+        Company(**{k: cleaned[k] for k in COMPANY_TEXT}, website=cleaned["website"]),
+        cleaned,
+        user,
+        lead_id,
     )
     _created(session, EntityType.COMPANY, company.id, user, origin, lead_id)
     return _finish(session, company, commit)
