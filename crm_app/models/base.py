@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import declared_attr
@@ -43,16 +44,26 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-def ts_field(*, nullable: bool = True, index: bool = False, default_now: bool = False):
-    kwargs = {"default_factory": utcnow} if default_now else {"default": None}
-    return Field(sa_column_kwargs={}, sa_type=UTCDateTime, nullable=nullable, index=index, **kwargs)
+# Field() is typed to return Any so that `x: T = Field(...)` type-checks; these helpers do the same.
+def ts_field(*, nullable: bool = True, index: bool = False, default_now: bool = False) -> Any:
+    if default_now:
+        return Field(
+            default_factory=utcnow, sa_column_kwargs={}, sa_type=UTCDateTime, nullable=nullable, index=index
+        )
+    return Field(default=None, sa_column_kwargs={}, sa_type=UTCDateTime, nullable=nullable, index=index)
 
 
-def money_field(*, nullable: bool = True, default: Decimal | None = None):
+def money_field(*, nullable: bool = True, default: Decimal | None = None) -> Any:
     return Field(default=default, sa_type=sa.Numeric(18, 2), nullable=nullable)
 
 
-def enum_field(enum_cls: type[enum.Enum], *, default=None, nullable: bool = False, index: bool = False):
+def enum_field(
+    enum_cls: type[enum.Enum],
+    *,
+    default: enum.Enum | None = None,
+    nullable: bool = False,
+    index: bool = False,
+) -> Any:
     """An enum stored as its string value (VARCHAR), no native DB enum type to migrate."""
     return Field(
         default=default,
@@ -80,9 +91,11 @@ class Audited(SQLModel):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     version: int = Field(default=1, nullable=False)
 
-    @declared_attr
-    def __mapper_args__(cls):  # noqa: N805 - SQLAlchemy's declared_attr takes the class
-        return {"version_id_col": cls.__table__.c.version}
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - SQLAlchemy's declared_attr takes the class
+        # __table__ exists on the table=True subclass being mapped, not on this mixin
+        table: sa.Table = cls.__table__  # pyright: ignore[reportAttributeAccessIssue]
+        return {"version_id_col": table.c.version}
 
 
 class StrEnum(enum.StrEnum):

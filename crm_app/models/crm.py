@@ -22,8 +22,6 @@ from crm_app.models.enums import (
     TimelineKind,
 )
 
-_deleted = {"sa_type": UTCDateTime}
-
 
 def _late_fk(table: str) -> sa.Column:
     return sa.Column(
@@ -51,7 +49,7 @@ class LeadBase(SQLModel):
 
 
 class Lead(LeadBase, Audited, table=True):
-    __tablename__ = "lead"
+    __tablename__ = "lead"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
     __table_args__ = (
         sa.Index("ix_lead_list", "deleted_at", "created_at", "id"),
         # the list as /leads opens it: open leads, newest first
@@ -74,7 +72,7 @@ class Lead(LeadBase, Audited, table=True):
     company_id: int | None = Field(default=None, sa_column=_late_fk("company"))
     deal_id: int | None = Field(default=None, sa_column=_late_fk("deal"))
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    deleted_at: datetime | None = Field(default=None, **_deleted)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Communication(SQLModel, table=True):
@@ -84,7 +82,7 @@ class Communication(SQLModel, table=True):
     search use it through ix_comm_lookup.
     """
 
-    __tablename__ = "communication"
+    __tablename__ = "communication"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
     __table_args__ = (
         sa.Index("ix_comm_owner", "entity_type", "entity_id"),
         sa.Index("ix_comm_lookup", "kind", "normalized"),
@@ -112,7 +110,7 @@ class ContactBase(SQLModel):
 
 
 class Contact(ContactBase, Audited, table=True):
-    __tablename__ = "contact"
+    __tablename__ = "contact"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
     __table_args__ = (
         sa.Index("ix_contact_list", "deleted_at", "created_at", "id"),
         sa.Index("ix_contact_last_name", "last_name"),
@@ -124,7 +122,7 @@ class Contact(ContactBase, Audited, table=True):
     responsible_id: int | None = Field(default=None, foreign_key="user.id")
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     lead_id: int | None = Field(default=None, foreign_key="lead.id", index=True)
-    deleted_at: datetime | None = Field(default=None, **_deleted)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class CompanyBase(SQLModel):
@@ -138,7 +136,7 @@ class CompanyBase(SQLModel):
 
 
 class Company(CompanyBase, Audited, table=True):
-    __tablename__ = "company"
+    __tablename__ = "company"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
     __table_args__ = (
         sa.Index("ix_company_list", "deleted_at", "created_at", "id"),
         sa.Index("ix_company_name", "name"),
@@ -150,13 +148,13 @@ class Company(CompanyBase, Audited, table=True):
     responsible_id: int | None = Field(default=None, foreign_key="user.id")
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     lead_id: int | None = Field(default=None, foreign_key="lead.id", index=True)
-    deleted_at: datetime | None = Field(default=None, **_deleted)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ContactCompany(SQLModel, table=True):
     """A contact may belong to several companies."""
 
-    __tablename__ = "contact_company"
+    __tablename__ = "contact_company"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
 
     contact_id: int = Field(foreign_key="contact.id", primary_key=True, ondelete="CASCADE")
     company_id: int = Field(foreign_key="company.id", primary_key=True, index=True, ondelete="CASCADE")
@@ -173,7 +171,7 @@ class DealBase(SQLModel):
 
 
 class Deal(DealBase, Audited, table=True):
-    __tablename__ = "deal"
+    __tablename__ = "deal"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
     __table_args__ = (
         sa.Index("ix_deal_list", "deleted_at", "created_at", "id"),
         sa.Index("ix_deal_stage", "pipeline_id", "stage_id", "closed"),
@@ -195,7 +193,7 @@ class Deal(DealBase, Audited, table=True):
     lost_comment: str = Field(default="", max_length=2000)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     stage_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-    deleted_at: datetime | None = Field(default=None, **_deleted)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ProductBase(SQLModel):
@@ -211,17 +209,17 @@ class ProductBase(SQLModel):
 
 
 class Product(ProductBase, Audited, table=True):
-    __tablename__ = "product"
+    __tablename__ = "product"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
     __table_args__ = (sa.Index("ix_product_name", "name"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    deleted_at: datetime | None = Field(default=None, **_deleted)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class DealProduct(SQLModel, table=True):
     """A deal's line item: a catalogue product or a free row."""
 
-    __tablename__ = "deal_product"
+    __tablename__ = "deal_product"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
 
     id: int | None = Field(default=None, primary_key=True)
     deal_id: int = Field(foreign_key="deal.id", index=True, ondelete="CASCADE")
@@ -247,7 +245,7 @@ class ActivityBase(SQLModel):
 
 
 class Activity(ActivityBase, Audited, table=True):
-    __tablename__ = "activity"
+    __tablename__ = "activity"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
     __table_args__ = (
         # counters: open activities of a user by deadline
         sa.Index("ix_activity_counter", "responsible_id", "completed", "deadline"),
@@ -262,13 +260,13 @@ class Activity(ActivityBase, Audited, table=True):
     completed: bool = Field(default=False)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     details: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
-    deleted_at: datetime | None = Field(default=None, **_deleted)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class TimelineEntry(SQLModel, table=True):
     """One event in the history of a lead, contact, company or deal."""
 
-    __tablename__ = "timeline_entry"
+    __tablename__ = "timeline_entry"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
     __table_args__ = (
         sa.Index("ix_timeline_owner", "entity_type", "entity_id", "created_at"),
         sa.Index("ix_timeline_created", "created_at"),

@@ -14,7 +14,7 @@ from crm_app.models.base import Audited, StrEnum, UTCDateTime, enum_field, utcno
 class AppSetting(SQLModel, table=True):
     """Small CRM-wide settings (e.g. `phone_region`), one JSON value per key."""
 
-    __tablename__ = "app_setting"
+    __tablename__ = "app_setting"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
 
     key: str = Field(primary_key=True, max_length=64)
     value: Any = Field(default=None, sa_type=sa.JSON, nullable=True)
@@ -23,7 +23,7 @@ class AppSetting(SQLModel, table=True):
 class WebForm(Audited, table=True):
     """A public form (/forms/<slug>) that creates leads."""
 
-    __tablename__ = "web_form"
+    __tablename__ = "web_form"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=64, unique=True)
@@ -46,7 +46,7 @@ class ImportStatus(StrEnum):
 class ImportJob(SQLModel, table=True):
     """One CSV import (or dry run): its settings, progress and summary."""
 
-    __tablename__ = "import_job"
+    __tablename__ = "import_job"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
@@ -69,7 +69,7 @@ class ImportJob(SQLModel, table=True):
 class ImportRowError(SQLModel, table=True):
     """A row an import could not take, with the reason (downloadable as CSV)."""
 
-    __tablename__ = "import_error"
+    __tablename__ = "import_error"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
     __table_args__ = (sa.Index("ix_import_error_job", "job_id", "row_number"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -82,7 +82,7 @@ class ImportRowError(SQLModel, table=True):
 class LeadMerge(SQLModel, table=True):
     """A merge of leads, with what is needed to undo it."""
 
-    __tablename__ = "lead_merge"
+    __tablename__ = "lead_merge"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
 
     id: int | None = Field(default=None, primary_key=True)
     kept_lead_id: int = Field(foreign_key="lead.id", index=True)
@@ -96,7 +96,7 @@ class LeadMerge(SQLModel, table=True):
 class RateEvent(SQLModel, table=True):
     """Hits counted for rate limits (web form posts per address, ...)."""
 
-    __tablename__ = "rate_event"
+    __tablename__ = "rate_event"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
     __table_args__ = (sa.Index("ix_rate_event_lookup", "scope", "key", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)

@@ -14,7 +14,7 @@ from crm_app.models.enums import PipelineKind, ReasonKind, StageSemantic
 class Pipeline(Audited, table=True):
     """The lead status list (kind=lead, exactly one) or a deal pipeline (kind=deal)."""
 
-    __tablename__ = "pipeline"
+    __tablename__ = "pipeline"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100)
@@ -24,7 +24,7 @@ class Pipeline(Audited, table=True):
 
 
 class Stage(Audited, table=True):
-    __tablename__ = "stage"
+    __tablename__ = "stage"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
     __table_args__ = (sa.Index("ix_stage_pipeline_sort", "pipeline_id", "sort"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -36,7 +36,7 @@ class Stage(Audited, table=True):
 
 
 class Source(Audited, table=True):
-    __tablename__ = "source"
+    __tablename__ = "source"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=30, unique=True)
@@ -48,7 +48,7 @@ class Source(Audited, table=True):
 class LostReason(Audited, table=True):
     """Why a deal was lost, or why a lead was closed as junk."""
 
-    __tablename__ = "lost_reason"
+    __tablename__ = "lost_reason"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
 
     id: int | None = Field(default=None, primary_key=True)
     kind: ReasonKind = enum_field(ReasonKind, default=ReasonKind.DEAL_LOST, index=True)
@@ -57,7 +57,7 @@ class LostReason(Audited, table=True):
 
 
 class Currency(SQLModel, table=True):
-    __tablename__ = "currency"
+    __tablename__ = "currency"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
 
     code: str = Field(primary_key=True, max_length=3)
     name: str = Field(max_length=60)

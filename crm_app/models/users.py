@@ -20,7 +20,7 @@ class UserBase(SQLModel):
 
 
 class User(UserBase, Audited, table=True):
-    __tablename__ = "user"
+    __tablename__ = "user"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
     __table_args__ = (sa.Index("ux_user_email", "email", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -31,7 +31,7 @@ class User(UserBase, Audited, table=True):
 class AuthSession(SQLModel, table=True):
     """A server-side login session. Only the SHA-256 of the token is stored."""
 
-    __tablename__ = "auth_session"
+    __tablename__ = "auth_session"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
@@ -46,7 +46,7 @@ class AuthSession(SQLModel, table=True):
 class LoginAttempt(SQLModel, table=True):
     """Failed logins, for throttling by account and by address."""
 
-    __tablename__ = "login_attempt"
+    __tablename__ = "login_attempt"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
     __table_args__ = (
         sa.Index("ix_login_attempt_email_at", "email", "at"),
         sa.Index("ix_login_attempt_ip_at", "ip", "at"),
@@ -61,7 +61,7 @@ class LoginAttempt(SQLModel, table=True):
 class ApiKey(SQLModel, table=True):
     """A key for the REST API and web forms; acts with its user's rights."""
 
-    __tablename__ = "api_key"
+    __tablename__ = "api_key"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
