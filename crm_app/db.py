@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -45,7 +46,7 @@ def make_engine(url: str) -> Engine:
         engine = sa.create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 10}, pool_pre_ping=True
         )
-        sa.event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "connect", _sqlite_on_connect)
         return engine
     return sa.create_engine(
         url,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import declared_attr
@@ -42,6 +42,17 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class _Stored(Protocol):
+    id: int | None
+
+
+def saved_id(row: _Stored) -> int:
+    """The primary key of a row read from or flushed to the database (`id` is None only before)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: add and flush it first")
+    return row.id
 
 
 # Field() is typed to return Any so that `x: T = Field(...)` type-checks; these helpers do the same.

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm_app.models import ApiKey, Role, User
 from crm_app.models.base import utcnow
@@ -79,10 +79,12 @@ MAX_LISTED = 200
 def list_api_keys(*, session: Session, user: User) -> list[ApiKeyRow]:
     """The user's own keys; administrators see everyone's. Active keys first, newest first."""
     require_role(user)
-    stmt = select(ApiKey, User.name).join(User, User.id == ApiKey.user_id)
+    stmt = select(ApiKey, User.name).join(User, col(User.id) == ApiKey.user_id)
     if user.role != Role.ADMIN:
         stmt = stmt.where(ApiKey.user_id == user.id)
-    stmt = stmt.order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc(), ApiKey.id.desc())
+    stmt = stmt.order_by(
+        col(ApiKey.revoked_at).is_not(None), col(ApiKey.created_at).desc(), col(ApiKey.id).desc()
+    )
     return [
         ApiKeyRow(
             id=row.id or 0,

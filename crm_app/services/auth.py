@@ -11,10 +11,10 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm_app.models import AuthSession, LoginAttempt, Role, User
-from crm_app.models.base import utcnow
+from crm_app.models.base import saved_id, utcnow
 from crm_app.services import defaults
 from crm_app.services.errors import (
     Conflict,
@@ -143,7 +143,7 @@ def require_role(user: User | None, *roles: Role) -> User:
 
 def list_users(*, session: Session, actor: User, offset: int = 0, limit: int = 50) -> list[User]:
     require_role(actor)
-    stmt = select(User).order_by(User.is_active.desc(), User.name, User.id).offset(offset)
+    stmt = select(User).order_by(col(User.is_active).desc(), col(User.name), col(User.id)).offset(offset)
     return list(session.exec(stmt.limit(limit)).all())
 
 
@@ -209,7 +209,7 @@ def set_active(*, session: Session, actor: User, user_id: int, active: bool) -> 
             raise Conflict("You cannot deactivate yourself.")
         if user.role == Role.ADMIN and user.is_active and _active_admins(session) <= 1:
             raise Conflict("The CRM needs at least one active administrator.")
-        session.exec(delete(AuthSession).where(AuthSession.user_id == user.id))
+        session.exec(delete(AuthSession).where(col(AuthSession.user_id) == user.id))
     user.is_active = active
     user.updated_at = utcnow()
     session.add(user)
@@ -249,9 +249,9 @@ def change_password(
         raise ValidationError({"new_password": err})
     user.password_hash = hash_password(new)
     session.add(user)
-    stmt = delete(AuthSession).where(AuthSession.user_id == user.id)
+    stmt = delete(AuthSession).where(col(AuthSession.user_id) == user.id)
     if keep_token:
-        stmt = stmt.where(AuthSession.token_hash != _token_hash(keep_token))
+        stmt = stmt.where(col(AuthSession.token_hash) != _token_hash(keep_token))
     session.exec(stmt)
     session.commit()
 
@@ -326,7 +326,7 @@ def login(
     token = secrets.token_urlsafe(32)  # 256 bits
     session.add(
         AuthSession(
-            user_id=user.id,
+            user_id=saved_id(user),
             token_hash=_token_hash(token),
             created_at=now,
             last_seen_at=now,
@@ -335,8 +335,8 @@ def login(
             user_agent=(user_agent or "")[:300] or None,
         )
     )
-    session.exec(delete(LoginAttempt).where(LoginAttempt.email == email_key))
-    session.exec(delete(AuthSession).where(AuthSession.expires_at < now))
+    session.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == email_key))
+    session.exec(delete(AuthSession).where(col(AuthSession.expires_at) < now))
     user.last_login_at = now
     session.add(user)
     session.commit()
@@ -375,5 +375,5 @@ def require_session(*, session: Session, token: str | None) -> User:
 
 def logout(*, session: Session, token: str | None) -> None:
     if token:
-        session.exec(delete(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+        session.exec(delete(AuthSession).where(col(AuthSession.token_hash) == _token_hash(token)))
         session.commit()

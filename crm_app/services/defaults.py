@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from crm_app.models import Currency, LostReason, Pipeline, PipelineKind, ReasonKind, Source, Stage
 from crm_app.models import StageSemantic as S
+from crm_app.models.base import saved_id
 from crm_app.services.i18n import N_, gettext
 
 LEAD_STATUSES = [
@@ -96,7 +97,7 @@ def _pipeline(session: Session, name: str, kind: PipelineKind, stages, translate
     for i, (stage_name, color, semantic) in enumerate(stages):
         session.add(
             Stage(
-                pipeline_id=pipeline.id,
+                pipeline_id=saved_id(pipeline),
                 name=translate(stage_name),
                 color=color,
                 semantic=semantic,

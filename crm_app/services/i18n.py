@@ -62,7 +62,14 @@ def catalog(lang: str) -> dict[str, str]:
     for path in sorted((LOCALES_DIR / lang / "LC_MESSAGES").glob("*.po")):
         with path.open("rb") as f:
             cat = read_po(f, locale=lang)
-        merged.update({m.id: m.string for m in cat if m.id and m.string and not m.fuzzy})
+        # plural entries (tuple ids) have no place in a msgid -> text map
+        merged.update(
+            {
+                m.id: m.string
+                for m in cat
+                if isinstance(m.id, str) and isinstance(m.string, str) and m.id and m.string and not m.fuzzy
+            }
+        )
     return merged
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm_app.models import EntityType, Lead, Source, TimelineEntry, TimelineKind, User
 from crm_app.services import duplicates, leads
@@ -86,7 +86,7 @@ def flag_duplicates(session: Session, lead_id: int, matches: list[Match]) -> Non
             TimelineEntry.entity_id == lead_id,
             TimelineEntry.kind == TimelineKind.CREATED,
         )
-        .order_by(TimelineEntry.id)
+        .order_by(col(TimelineEntry.id))
     ).first()
     if entry is not None:
         # a new dict: SQLAlchemy does not see in-place changes of a JSON value

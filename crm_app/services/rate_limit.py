@@ -13,7 +13,7 @@ import random
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm_app.models import RateEvent
 from crm_app.models.base import utcnow
@@ -41,12 +41,12 @@ def hit(
     now = now or utcnow()
     key = (key or "")[:MAX_KEY]
     since = now - window
-    in_window = (RateEvent.scope == scope, RateEvent.key == key, RateEvent.at > since)
+    in_window = (col(RateEvent.scope) == scope, col(RateEvent.key) == key, col(RateEvent.at) > since)
     count = session.exec(select(func.count()).select_from(RateEvent).where(*in_window)).one()
     if count >= limit:
         # the hit that must leave the window before one more is allowed
         freeing = session.exec(
-            select(RateEvent.at).where(*in_window).order_by(RateEvent.at).offset(count - limit).limit(1)
+            select(RateEvent.at).where(*in_window).order_by(col(RateEvent.at)).offset(count - limit).limit(1)
         ).first()
         wait = (freeing + window - now).total_seconds() if freeing else window.total_seconds()
         return max(1, math.ceil(wait))
@@ -60,7 +60,9 @@ def hit(
 
 def cleanup(*, session: Session, scope: str, older_than: datetime, commit: bool = True) -> int:
     """Delete the scope's events older than `older_than`. Returns how many went."""
-    result = session.exec(delete(RateEvent).where(RateEvent.scope == scope, RateEvent.at < older_than))
+    result = session.exec(
+        delete(RateEvent).where(col(RateEvent.scope) == scope, col(RateEvent.at) < older_than)
+    )
     if commit:
         session.commit()
     return result.rowcount or 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm_app.models import Company, Contact, Deal, EntityType, Lead, User
 from crm_app.services import textsearch
@@ -35,7 +35,7 @@ def global_search(*, session: Session, user: User, text: str, limit: int = 5) ->
     hits: list[SearchHit] = []
     leads = session.exec(
         select(Lead)
-        .where(Lead.deleted_at.is_(None))
+        .where(col(Lead.deleted_at).is_(None))
         .where(
             textsearch.matching(
                 EntityType.LEAD,
@@ -44,7 +44,7 @@ def global_search(*, session: Session, user: User, text: str, limit: int = 5) ->
                 text,
             )
         )
-        .order_by(Lead.created_at.desc())
+        .order_by(col(Lead.created_at).desc())
         .limit(limit)
     ).all()
     for lead in leads:
@@ -54,7 +54,7 @@ def global_search(*, session: Session, user: User, text: str, limit: int = 5) ->
 
     contacts = session.exec(
         select(Contact)
-        .where(Contact.deleted_at.is_(None))
+        .where(col(Contact.deleted_at).is_(None))
         .where(
             textsearch.matching(EntityType.CONTACT, Contact.id, [Contact.first_name, Contact.last_name], text)
         )
@@ -67,7 +67,7 @@ def global_search(*, session: Session, user: User, text: str, limit: int = 5) ->
 
     companies = session.exec(
         select(Company)
-        .where(Company.deleted_at.is_(None))
+        .where(col(Company.deleted_at).is_(None))
         .where(textsearch.matching(EntityType.COMPANY, Company.id, [Company.name], text))
         .order_by(Company.name)
         .limit(limit)
@@ -77,8 +77,8 @@ def global_search(*, session: Session, user: User, text: str, limit: int = 5) ->
     pattern = textsearch.like_pattern(text)
     deals = session.exec(
         select(Deal)
-        .where(Deal.deleted_at.is_(None), func.lower(Deal.title).like(pattern, escape="\\"))
-        .order_by(Deal.created_at.desc())
+        .where(col(Deal.deleted_at).is_(None), func.lower(Deal.title).like(pattern, escape="\\"))
+        .order_by(col(Deal.created_at).desc())
         .limit(limit)
     ).all()
     hits += [SearchHit("deal", d.id or 0, d.title, f"{d.amount} {d.currency_code}") for d in deals]

@@ -26,7 +26,7 @@ def _comm_ids(etype: EntityType, kind: CommKind, pattern: str):
     return select(Communication.entity_id).where(
         Communication.entity_type == etype,
         Communication.kind == kind,
-        Communication.normalized.like(pattern, escape="\\"),
+        col(Communication.normalized).like(pattern, escape="\\"),
     )
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm_app.models import Activity, EntityType, TimelineEntry, TimelineKind, User
 from crm_app.models.base import utcnow
@@ -107,7 +107,7 @@ def list_entries(
     _require_entity(session, entity_type, entity_id, include_deleted=True)
     stmt = (
         select(TimelineEntry, User.name)
-        .join(User, User.id == TimelineEntry.author_id, isouter=True)
+        .join(User, col(User.id) == TimelineEntry.author_id, isouter=True)
         .where(TimelineEntry.entity_type == entity_type, TimelineEntry.entity_id == entity_id)
     )
     if before_id:
@@ -116,11 +116,15 @@ def list_entries(
         if anchor is not None:
             stmt = stmt.where(
                 or_(
-                    TimelineEntry.created_at < anchor.created_at,
-                    and_(TimelineEntry.created_at == anchor.created_at, TimelineEntry.id < anchor.id),
+                    col(TimelineEntry.created_at) < anchor.created_at,
+                    and_(
+                        col(TimelineEntry.created_at) == anchor.created_at, col(TimelineEntry.id) < anchor.id
+                    ),
                 )
             )
-    stmt = stmt.order_by(TimelineEntry.created_at.desc(), TimelineEntry.id.desc()).limit(min(limit, 200))
+    stmt = stmt.order_by(col(TimelineEntry.created_at).desc(), col(TimelineEntry.id).desc()).limit(
+        min(limit, 200)
+    )
     return [
         TimelineItem(
             id=e.id or 0,
@@ -152,14 +156,14 @@ def planned_activities(
     now = utcnow()
     stmt = (
         select(Activity, User.name)
-        .join(User, User.id == Activity.responsible_id, isouter=True)
+        .join(User, col(User.id) == Activity.responsible_id, isouter=True)
         .where(
             Activity.entity_type == entity_type,
             Activity.entity_id == entity_id,
-            Activity.completed.is_(False),
-            Activity.deleted_at.is_(None),
+            col(Activity.completed).is_(False),
+            col(Activity.deleted_at).is_(None),
         )
-        .order_by(Activity.deadline.is_(None), Activity.deadline, Activity.id)
+        .order_by(col(Activity.deadline).is_(None), col(Activity.deadline), col(Activity.id))
         .limit(limit)
     )
     return [
