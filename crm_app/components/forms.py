@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from crm_app.components.i18n import t
 
+# the input types our forms use (a subset of what rx.input accepts)
+InputType = Literal["text", "email", "password", "tel", "url", "number", "search", "date"]
+FieldErrors = ObjectVar[dict[str, str]]  # a state var: field name -> message, "" for the whole form
 
-def field_error(errors: rx.Var, name: str) -> rx.Component:
+
+def field_error(errors: FieldErrors, name: str) -> rx.Component:
     message = errors.get(name, "")
     return rx.cond(
         message != "",
@@ -19,9 +26,9 @@ def field_error(errors: rx.Var, name: str) -> rx.Component:
 def text_field(
     label: str,
     name: str,
-    errors: rx.Var,
+    errors: FieldErrors,
     *,
-    type_: str = "text",
+    type_: InputType = "text",
     max_length: int | None = None,
     autocomplete: str | None = None,
     default_value: rx.Var | str | None = None,
@@ -44,7 +51,7 @@ def text_field(
     )
 
 
-def form_error(errors: rx.Var) -> rx.Component:
+def form_error(errors: FieldErrors) -> rx.Component:
     return rx.cond(
         errors.get("", "") != "",
         rx.callout(errors.get("", ""), icon="triangle_alert", color_scheme="red", size="1", role="alert"),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import reflex as rx
+from reflex.vars import NumberVar
 
 from crm_app.components.i18n import t
 from crm_app.services.i18n import LANGUAGES, N_
@@ -23,7 +26,8 @@ NAV_ITEMS: list[tuple[str, str, str, str]] = [
 
 
 def counter_badge(key: str) -> rx.Component:
-    count = SessionState.counters.get(key, 0)
+    # a Var on class access: SessionState declares counters as a plain dict, not an rx.Field
+    count = cast("NumberVar[int]", SessionState.counters.get(key, 0))
     return rx.cond(
         count > 0,
         rx.badge(count.to_string(), color_scheme="red", variant="solid", radius="full", size="1"),
@@ -168,7 +172,12 @@ def app_shell(
                 SessionState.user_id > 0,
                 rx.vstack(
                     rx.hstack(
-                        rx.heading(t(title) if translate_title else title, size="6", as_="h1"),
+                        # a Var title is the record's own text, never a catalogue msgid
+                        rx.heading(
+                            t(title) if translate_title and isinstance(title, str) else title,
+                            size="6",
+                            as_="h1",
+                        ),
                         rx.spacer(),
                         actions or rx.fragment(),
                         width="100%",

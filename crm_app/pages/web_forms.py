@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.constants.colors import ColorType
 
-from crm_app.components.forms import crm_form, field_error, form_error, text_field
+from crm_app.components.forms import FieldErrors, crm_form, field_error, form_error, text_field
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
 from crm_app.services.i18n import N_
@@ -36,7 +37,7 @@ def _hint(text: str) -> rx.Component:
 
 
 def _native_select(
-    label: str, name: str, options: rx.Var, value: rx.Var, empty_label: str, errors: rx.Var
+    label: str, name: str, options: rx.Var, value: rx.Var, empty_label: str, errors: FieldErrors
 ) -> rx.Component:
     field_id = f"web-form-{name}"
     return rx.vstack(
@@ -350,7 +351,15 @@ def _public_field(f: PublicFieldView) -> rx.Component:
         rx.cond(
             f.kind == "textarea",
             rx.text_area(id=f.field_id, name=f.name, rows="5", width="100%", max_length=10000),
-            rx.input(id=f.field_id, name=f.name, type=f.kind, width="100%", max_length=255, size="3"),
+            rx.input(
+                id=f.field_id,
+                name=f.name,
+                # f is a Var at runtime (a foreach item), typed as the row for its attributes
+                type=f.kind,  # pyright: ignore[reportArgumentType]
+                width="100%",
+                max_length=255,
+                size="3",
+            ),
         ),
         rx.cond(
             message != "",
@@ -406,7 +415,7 @@ def _the_form() -> rx.Component:
     )
 
 
-def _message(icon: str, color: str, *content: rx.Component, **props) -> rx.Component:
+def _message(icon: str, color: ColorType, *content: rx.Component, **props) -> rx.Component:
     return rx.vstack(
         rx.icon(icon, size=40, color=rx.color(color, 9)),
         *content,

@@ -27,12 +27,12 @@ def _when(value) -> str:
 
 
 class ApiKeysState(SessionState):
-    rows: list[ApiKeyView] = []
+    rows: rx.Field[list[ApiKeyView]] = rx.field(default_factory=list)
     loaded: bool = False
     dialog_open: bool = False
     # the raw key, between its creation and the closing of the dialog: shown once, never stored
     new_key: str = ""
-    errors: dict[str, str] = {}
+    errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
     revoke_id: int = 0
     revoke_name: str = ""
 

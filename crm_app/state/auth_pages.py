@@ -10,7 +10,7 @@ from crm_app.state.session import SessionState
 
 
 class SetupState(SessionState):
-    errors: dict[str, str] = {}
+    errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
     busy: bool = False
 
     @rx.event
@@ -55,7 +55,7 @@ class SetupState(SessionState):
 
 
 class LoginState(SessionState):
-    errors: dict[str, str] = {}
+    errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
 
     @rx.event
     def check_public(self):

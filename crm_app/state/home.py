@@ -11,7 +11,7 @@ from crm_app.state.session import SessionState
 
 
 class HomeState(SessionState):
-    counts: dict[str, int] = {}
+    counts: rx.Field[dict[str, int]] = rx.field(default_factory=dict)
 
     @rx.var
     def greeting(self) -> str:

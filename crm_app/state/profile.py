@@ -10,8 +10,8 @@ from crm_app.state.session import SessionState
 
 
 class ProfileState(SessionState):
-    errors: dict[str, str] = {}
-    password_errors: dict[str, str] = {}
+    errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    password_errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
 
     @rx.event
     def save_profile(self, form: dict):

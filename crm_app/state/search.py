@@ -23,7 +23,7 @@ class HitRow:
 
 class SearchState(SessionState):
     query: str = ""
-    hits: list[HitRow] = []
+    hits: rx.Field[list[HitRow]] = rx.field(default_factory=list)
     searched: bool = False
 
     @rx.event

@@ -83,7 +83,7 @@ class TimelineState(SessionState):
     entity_type: str = ""
     entity_id: int = 0
     items: list[TimelineView] = []
-    planned: list[PlannedView] = []
+    planned: rx.Field[list[PlannedView]] = rx.field(default_factory=list)
     has_more: bool = False
     comment_error: str = ""
     loaded: bool = False
@@ -104,7 +104,8 @@ class TimelineState(SessionState):
         if item.kind == "comment":
             return t("Comment"), item.text
         if item.kind == "field_change":
-            label = t(FIELD_LABELS.get(p.get("field", ""), p.get("field", "")))
+            field: str = p.get("field", "")
+            label = t(FIELD_LABELS.get(field, field))
             if p.get("field") in ("status_id", "source_id", "responsible_id", "currency_code"):
                 return t(Msg("{field} changed", field=label)), ""
             return t(Msg("{field} changed", field=label)), f"{_short(p.get('old'))} → {_short(p.get('new'))}"

@@ -56,7 +56,7 @@ class FieldChoice:
 
 
 class WebFormsState(SessionState):
-    rows: list[WebFormView] = []
+    rows: rx.Field[list[WebFormView]] = rx.field(default_factory=list)
     loaded: bool = False
     forbidden: bool = False
     base_url: str = ""
@@ -67,13 +67,13 @@ class WebFormsState(SessionState):
     edit_name: str = ""
     edit_slug: str = ""
     edit_thank_you: str = ""
-    edit_source: str = ""
-    edit_responsible: str = ""
+    edit_source: rx.Field[str] = rx.field("")
+    edit_responsible: rx.Field[str] = rx.field("")
     edit_active: bool = True
     edit_fields: list[FieldChoice] = []
-    sources: list[Choice] = []
-    users: list[Choice] = []
-    errors: dict[str, str] = {}
+    sources: rx.Field[list[Choice]] = rx.field(default_factory=list)
+    users: rx.Field[list[Choice]] = rx.field(default_factory=list)
+    errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
 
     @rx.var
     def edit_url(self) -> str:
@@ -270,7 +270,7 @@ class PublicFormState(SessionState):
     fields: list[PublicFieldView] = []
     has_required: bool = False
     thank_you: str = ""
-    errors: dict[str, str] = {}
+    errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
 
     def _slug(self) -> str:
         return str(getattr(self, "slug", "") or "")
