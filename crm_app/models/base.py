@@ -55,6 +55,14 @@ def saved_id(row: _Stored) -> int:
     return row.id
 
 
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The Core table of a table=True model, for bulk inserts (SQLModel does not type __table__)."""
+    table = getattr(model, "__table__", None)
+    if not isinstance(table, sa.Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
+
+
 # Field() is typed to return Any so that `x: T = Field(...)` type-checks; these helpers do the same.
 def ts_field(*, nullable: bool = True, index: bool = False, default_now: bool = False) -> Any:
     if default_now:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from crm_app.models import Source
-from crm_app.models.base import saved_id
+from crm_app.models import Lead, Source
+from crm_app.models.base import saved_id, table_of
+from crm_app.models.crm import LeadBase
 from tests.factories import create_user
 
 
@@ -22,3 +23,13 @@ def test_saved_id_refuses_a_row_not_flushed_yet(session):
     session.add(source)
     session.flush()
     assert saved_id(source) == source.id
+
+
+def test_table_of_is_the_core_table_of_a_model():
+    assert table_of(Lead) is Lead.__table__
+    assert table_of(Lead).name == "lead"
+
+
+def test_table_of_refuses_a_data_model_without_a_table():
+    with pytest.raises(TypeError, match="LeadBase is not a table model"):
+        table_of(LeadBase)
