@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app import routes
 from crm_app.components.i18n import t
 from crm_app.services.i18n import LANGUAGES, N_
 from crm_app.state.session import SessionState
 
 # (label, route, icon, counter key)
 NAV_ITEMS: list[tuple[str, str, str, str]] = [
-    (N_("Leads"), "/leads", "user_plus", "leads"),
-    (N_("Contacts"), "/contacts", "contact", "contacts"),
-    (N_("Companies"), "/companies", "building_2", "companies"),
-    (N_("Deals"), "/deals", "handshake", "deals"),
-    (N_("Activities"), "/activities", "list_todo", "activities"),
-    (N_("History"), "/history", "history", "history"),
-    (N_("Reports"), "/reports", "chart_column", "reports"),
-    (N_("Products"), "/products", "package", "products"),
-    (N_("Settings"), "/settings", "settings", "settings"),
+    (N_("Leads"), routes.LEADS, "user_plus", "leads"),
+    (N_("Contacts"), routes.CONTACTS, "contact", "contacts"),
+    (N_("Companies"), routes.COMPANIES, "building_2", "companies"),
+    (N_("Deals"), routes.DEALS, "handshake", "deals"),
+    (N_("Activities"), routes.ACTIVITIES, "list_todo", "activities"),
+    (N_("History"), routes.HISTORY, "history", "history"),
+    (N_("Reports"), routes.REPORTS, "chart_column", "reports"),
+    (N_("Products"), routes.PRODUCTS, "package", "products"),
+    (N_("Settings"), routes.SETTINGS, "settings", "settings"),
 ]
 
 
@@ -66,7 +67,7 @@ def sidebar() -> rx.Component:
                 padding_x="0.75rem",
                 padding_y="0.75rem",
             ),
-            href="/",
+            href=routes.home(),
             underline="none",
             color=rx.color("gray", 12),
         ),
@@ -113,7 +114,7 @@ def user_menu() -> rx.Component:
             )
         ),
         rx.menu.content(
-            rx.menu.item(rx.icon("user", size=14), t("Profile"), on_select=rx.redirect("/profile")),
+            rx.menu.item(rx.icon("user", size=14), t("Profile"), on_select=rx.redirect(routes.profile())),
             rx.menu.sub(
                 rx.menu.sub_trigger(rx.icon("languages", size=14), t("Language")),
                 rx.menu.sub_content(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app import routes
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
 from crm_app.services.i18n import N_
@@ -369,7 +370,7 @@ def done_step() -> rx.Component:
                 ),
                 rx.hstack(
                     rx.button(t("Import another file"), variant="soft", on_click=LeadImportState.restart),
-                    rx.button(rx.link(t("Go to leads"), href="/leads"), as_child=True),
+                    rx.button(rx.link(t("Go to leads"), href=routes.leads()), as_child=True),
                 ),
             ),
             width="100%",
@@ -392,7 +393,7 @@ def lead_import_page() -> rx.Component:
             upload_step(),
         ),
         actions=rx.button(
-            rx.link(rx.icon("arrow_left", size=16), t("Back to leads"), href="/leads"),
+            rx.link(rx.icon("arrow_left", size=16), t("Back to leads"), href=routes.leads()),
             variant="soft",
             as_child=True,
         ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app import routes
 from crm_app.components.forms import crm_form, field_error, form_error, text_field
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
@@ -509,7 +510,7 @@ def lead_settings_page() -> rx.Component:
         ),
         actions=rx.link(
             rx.hstack(rx.icon("arrow_left", size=14), t("Settings"), align="center", spacing="1"),
-            href="/settings",
+            href=routes.settings(),
             size="2",
         ),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app import routes
 from crm_app.components.forms import crm_form
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
@@ -157,7 +158,7 @@ def lead_row(row: LeadListRow) -> rx.Component:
             )
         ),
         rx.table.cell(
-            rx.link(row.name, href="/leads/" + row.id.to_string(), weight="medium"),
+            rx.link(row.name, href=row.href, weight="medium"),
         ),
         rx.table.cell(row.company),
         rx.table.cell(
@@ -340,10 +341,13 @@ def leads_page() -> rx.Component:
         ),
         actions=rx.hstack(
             rx.link(
-                rx.button(rx.icon("copy", size=16), t("Duplicates"), variant="soft"), href="/leads/duplicates"
+                rx.button(rx.icon("copy", size=16), t("Duplicates"), variant="soft"),
+                href=routes.lead_duplicates(),
             ),
-            rx.link(rx.button(rx.icon("upload", size=16), t("Import"), variant="soft"), href="/leads/import"),
-            rx.link(rx.button(rx.icon("plus", size=16), t("Add lead")), href="/leads/new"),
+            rx.link(
+                rx.button(rx.icon("upload", size=16), t("Import"), variant="soft"), href=routes.lead_import()
+            ),
+            rx.link(rx.button(rx.icon("plus", size=16), t("Add lead")), href=routes.lead_new()),
             spacing="2",
         ),
         max_width="100%",
