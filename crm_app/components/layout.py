@@ -57,21 +57,27 @@ def nav_item(label: str, route: str, icon: str, key: str) -> rx.Component:
     )
 
 
-def sidebar() -> rx.Component:
-    return rx.vstack(
-        rx.link(
-            rx.hstack(
-                rx.icon("circle_dot", size=22, color=rx.color("accent", 9)),
-                rx.text("CRM", size="5", weight="bold"),
-                align="center",
-                padding_x="0.75rem",
-                padding_y="0.75rem",
-            ),
-            href=routes.home(),
-            underline="none",
-            color=rx.color("gray", 12),
+def _brand() -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.icon("circle_dot", size=22, color=rx.color("accent", 9)),
+            rx.text("CRM", size="5", weight="bold"),
+            align="center",
+            padding_x="0.75rem",
+            padding_y="0.75rem",
         ),
+        href=routes.home(),
+        underline="none",
+        color=rx.color("gray", 12),
+    )
+
+
+def sidebar() -> rx.Component:
+    """The sidebar from 768 px up; below, the same links open from the top bar's menu button."""
+    return rx.vstack(
+        _brand(),
         rx.vstack(*[nav_item(*item) for item in NAV_ITEMS], spacing="1", width="100%"),
+        display=rx.breakpoints(initial="none", md="flex"),
         width="15rem",
         min_width="15rem",
         height="100vh",
@@ -96,9 +102,13 @@ def search_box() -> rx.Component:
             type="search",
             max_length=200,
             width="24rem",
+            max_width="100%",
         ),
         on_submit=SessionState.go_search,
         reset_on_submit=False,
+        flex="1 1 auto",
+        min_width="0",
+        max_width="24rem",
     )
 
 
@@ -107,7 +117,7 @@ def user_menu() -> rx.Component:
         rx.menu.trigger(
             rx.button(
                 rx.avatar(fallback=SessionState.user_initials, size="1", radius="full"),
-                rx.text(SessionState.user_name, size="2"),
+                rx.text(SessionState.user_name, size="2", display=rx.breakpoints(initial="none", md="block")),
                 rx.icon("chevron_down", size=14),
                 variant="ghost",
                 aria_label=t("User menu"),
@@ -132,15 +142,52 @@ def user_menu() -> rx.Component:
     )
 
 
+def nav_drawer() -> rx.Component:
+    """The sidebar's links as a drawer, for narrow screens (phones)."""
+    return rx.drawer.root(
+        rx.drawer.trigger(
+            rx.icon_button(
+                rx.icon("menu", size=18),
+                variant="ghost",
+                color_scheme="gray",
+                aria_label=t("Menu"),
+                display=rx.breakpoints(initial="inline-flex", md="none"),
+            )
+        ),
+        rx.drawer.overlay(z_index="20"),
+        rx.drawer.portal(
+            rx.drawer.content(
+                rx.vstack(
+                    _brand(),
+                    rx.vstack(*[nav_item(*item) for item in NAV_ITEMS], spacing="1", width="100%"),
+                    padding="0.75rem",
+                    spacing="3",
+                    role="navigation",
+                    aria_label="Main",
+                ),
+                top="0",
+                left="0",
+                height="100%",
+                width="16rem",
+                background=rx.color("gray", 2),
+                z_index="30",
+            )
+        ),
+        direction="left",
+    )
+
+
 def top_bar() -> rx.Component:
     return rx.hstack(
+        nav_drawer(),
         search_box(),
         rx.spacer(),
         user_menu(),
         align="center",
         width="100%",
-        padding_x="1.5rem",
+        padding_x=rx.breakpoints(initial="0.75rem", md="1.5rem"),
         padding_y="0.75rem",
+        spacing="2",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         background=rx.color("gray", 1),
         position="sticky",
@@ -174,17 +221,20 @@ def app_shell(
                         actions or rx.fragment(),
                         width="100%",
                         align="center",
+                        wrap="wrap",
                     ),
                     *content,
                     width="100%",
                     max_width=max_width,
-                    padding="1.5rem",
+                    padding=rx.breakpoints(initial="0.75rem", md="1.5rem"),
                     spacing="4",
                     data_ready="1",
                 ),
                 loading(),
             ),
             width="100%",
+            # a flex child may shrink below its content: wide tables scroll in their own box
+            min_width="0",
             spacing="0",
             min_height="100vh",
         ),
