@@ -10,8 +10,10 @@ import reflex as rx
 
 from crm_app.components.forms import field_error
 from crm_app.components.i18n import t
+from crm_app.services.i18n import N_
 
 LABEL_STYLE = {"fontSize": "0.875rem", "fontWeight": 500}
+SEARCH_HINT = N_("Name, e-mail or phone")
 
 
 def hit_row(hit: rx.Var, picked_id: rx.Var, on_pick) -> rx.Component:
@@ -48,7 +50,7 @@ def record_picker(
     on_clear,
     errors: rx.Var | None = None,
     error_name: str = "",
-    placeholder: str = "Name, e-mail or phone",
+    placeholder: str = SEARCH_HINT,
     outside_form: str = "",
     testid: str = "",
 ) -> rx.Component:

@@ -44,12 +44,14 @@ def select_field(
     width: str = "100%",
     disabled: rx.Var | bool = False,
     pairs: bool = False,
+    field_id: str = "",
 ) -> rx.Component:
     """`options`: a list var of objects with .value/.label (or of [value, label] lists: `pairs`);
     `items`: fixed (value, msgid) choices, translated. `placeholder` (msgid) adds a first empty
-    choice. The error shown is `errors[name]`.
+    choice. The error shown is `errors[name]`. The control's id is `field_id`, else
+    "<form_id>-<name>", else the name.
     """
-    field_id = f"{form_id}-{name}" if form_id else name
+    field_id = field_id or (f"{form_id}-{name}" if form_id else name)
     children: list[rx.Component] = [rx.el.option(t(placeholder), value="")] if placeholder else []
     if items:
         children += [rx.el.option(t(text), value=v) for v, text in items]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app import routes
+from crm_app.components.data_table import Column, cell, data_table
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
+from crm_app.components.pager import pager
 from crm_app.services.duplicates import REASONS
+from crm_app.services.i18n import N_
 from crm_app.state.duplicates import (
     DuplicatesState,
     GroupLeadView,
@@ -46,17 +49,26 @@ def reason_badge(reason: ReasonView) -> rx.Component:
     )
 
 
-def group_lead_row(lead: GroupLeadView) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(
-            rx.link(rx.cond(lead.name != "", lead.name, "#" + lead.id.to_string()), href=lead.href)
-        ),
-        rx.table.cell(lead.company),
-        rx.table.cell(lead.emails),
-        rx.table.cell(lead.phones, white_space="nowrap"),
-        rx.table.cell(lead.status),
-        rx.table.cell(lead.created, white_space="nowrap"),
-    )
+GROUP_COLUMNS = [
+    Column(N_("Name"), min_width="8rem"),
+    Column(N_("Company"), min_width="8rem"),
+    Column(N_("E-mails")),
+    Column(N_("Phones"), nowrap=True),
+    Column(N_("Status"), nowrap=True),
+    Column(N_("Created"), nowrap=True),
+]
+
+
+def group_lead_cells(lead: GroupLeadView) -> list[rx.Component]:
+    c = GROUP_COLUMNS
+    return [
+        cell(rx.link(rx.cond(lead.name != "", lead.name, "#" + lead.id.to_string()), href=lead.href), c[0]),
+        cell(lead.company, c[1]),
+        cell(lead.emails, c[2]),
+        cell(lead.phones, c[3]),
+        cell(lead.status, c[4]),
+        cell(lead.created, c[5]),
+    ]
 
 
 def group_card(group: GroupView) -> rx.Component:
@@ -73,49 +85,12 @@ def group_card(group: GroupView) -> rx.Component:
                 width="100%",
                 align="start",
             ),
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell(t("Name")),
-                        rx.table.column_header_cell(t("Company")),
-                        rx.table.column_header_cell(t("E-mails")),
-                        rx.table.column_header_cell(t("Phones")),
-                        rx.table.column_header_cell(t("Status")),
-                        rx.table.column_header_cell(t("Created")),
-                    )
-                ),
-                rx.table.body(rx.foreach(group.leads, group_lead_row)),
-                width="100%",
-                size="1",
-            ),
+            data_table(GROUP_COLUMNS, group.leads, group_lead_cells, variant="ghost"),
             spacing="3",
             width="100%",
         ),
         width="100%",
         data_testid="duplicate-group",
-    )
-
-
-def pager() -> rx.Component:
-    return rx.hstack(
-        rx.button(
-            t("Previous"),
-            on_click=DuplicatesState.prev_page,
-            disabled=~DuplicatesState.has_prev,
-            variant="soft",
-            size="1",
-        ),
-        rx.text(DuplicatesState.page + 1, " / ", DuplicatesState.page_count, size="2"),
-        rx.button(
-            t("Next"),
-            on_click=DuplicatesState.next_page,
-            disabled=~DuplicatesState.has_next,
-            variant="soft",
-            size="1",
-        ),
-        rx.text(t("Groups"), ": ", DuplicatesState.total, size="2", color_scheme="gray"),
-        align="center",
-        spacing="3",
     )
 
 
@@ -174,7 +149,7 @@ def duplicates_page() -> rx.Component:
                     DuplicatesState.total > 0,
                     rx.vstack(
                         rx.foreach(DuplicatesState.groups, group_card),
-                        pager(),
+                        pager(DuplicatesState, sizes=DuplicatesState.PAGE_SIZES),
                         spacing="3",
                         width="100%",
                     ),

@@ -9,8 +9,9 @@ from crm_app.components.forms import crm_form, form_error
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
 from crm_app.components.lead_fields import lead_fields
+from crm_app.components.stage_bar import stage_bar
 from crm_app.components.timeline import timeline_panel
-from crm_app.state.lead_card import FieldView, LeadCardState, LinkView, StageView
+from crm_app.state.lead_card import FieldView, LeadCardState, LinkView
 
 
 def _finalise_parts() -> tuple[rx.Component, object | None]:
@@ -22,39 +23,10 @@ def _finalise_parts() -> tuple[rx.Component, object | None]:
     return finalise_dialog(), FinaliseState
 
 
-def stage_button(stage: StageView) -> rx.Component:
-    return rx.button(
-        stage.name,
-        on_click=LeadCardState.move_to(stage.id),
-        disabled=LeadCardState.is_final,
-        size="1",
-        variant=rx.cond(stage.reached, "solid", "soft"),
-        style={
-            "background": rx.cond(stage.reached, stage.color, rx.color("gray", 3)),
-            "color": rx.cond(stage.reached, "white", rx.color("gray", 11)),
-            "flex": "1",
-            "borderRadius": "0.25rem",
-            "fontWeight": rx.cond(stage.current, "700", "500"),
-        },
-        aria_pressed=rx.cond(stage.current, "true", "false"),
-        title=stage.name,
-    )
-
-
-def status_bar() -> rx.Component:
-    return rx.hstack(
-        rx.foreach(LeadCardState.stages, stage_button),
-        spacing="1",
-        width="100%",
-        role="group",
-        aria_label=t("Status"),
-    )
-
-
 def field_line(f: FieldView) -> rx.Component:
     return rx.hstack(
-        rx.text(f.label, size="2", color_scheme="gray", min_width="9rem"),
-        rx.text(f.value, size="2", white_space="pre-wrap", word_break="break-word"),
+        rx.text(f.label, size="2", color_scheme="gray", min_width="9rem", flex_shrink="0"),
+        rx.text(f.value, size="2", white_space="pre-wrap", word_break="break-word", min_width="0"),
         align="start",
         width="100%",
         padding_y="0.3rem",
@@ -184,9 +156,21 @@ def lead_card_page() -> rx.Component:
                 LeadCardState.loaded,
                 rx.vstack(
                     rx.text(LeadCardState.subtitle, color_scheme="gray"),
-                    status_bar(),
+                    stage_bar(
+                        LeadCardState.stages,
+                        LeadCardState.move_to,
+                        label="Status",
+                        disabled=LeadCardState.is_final,
+                    ),
                     result_card(),
-                    rx.grid(about_card(), timeline_panel(), columns="2", spacing="4", width="100%"),
+                    rx.grid(
+                        about_card(),
+                        timeline_panel(),
+                        # one column on a phone, side by side from 768 px
+                        columns=rx.breakpoints(initial="1", md="2"),
+                        spacing="4",
+                        width="100%",
+                    ),
                     dialog,
                     spacing="4",
                     width="100%",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app import routes
+from crm_app.components.data_table import scroll_box
 from crm_app.components.forms import crm_form, field_error, form_error
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
@@ -135,7 +136,7 @@ def merge_form() -> rx.Component:
                     color_scheme="gray",
                 ),
                 form_error(MergeState.errors),
-                rx.box(
+                scroll_box(
                     rx.table.root(
                         rx.table.header(
                             rx.table.row(
@@ -156,8 +157,6 @@ def merge_form() -> rx.Component:
                         variant="surface",
                         width="100%",
                     ),
-                    width="100%",
-                    overflow_x="auto",
                 ),
                 rx.hstack(
                     rx.button(rx.icon("merge", size=16), t("Merge"), type="submit"),

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app.components.forms import crm_form, form_error, text_field
+from crm_app.components.data_table import Column, cell, data_table
+from crm_app.components.form_dialog import form_dialog
+from crm_app.components.forms import text_field
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
+from crm_app.components.pager import pager
+from crm_app.components.select_field import select_field
 from crm_app.models import Role
 from crm_app.services.i18n import N_
 from crm_app.state.users import UserRow, UsersState
@@ -37,10 +41,20 @@ def role_select(row: UserRow) -> rx.Component:
     )
 
 
-def user_row(row: UserRow) -> rx.Component:
-    return rx.table.row(
+USER_COLUMNS = [
+    Column(N_("Name"), min_width="8rem"),
+    Column(N_("E-mail"), nowrap=True),
+    Column(N_("Role")),
+    Column(N_("Status")),
+    Column(N_("Last login"), nowrap=True),
+    Column(""),
+]
+
+
+def user_cells(row: UserRow) -> list[rx.Component]:
+    return [
         rx.table.cell(rx.text(row.name, weight="medium")),
-        rx.table.cell(row.email),
+        cell(row.email, USER_COLUMNS[1]),
         rx.table.cell(role_select(row)),
         rx.table.cell(
             rx.cond(
@@ -49,7 +63,7 @@ def user_row(row: UserRow) -> rx.Component:
                 rx.badge(t("Deactivated"), color_scheme="gray"),
             )
         ),
-        rx.table.cell(row.last_login),
+        cell(row.last_login, USER_COLUMNS[4]),
         rx.table.cell(
             rx.cond(
                 UsersState.is_admin,
@@ -70,63 +84,37 @@ def user_row(row: UserRow) -> rx.Component:
                 rx.fragment(),
             )
         ),
-        data_testid="user-row",
-    )
+    ]
 
 
 def add_user_dialog() -> rx.Component:
     errors = UsersState.errors
-    return rx.dialog.root(
-        rx.dialog.trigger(
-            rx.button(rx.icon("plus", size=16), t("Add user"), on_click=UsersState.open_dialog)
+    return form_dialog(
+        "Add user",
+        text_field("Name", "name", errors, form_id="add-user"),
+        text_field("E-mail", "email", errors, type_="email", form_id="add-user"),
+        select_field(
+            "Role",
+            "role",
+            items=list(ROLE_LABELS.items()),
+            errors=errors,
+            default_value=Role.SALES.value,
+            form_id="add-user",
         ),
-        rx.dialog.content(
-            rx.dialog.title(t("Add user")),
-            crm_form(
-                rx.vstack(
-                    form_error(errors),
-                    text_field("Name", "name", errors, form_id="add-user"),
-                    text_field("E-mail", "email", errors, type_="email", form_id="add-user"),
-                    rx.vstack(
-                        rx.el.label(
-                            t("Role"),
-                            html_for="add-user-role",
-                            style={"fontSize": "0.875rem", "fontWeight": 500},
-                        ),
-                        rx.el.select(
-                            *[rx.el.option(t(label), value=value) for value, label in ROLE_LABELS.items()],
-                            id="add-user-role",
-                            name="role",
-                            default_value=Role.SALES.value,
-                            style={"padding": "0.4rem", "borderRadius": "0.4rem", "width": "100%"},
-                        ),
-                        spacing="1",
-                        width="100%",
-                    ),
-                    text_field(
-                        "Password",
-                        "password",
-                        errors,
-                        type_="password",
-                        autocomplete="new-password",
-                        form_id="add-user",
-                    ),
-                    rx.hstack(
-                        rx.dialog.close(
-                            rx.button(t("Cancel"), variant="soft", color_scheme="gray", type="button")
-                        ),
-                        rx.button(t("Save"), type="submit"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                    width="100%",
-                ),
-                on_submit=UsersState.add_user,
-            ),
+        text_field(
+            "Password",
+            "password",
+            errors,
+            type_="password",
+            autocomplete="new-password",
+            form_id="add-user",
         ),
+        errors=errors,
         open=UsersState.dialog_open,
         on_open_change=UsersState.set_dialog_open,
+        on_submit=UsersState.add_user,
+        trigger=rx.button(rx.icon("plus", size=16), t("Add user"), on_click=UsersState.open_dialog),
+        max_width="32rem",
     )
 
 
@@ -136,39 +124,8 @@ def users_page() -> rx.Component:
         rx.cond(
             UsersState.loaded,
             rx.vstack(
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell(t("Name")),
-                            rx.table.column_header_cell(t("E-mail")),
-                            rx.table.column_header_cell(t("Role")),
-                            rx.table.column_header_cell(t("Status")),
-                            rx.table.column_header_cell(t("Last login")),
-                            rx.table.column_header_cell(""),
-                        )
-                    ),
-                    rx.table.body(rx.foreach(UsersState.rows, user_row)),
-                    width="100%",
-                    variant="surface",
-                ),
-                rx.hstack(
-                    rx.button(
-                        t("Previous"),
-                        on_click=UsersState.prev_page,
-                        disabled=~UsersState.has_prev,
-                        variant="soft",
-                        size="1",
-                    ),
-                    rx.text(UsersState.page + 1, " / ", UsersState.page_count, size="2"),
-                    rx.button(
-                        t("Next"),
-                        on_click=UsersState.next_page,
-                        disabled=~UsersState.has_next,
-                        variant="soft",
-                        size="1",
-                    ),
-                    align="center",
-                ),
+                data_table(USER_COLUMNS, UsersState.rows, user_cells, row_testid="user-row"),
+                pager(UsersState, sizes=UsersState.PAGE_SIZES),
                 width="100%",
                 data_loaded="users",
             ),
