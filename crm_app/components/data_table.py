@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any, Literal
 
 import reflex as rx
 
@@ -25,7 +26,7 @@ class Column:
     min_width: str = ""  # a column that wraps never gets narrower (the table scrolls instead)
 
 
-def _sort_arrow(state, key: str) -> rx.Component:
+def _sort_arrow(state: Any, key: str) -> rx.Component:
     return rx.cond(
         state.sort == key,
         rx.icon(rx.cond(state.descending, "arrow_down", "arrow_up"), size=14),
@@ -33,9 +34,9 @@ def _sort_arrow(state, key: str) -> rx.Component:
     )
 
 
-def header_cell(column: Column, state=None) -> rx.Component:
+def header_cell(column: Column, state: Any = None) -> rx.Component:
     """A column heading; a sortable one is a button named after the column (Playwright: role button)."""
-    props = {"width": column.width} if column.width else {}
+    props: dict[str, Any] = {"width": column.width} if column.width else {}
     if column.min_width:
         props["min_width"] = column.min_width
     if column.align != "left":
@@ -61,14 +62,14 @@ def header_cell(column: Column, state=None) -> rx.Component:
     )
 
 
-def select_all_cell(state) -> rx.Component:
+def select_all_cell(state: Any) -> rx.Component:
     return rx.table.column_header_cell(
         rx.checkbox(checked=state.all_selected, on_change=state.toggle_all, aria_label=t("Select all")),
         width="2rem",
     )
 
 
-def select_cell(state, row_id: rx.Var) -> rx.Component:
+def select_cell(state: Any, row_id: Any) -> rx.Component:
     return rx.table.cell(
         rx.checkbox(
             checked=state.selected.contains(row_id),
@@ -78,7 +79,7 @@ def select_cell(state, row_id: rx.Var) -> rx.Component:
     )
 
 
-def cell(content: rx.Component | rx.Var | str, column: Column | None = None, **props) -> rx.Component:
+def cell(content: Any, column: Column | None = None, **props) -> rx.Component:
     """A body cell that follows its column's alignment and wrapping."""
     if column is not None:
         if column.align != "left":
@@ -109,15 +110,15 @@ def scroll_box(table: rx.Component, **props) -> rx.Component:
 
 def data_table(
     columns: list[Column],
-    rows: rx.Var,
-    cells: Callable[[rx.Var], list[rx.Component]],
+    rows: Any,
+    cells: Callable[[Any], list[rx.Component]],
     *,
-    state=None,
+    state: Any = None,
     selectable: bool = False,
-    row_id: Callable[[rx.Var], rx.Var] | None = None,
+    row_id: Callable[[Any], Any] | None = None,
     row_testid: str = "",
     empty: rx.Component | None = None,
-    variant: str = "surface",
+    variant: Literal["surface", "ghost"] = "surface",
     leading: rx.Component | None = None,
     **props,
 ) -> rx.Component:
@@ -130,8 +131,8 @@ def data_table(
     """
     get_id = row_id or (lambda row: row.id)
 
-    def render(row: rx.Var) -> rx.Component:
-        row_props = {"data_testid": row_testid} if row_testid else {}
+    def render(row: Any) -> rx.Component:
+        row_props: dict[str, Any] = {"data_testid": row_testid} if row_testid else {}
         first = [select_cell(state, get_id(row))] if selectable and state is not None else []
         return rx.table.row(*first, *cells(row), align="center", **row_props)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Literal
 
 import reflex as rx
 
@@ -13,7 +14,7 @@ ALL = "all"
 
 
 def search_form(
-    *, name: str, value: rx.Var, label: str, placeholder: str, on_submit, max_length: int = 200
+    *, name: str, value: Any, label: str, placeholder: str, on_submit: Any, max_length: int = 200
 ) -> rx.Component:
     """A search box and its Search button; the server reads the form's `name` field on submit."""
     return crm_form(
@@ -38,14 +39,14 @@ def search_form(
 
 def filter_select(
     label: str,
-    value: rx.Var,
-    options: rx.Var,
-    on_change: Callable[[rx.Var], object],
+    value: Any,
+    options: Any,
+    on_change: Callable[[Any], Any],
     *,
     all_label: str = "",
     items: list[tuple[str, str]] | None = None,
     min_width: str = "9rem",
-    size: str = "2",
+    size: Literal["1", "2", "3"] = "2",
 ) -> rx.Component:
     """A select named `label` (its accessible name) over `options` (a list var of .value/.label).
 
@@ -68,7 +69,7 @@ def filter_select(
     )
 
 
-def date_filter(label: str, value: rx.Var, on_change) -> rx.Component:
+def date_filter(label: str, value: Any, on_change: Any) -> rx.Component:
     return rx.input(
         type="date",
         value=value,
@@ -80,7 +81,7 @@ def date_filter(label: str, value: rx.Var, on_change) -> rx.Component:
     )
 
 
-def switch_filter(label: str, field_id: str, checked: rx.Var, on_change) -> rx.Component:
+def switch_filter(label: str, field_id: str, checked: Any, on_change: Any) -> rx.Component:
     return rx.el.label(
         rx.hstack(
             rx.switch(checked=checked, on_change=on_change, id=field_id),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from crm_app.components.forms import crm_form, form_error
@@ -22,10 +24,10 @@ def dialog_buttons(submit_label: str = "Save", *, submit: rx.Component | None = 
 def form_dialog(
     title: str | rx.Component,
     *fields: rx.Component,
-    open: rx.Var,
-    on_open_change,
-    on_submit,
-    errors: rx.Var | None = None,
+    open: Any,
+    on_open_change: Any,
+    on_submit: Any,
+    errors: Any = None,
     submit_label: str = "Save",
     submit: rx.Component | None = None,
     submit_props: dict | None = None,

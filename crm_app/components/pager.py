@@ -6,12 +6,14 @@ browser tests use ("Rows per page", "Previous", "Next").
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from crm_app.components.i18n import t
 
 
-def page_size_select(state, sizes: tuple[int, ...]) -> rx.Component:
+def page_size_select(state: Any, sizes: tuple[int, ...]) -> rx.Component:
     return rx.hstack(
         rx.text(t("Rows per page"), size="2", color_scheme="gray", white_space="nowrap"),
         rx.select.root(
@@ -26,7 +28,7 @@ def page_size_select(state, sizes: tuple[int, ...]) -> rx.Component:
     )
 
 
-def pager(state, *, sizes: tuple[int, ...] | None = None, **props) -> rx.Component:
+def pager(state: Any, *, sizes: tuple[int, ...] | None = None, **props) -> rx.Component:
     """`sizes`: the page sizes offered (the state's PAGE_SIZES); None hides the page size select."""
     return rx.hstack(
         rx.text(state.page_label, size="2", color_scheme="gray", data_testid="page-label"),

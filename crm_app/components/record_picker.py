@@ -6,6 +6,8 @@ The state does the search on the server (debounced) and keeps the hits (objects 
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from crm_app.components.forms import field_error
@@ -16,7 +18,7 @@ LABEL_STYLE = {"fontSize": "0.875rem", "fontWeight": 500}
 SEARCH_HINT = N_("Name, e-mail or phone")
 
 
-def hit_row(hit: rx.Var, picked_id: rx.Var, on_pick) -> rx.Component:
+def hit_row(hit: Any, picked_id: Any, on_pick: Any) -> rx.Component:
     return rx.el.li(
         rx.hstack(
             rx.vstack(
@@ -41,14 +43,14 @@ def hit_row(hit: rx.Var, picked_id: rx.Var, on_pick) -> rx.Component:
 def record_picker(
     label: str,
     *,
-    hits: rx.Var,
-    searched: rx.Var,
-    picked_id: rx.Var,
-    picked_label: rx.Var,
-    on_search,
-    on_pick,
-    on_clear,
-    errors: rx.Var | None = None,
+    hits: Any,
+    searched: Any,
+    picked_id: Any,
+    picked_label: Any,
+    on_search: Any,
+    on_pick: Any,
+    on_clear: Any,
+    errors: Any = None,
     error_name: str = "",
     placeholder: str = SEARCH_HINT,
     outside_form: str = "",

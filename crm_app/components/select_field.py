@@ -6,6 +6,8 @@ A native <select> (not Radix's) so that it submits with its form and Playwright 
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from crm_app.components.forms import field_error
@@ -33,16 +35,16 @@ def select_field(
     label: str,
     name: str,
     *,
-    options: rx.Var | None = None,
+    options: Any = None,
     items: list[tuple[str, str]] | None = None,
-    errors: rx.Var | None = None,
-    default_value: rx.Var | str | None = None,
-    value: rx.Var | str | None = None,
-    on_change=None,
+    errors: Any = None,
+    default_value: Any = None,
+    value: Any = None,
+    on_change: Any = None,
     placeholder: str = "",
     form_id: str = "",
     width: str = "100%",
-    disabled: rx.Var | bool = False,
+    disabled: Any = False,
     pairs: bool = False,
     field_id: str = "",
 ) -> rx.Component:

@@ -7,13 +7,14 @@ current one) and `current`. The group is named (`label`, e.g. "Status") for scre
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 
 from crm_app.components.i18n import t
 
 
-def stage_button(stage: rx.Var, on_pick: Callable[[rx.Var], object], disabled: rx.Var | bool) -> rx.Component:
+def stage_button(stage: Any, on_pick: Callable[[Any], Any], disabled: rx.Var | bool) -> rx.Component:
     return rx.button(
         stage.name,
         on_click=on_pick(stage.id),
@@ -37,11 +38,11 @@ def stage_button(stage: rx.Var, on_pick: Callable[[rx.Var], object], disabled: r
 
 
 def stage_bar(
-    stages: rx.Var,
-    on_pick: Callable[[rx.Var], object],
+    stages: Any,
+    on_pick: Callable[[Any], Any],
     *,
     label: str = "Status",
-    disabled: rx.Var | bool = False,
+    disabled: Any = False,
 ) -> rx.Component:
     """`on_pick(stage_id)` returns the event to send, e.g. `LeadCardState.move_to`."""
     return rx.hstack(
