@@ -5,90 +5,28 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app import routes
-from crm_app.components.data_table import Column, data_table
 from crm_app.components.form_dialog import form_dialog
 from crm_app.components.forms import crm_form, field_error, form_error, text_field
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
 from crm_app.components.select_field import field_label, select_field
+from crm_app.components.settings_list import (
+    COLOR_STYLE,
+    actions,
+    add_form,
+    admin_only,
+    delete_button,
+    edit_button,
+    order_buttons,
+    section,
+    settings_table,
+    swatch,
+)
 from crm_app.services.i18n import N_
 from crm_app.services.lead_settings import DEFAULT_COLOR
 from crm_app.state.lead_settings import LeadSettingsState as S
 
-COLOR_STYLE = {"width": "3rem", "height": "2rem", "padding": "0.1rem", "border": "1px solid var(--gray-7)",
-               "borderRadius": "0.4rem", "background": "var(--color-surface)", "cursor": "pointer"}  # fmt: skip
-
-
-def admin_only(component: rx.Component) -> rx.Component:
-    return rx.cond(S.is_admin, component, rx.fragment())
-
-
 # --- rows ----------------------------------------------------------------------------------------
-
-
-def order_buttons(kind: str, row) -> rx.Component:
-    return rx.hstack(
-        rx.icon_button(
-            rx.icon("arrow_up", size=14),
-            aria_label=t("Move up"),
-            title=t("Move up"),
-            size="1",
-            variant="soft",
-            color_scheme="gray",
-            disabled=~row.can_up,
-            on_click=S.move(kind, row.id, "up"),
-        ),
-        rx.icon_button(
-            rx.icon("arrow_down", size=14),
-            aria_label=t("Move down"),
-            title=t("Move down"),
-            size="1",
-            variant="soft",
-            color_scheme="gray",
-            disabled=~row.can_down,
-            on_click=S.move(kind, row.id, "down"),
-        ),
-        spacing="1",
-    )
-
-
-def edit_button(kind: str, row) -> rx.Component:
-    return rx.icon_button(
-        rx.icon("pencil", size=14),
-        aria_label=t("Edit"),
-        title=t("Edit"),
-        size="1",
-        variant="soft",
-        on_click=S.open_edit(kind, row.id),
-    )
-
-
-def delete_button(kind: str, row, enabled, why_not: str) -> rx.Component:
-    return rx.icon_button(
-        rx.icon("trash_2", size=14),
-        aria_label=t("Delete"),
-        title=rx.cond(enabled, t("Delete"), t(why_not)),
-        size="1",
-        variant="soft",
-        color_scheme="red",
-        disabled=~enabled,
-        on_click=S.ask_delete(kind, row.id),
-    )
-
-
-def actions(*buttons: rx.Component) -> rx.Component:
-    return rx.table.cell(admin_only(rx.hstack(*buttons, spacing="2", justify="end")), justify="end")
-
-
-def swatch(color) -> rx.Component:
-    return rx.box(
-        width="1.1rem",
-        height="1.1rem",
-        border_radius="0.3rem",
-        background=color,
-        border=f"1px solid {rx.color('gray', 7)}",
-        flex_shrink="0",
-    )
 
 
 def semantic_badge(semantic) -> rx.Component:
@@ -102,15 +40,17 @@ def semantic_badge(semantic) -> rx.Component:
 
 def status_cells(row) -> list[rx.Component]:
     return [
-        admin_only(rx.table.cell(order_buttons("status", row))),
+        admin_only(S, rx.table.cell(order_buttons(S, "status", row))),
         rx.table.cell(
             rx.hstack(swatch(row.color), rx.text(row.name, weight="medium"), align="center", spacing="2")
         ),
         rx.table.cell(semantic_badge(row.semantic)),
         rx.table.cell(row.lead_count),
         actions(
-            edit_button("status", row),
+            S,
+            edit_button(S, "status", row),
             delete_button(
+                S,
                 "status",
                 row,
                 row.can_delete,
@@ -122,7 +62,7 @@ def status_cells(row) -> list[rx.Component]:
 
 def source_cells(row) -> list[rx.Component]:
     return [
-        admin_only(rx.table.cell(order_buttons("source", row))),
+        admin_only(S, rx.table.cell(order_buttons(S, "source", row))),
         rx.table.cell(rx.text(row.name, weight="medium")),
         rx.table.cell(rx.code(row.code, variant="ghost", color_scheme="gray")),
         rx.table.cell(row.usage),
@@ -134,7 +74,8 @@ def source_cells(row) -> list[rx.Component]:
             )
         ),
         actions(
-            edit_button("source", row),
+            S,
+            edit_button(S, "source", row),
             rx.cond(
                 row.is_active,
                 rx.button(
@@ -145,6 +86,7 @@ def source_cells(row) -> list[rx.Component]:
                 ),
             ),
             delete_button(
+                S,
                 "source",
                 row,
                 ~row.is_system,
@@ -156,60 +98,20 @@ def source_cells(row) -> list[rx.Component]:
 
 def reason_cells(row) -> list[rx.Component]:
     return [
-        admin_only(rx.table.cell(order_buttons("reason", row))),
+        admin_only(S, rx.table.cell(order_buttons(S, "reason", row))),
         rx.table.cell(rx.text(row.name, weight="medium")),
         rx.table.cell(row.lead_count),
         actions(
-            edit_button("reason", row),
-            delete_button("reason", row, S.reasons.length() > 1, N_("At least one junk reason must remain.")),
+            S,
+            edit_button(S, "reason", row),
+            delete_button(
+                S, "reason", row, S.reasons.length() > 1, N_("At least one junk reason must remain.")
+            ),
         ),
     ]
 
 
-def table(headers: list[str], rows, cells, row_testid: str) -> rx.Component:
-    """A settings list: the order column (administrators), the given columns, the actions."""
-    return data_table(
-        [Column(h) for h in headers] + [Column("")],
-        rows,
-        cells,
-        row_testid=row_testid,
-        leading=admin_only(rx.table.column_header_cell(t("Order"), width="5.5rem")),
-    )
-
-
 # --- add forms ----------------------------------------------------------------------------------
-
-
-def name_input(kind: str, errors) -> rx.Component:
-    field_id = f"new-{kind}-name"
-    return rx.vstack(
-        field_label(N_("Name"), field_id),
-        rx.input(id=field_id, name="name", width="16rem"),
-        field_error(errors, "name"),
-        spacing="1",
-    )
-
-
-def add_form(kind: str, errors, key, button: str, *extra: rx.Component) -> rx.Component:
-    return admin_only(
-        crm_form(
-            rx.vstack(
-                form_error(errors),
-                rx.hstack(
-                    name_input(kind, errors),
-                    *extra,
-                    rx.button(rx.icon("plus", size=16), t(button), type="submit"),
-                    align="end",
-                    spacing="3",
-                    wrap="wrap",
-                ),
-                spacing="2",
-            ),
-            on_submit=lambda form: S.add_item(kind, form),
-            key=key,
-            width="100%",
-        )
-    )
 
 
 def status_extra_fields() -> list[rx.Component]:
@@ -242,20 +144,6 @@ def status_extra_fields() -> list[rx.Component]:
 # --- sections ------------------------------------------------------------------------------------
 
 
-def section(testid: str, title: str, text: str, *content: rx.Component) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading(t(title), size="4", as_="h2"),
-            rx.text(t(text), size="2", color_scheme="gray"),
-            *content,
-            spacing="3",
-            width="100%",
-        ),
-        width="100%",
-        data_testid=testid,
-    )
-
-
 def statuses_section() -> rx.Component:
     return section(
         "statuses",
@@ -264,8 +152,8 @@ def statuses_section() -> rx.Component:
             "The steps a lead goes through. New leads start in the first status in progress; "
             "the final statuses come last."
         ),
-        table([N_("Name"), N_("Type"), N_("Leads")], S.statuses, status_cells, "status-row"),
-        add_form("status", S.status_errors, S.status_key, N_("Add status"), *status_extra_fields()),
+        settings_table(S, [N_("Name"), N_("Type"), N_("Leads")], S.statuses, status_cells, "status-row"),
+        add_form(S, "status", S.status_errors, S.status_key, N_("Add status"), *status_extra_fields()),
     )
 
 
@@ -276,8 +164,10 @@ def sources_section() -> rx.Component:
         N_(
             "Where leads and deals come from. A deactivated source stays on its records but is no longer offered."
         ),
-        table([N_("Name"), N_("Code"), N_("Used by"), N_("Status")], S.sources, source_cells, "source-row"),
-        add_form("source", S.source_errors, S.source_key, N_("Add source")),
+        settings_table(
+            S, [N_("Name"), N_("Code"), N_("Used by"), N_("Status")], S.sources, source_cells, "source-row"
+        ),
+        add_form(S, "source", S.source_errors, S.source_key, N_("Add source")),
     )
 
 
@@ -286,8 +176,8 @@ def reasons_section() -> rx.Component:
         "reasons",
         N_("Junk reasons"),
         N_("Why a lead was closed as junk."),
-        table([N_("Name"), N_("Leads")], S.reasons, reason_cells, "reason-row"),
-        add_form("reason", S.reason_errors, S.reason_key, N_("Add reason")),
+        settings_table(S, [N_("Name"), N_("Leads")], S.reasons, reason_cells, "reason-row"),
+        add_form(S, "reason", S.reason_errors, S.reason_key, N_("Add reason")),
     )
 
 
@@ -310,7 +200,7 @@ def region_section() -> rx.Component:
                     field_id="phone-region",
                     width="20rem",
                 ),
-                admin_only(rx.button(t("Save"), type="submit")),
+                admin_only(S, rx.button(t("Save"), type="submit")),
                 align="end",
                 spacing="3",
                 wrap="wrap",
