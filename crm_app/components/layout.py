@@ -150,7 +150,7 @@ def nav_drawer() -> rx.Component:
                 rx.icon("menu", size=18),
                 variant="ghost",
                 color_scheme="gray",
-                aria_label=t("Menu"),
+                aria_label=t("Sections"),
                 display=rx.breakpoints(initial="inline-flex", md="none"),
             )
         ),
