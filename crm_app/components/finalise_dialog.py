@@ -43,7 +43,7 @@ def _fields(prefix: str, fields: list[tuple[str, str]], values: rx.Var) -> rx.Co
             )
             for key, label in fields
         ],
-        columns="2",
+        columns=rx.breakpoints(initial="1", sm="2"),
         spacing="3",
         width="100%",
     )
@@ -176,7 +176,7 @@ def _deal_section() -> rx.Component:
             _select(
                 N_("Pipeline"), "deal_pipeline_id", FinaliseState.pipelines, FinaliseState.deal["pipeline_id"]
             ),
-            columns="2",
+            columns=rx.breakpoints(initial="1", sm="2"),
             spacing="3",
             width="100%",
         ),

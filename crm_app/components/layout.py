@@ -162,6 +162,7 @@ def nav_drawer() -> rx.Component:
                     rx.vstack(*[nav_item(*item) for item in NAV_ITEMS], spacing="1", width="100%"),
                     padding="0.75rem",
                     spacing="3",
+                    width="100%",
                     role="navigation",
                     aria_label="Main",
                 ),
