@@ -1,7 +1,7 @@
 """Finds every UI and service string that goes through the catalogue (Python AST, no imports).
 
 Marked strings: the first argument of t(), Msg(), N_(), self._t(), text_field(), app_shell(),
-domain errors' messages, field_label= and public_card(title=). `python -m crm_app.i18n_extract` lists
+domain errors' messages, field_label=, public_card(title=) and the shared components' labels. `python -m crm_app.i18n_extract` lists
 msgids missing from the French catalogue.
 """
 
@@ -21,6 +21,16 @@ FIRST_ARG = {
     "app_shell",
     "coming_soon",
     "make_page",
+    # shared components whose first argument is a label (crm_app/components)
+    "select_field",
+    "field_label",
+    "form_dialog",
+    "dialog_buttons",
+    "filter_select",
+    "date_filter",
+    "switch_filter",
+    "record_picker",
+    "empty_state",
     # domain errors take their message first
     "__init__",
     "DomainError",
@@ -29,7 +39,15 @@ FIRST_ARG = {
     "PermissionDenied",
 }
 KEYWORDS = {"field_label"}
-CALL_KEYWORDS = {"public_card": "title"}
+CALL_KEYWORDS = {"public_card": "title", "search_form": "label", "stage_bar": "label"}
+# calls with several translated keywords
+MORE_CALL_KEYWORDS = {
+    "search_form": ("placeholder",),
+    "record_picker": ("placeholder",),
+    "filter_select": ("all_label",),
+    "form_dialog": ("submit_label",),
+    "select_field": ("placeholder",),
+}
 
 
 def _name(func: ast.expr) -> str:
@@ -52,7 +70,11 @@ def extract_file(path: Path) -> set[str]:
                 found.add(arg.value)
         for kw in node.keywords:
             if (
-                (kw.arg in KEYWORDS or CALL_KEYWORDS.get(_name(node.func)) == kw.arg)
+                (
+                    kw.arg in KEYWORDS
+                    or CALL_KEYWORDS.get(_name(node.func)) == kw.arg
+                    or kw.arg in MORE_CALL_KEYWORDS.get(_name(node.func), ())
+                )
                 and isinstance(kw.value, ast.Constant)
                 and isinstance(kw.value.value, str)
             ):

@@ -6,45 +6,28 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app.components.form_dialog import dialog_buttons
 from crm_app.components.forms import crm_form, field_error, form_error, text_field
 from crm_app.components.i18n import t
+from crm_app.components.record_picker import record_picker
+from crm_app.components.select_field import field_label, select_field
 from crm_app.services.i18n import N_
-from crm_app.state.finalise import COMPANY_FIELDS, CONTACT_FIELDS, FinaliseState, Hit, RecordLink
+from crm_app.state.finalise import COMPANY_FIELDS, CONTACT_FIELDS, FinaliseState, RecordLink
 
 FORM_ID = "finalise"
-LABEL_STYLE = {"fontSize": "0.875rem", "fontWeight": 500}
-SELECT_STYLE = {
-    "padding": "0.4rem",
-    "borderRadius": "0.4rem",
-    "width": "100%",
-    "border": "1px solid var(--gray-7)",
-    "background": "var(--color-surface)",
-    "fontSize": "0.875rem",
-}
 # inputs that must not submit the convert form when Enter is pressed in them
 NO_FORM = "finalise-search-only"
 
 
-def _label(text: str, html_for: str) -> rx.Component:
-    return rx.el.label(t(text), html_for=html_for, style=LABEL_STYLE)
-
-
 def _select(label: str, name: str, options: rx.Var, default: rx.Var | str, *, placeholder: str = ""):
-    field_id = f"{FORM_ID}-{name}"
-    children = [rx.el.option(t(placeholder), value="")] if placeholder else []
-    return rx.vstack(
-        _label(label, field_id),
-        rx.el.select(
-            *children,
-            rx.foreach(options, lambda o: rx.el.option(o.label, value=o.value)),
-            id=field_id,
-            name=name,
-            default_value=default,
-            style=SELECT_STYLE,
-        ),
-        field_error(FinaliseState.errors, name),
-        spacing="1",
-        width="100%",
+    return select_field(
+        label,
+        name,
+        options=options,
+        errors=FinaliseState.errors,
+        default_value=default,
+        placeholder=placeholder,
+        form_id=FORM_ID,
     )
 
 
@@ -60,7 +43,7 @@ def _fields(prefix: str, fields: list[tuple[str, str]], values: rx.Var) -> rx.Co
             )
             for key, label in fields
         ],
-        columns="2",
+        columns=rx.breakpoints(initial="1", sm="2"),
         spacing="3",
         width="100%",
     )
@@ -87,74 +70,22 @@ def _mode_switch(kind: str, value: rx.Var, on_change) -> rx.Component:
     )
 
 
-def _hit_row(hit: Hit, picked_id: rx.Var, on_pick) -> rx.Component:
-    return rx.el.li(
-        rx.hstack(
-            rx.vstack(
-                rx.text(hit.name, size="2", weight="medium"),
-                rx.text(hit.detail, size="1", color_scheme="gray"),
-                spacing="0",
-            ),
-            rx.spacer(),
-            rx.cond(
-                picked_id == hit.id,
-                rx.badge(rx.icon("check", size=12), t("Selected"), color_scheme="green"),
-                rx.button(t("Select"), size="1", variant="soft", type="button", on_click=on_pick(hit.id)),
-            ),
-            align="center",
-            width="100%",
-        ),
-        style={"listStyle": "none", "padding": "0.35rem 0", "borderBottom": "1px solid var(--gray-4)"},
-    )
-
-
 def _existing(kind: str) -> rx.Component:
     is_contact = kind == "contact"
-    hits = FinaliseState.contact_hits if is_contact else FinaliseState.company_hits
-    searched = FinaliseState.contact_searched if is_contact else FinaliseState.company_searched
-    picked_id = FinaliseState.picked_contact_id if is_contact else FinaliseState.picked_company_id
-    picked = FinaliseState.picked_contact if is_contact else FinaliseState.picked_company
-    search = FinaliseState.search_contacts if is_contact else FinaliseState.search_companies
-    pick = FinaliseState.pick_contact if is_contact else FinaliseState.pick_company
-    clear = FinaliseState.clear_contact if is_contact else FinaliseState.clear_company
-    find_label = t(N_("Find a contact") if is_contact else N_("Find a company"))
-    return rx.vstack(
-        # the label wraps the box (no id: Reflex would submit an id-only control with the form)
-        rx.el.label(
-            rx.text(find_label, style=LABEL_STYLE),
-            rx.input(
-                placeholder=t("Name, e-mail or phone"),
-                on_change=search.debounce(300),
-                width="100%",
-                # Enter here must not submit the convert form
-                custom_attrs={"form": NO_FORM, "autoComplete": "off"},
-            ),
-            style={"display": "flex", "flexDirection": "column", "gap": "0.25rem", "width": "100%"},
-        ),
-        rx.cond(
-            picked_id > 0,
-            rx.hstack(
-                rx.icon("link", size=14),
-                rx.text(t("Link to:"), size="2"),
-                rx.text(picked, size="2", weight="bold"),
-                rx.button(t("Clear"), size="1", variant="ghost", type="button", on_click=clear),
-                align="center",
-                data_testid=f"picked-{kind}",
-            ),
-            rx.fragment(),
-        ),
-        rx.cond(
-            hits.length() > 0,
-            rx.el.ul(
-                rx.foreach(hits, lambda h: _hit_row(h, picked_id, pick)),
-                style={"margin": 0, "padding": 0, "width": "100%"},
-                aria_label=t("Search results"),
-            ),
-            rx.cond(searched, rx.text(t("Nothing found."), size="2", color_scheme="gray"), rx.fragment()),
-        ),
-        field_error(FinaliseState.errors, f"{kind}_id"),
-        spacing="2",
-        width="100%",
+    return record_picker(
+        N_("Find a contact") if is_contact else N_("Find a company"),
+        hits=FinaliseState.contact_hits if is_contact else FinaliseState.company_hits,
+        searched=FinaliseState.contact_searched if is_contact else FinaliseState.company_searched,
+        picked_id=FinaliseState.picked_contact_id if is_contact else FinaliseState.picked_company_id,
+        picked_label=FinaliseState.picked_contact if is_contact else FinaliseState.picked_company,
+        on_search=FinaliseState.search_contacts if is_contact else FinaliseState.search_companies,
+        on_pick=FinaliseState.pick_contact if is_contact else FinaliseState.pick_company,
+        on_clear=FinaliseState.clear_contact if is_contact else FinaliseState.clear_company,
+        errors=FinaliseState.errors,
+        error_name=f"{kind}_id",
+        # Enter here must not submit the convert form
+        outside_form=NO_FORM,
+        testid=f"picked-{kind}",
     )
 
 
@@ -245,7 +176,7 @@ def _deal_section() -> rx.Component:
             _select(
                 N_("Pipeline"), "deal_pipeline_id", FinaliseState.pipelines, FinaliseState.deal["pipeline_id"]
             ),
-            columns="2",
+            columns=rx.breakpoints(initial="1", sm="2"),
             spacing="3",
             width="100%",
         ),
@@ -258,16 +189,6 @@ def _deal_section() -> rx.Component:
         },
         display=rx.cond(FinaliseState.do_deal, "block", "none"),
         data_testid="finalise-deal",
-    )
-
-
-def _buttons(submit_label: str, **submit_props) -> rx.Component:
-    return rx.hstack(
-        rx.dialog.close(rx.button(t("Cancel"), variant="soft", color_scheme="gray", type="button")),
-        rx.button(t(submit_label), type="submit", **submit_props),
-        justify="end",
-        width="100%",
-        spacing="3",
     )
 
 
@@ -292,7 +213,7 @@ def _convert_form() -> rx.Component:
             _record_section("contact"),
             _record_section("company"),
             _deal_section(),
-            _buttons(N_("Convert")),
+            dialog_buttons(N_("Convert")),
             spacing="3",
             width="100%",
         ),
@@ -311,7 +232,7 @@ def _junk_form() -> rx.Component:
             ),
             _select(N_("Reason"), "reason_id", FinaliseState.junk_reasons, "", placeholder=N_("Choose…")),
             rx.vstack(
-                _label(N_("Comment"), f"{FORM_ID}-comment"),
+                field_label(N_("Comment"), f"{FORM_ID}-comment"),
                 rx.text_area(
                     id=f"{FORM_ID}-comment", name="comment", rows="3", width="100%", max_length=2000
                 ),
@@ -319,7 +240,7 @@ def _junk_form() -> rx.Component:
                 spacing="1",
                 width="100%",
             ),
-            _buttons(N_("Close as junk"), color_scheme="red"),
+            dialog_buttons(N_("Close as junk"), color_scheme="red"),
             spacing="3",
             width="100%",
         ),

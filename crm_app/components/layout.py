@@ -7,21 +7,22 @@ from typing import cast
 import reflex as rx
 from reflex.vars import NumberVar
 
+from crm_app import routes
 from crm_app.components.i18n import t
 from crm_app.services.i18n import LANGUAGES, N_
 from crm_app.state.session import SessionState
 
 # (label, route, icon, counter key)
 NAV_ITEMS: list[tuple[str, str, str, str]] = [
-    (N_("Leads"), "/leads", "user_plus", "leads"),
-    (N_("Contacts"), "/contacts", "contact", "contacts"),
-    (N_("Companies"), "/companies", "building_2", "companies"),
-    (N_("Deals"), "/deals", "handshake", "deals"),
-    (N_("Activities"), "/activities", "list_todo", "activities"),
-    (N_("History"), "/history", "history", "history"),
-    (N_("Reports"), "/reports", "chart_column", "reports"),
-    (N_("Products"), "/products", "package", "products"),
-    (N_("Settings"), "/settings", "settings", "settings"),
+    (N_("Leads"), routes.LEADS, "user_plus", "leads"),
+    (N_("Contacts"), routes.CONTACTS, "contact", "contacts"),
+    (N_("Companies"), routes.COMPANIES, "building_2", "companies"),
+    (N_("Deals"), routes.DEALS, "handshake", "deals"),
+    (N_("Activities"), routes.ACTIVITIES, "list_todo", "activities"),
+    (N_("History"), routes.HISTORY, "history", "history"),
+    (N_("Reports"), routes.REPORTS, "chart_column", "reports"),
+    (N_("Products"), routes.PRODUCTS, "package", "products"),
+    (N_("Settings"), routes.SETTINGS, "settings", "settings"),
 ]
 
 
@@ -60,21 +61,27 @@ def nav_item(label: str, route: str, icon: str, key: str) -> rx.Component:
     )
 
 
-def sidebar() -> rx.Component:
-    return rx.vstack(
-        rx.link(
-            rx.hstack(
-                rx.icon("circle_dot", size=22, color=rx.color("accent", 9)),
-                rx.text("CRM", size="5", weight="bold"),
-                align="center",
-                padding_x="0.75rem",
-                padding_y="0.75rem",
-            ),
-            href="/",
-            underline="none",
-            color=rx.color("gray", 12),
+def _brand() -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.icon("circle_dot", size=22, color=rx.color("accent", 9)),
+            rx.text("CRM", size="5", weight="bold"),
+            align="center",
+            padding_x="0.75rem",
+            padding_y="0.75rem",
         ),
+        href=routes.home(),
+        underline="none",
+        color=rx.color("gray", 12),
+    )
+
+
+def sidebar() -> rx.Component:
+    """The sidebar from 768 px up; below, the same links open from the top bar's menu button."""
+    return rx.vstack(
+        _brand(),
         rx.vstack(*[nav_item(*item) for item in NAV_ITEMS], spacing="1", width="100%"),
+        display=rx.breakpoints(initial="none", md="flex"),
         width="15rem",
         min_width="15rem",
         height="100vh",
@@ -99,9 +106,13 @@ def search_box() -> rx.Component:
             type="search",
             max_length=200,
             width="24rem",
+            max_width="100%",
         ),
         on_submit=SessionState.go_search,
         reset_on_submit=False,
+        flex="1 1 auto",
+        min_width="0",
+        max_width="24rem",
     )
 
 
@@ -110,14 +121,14 @@ def user_menu() -> rx.Component:
         rx.menu.trigger(
             rx.button(
                 rx.avatar(fallback=SessionState.user_initials, size="1", radius="full"),
-                rx.text(SessionState.user_name, size="2"),
+                rx.text(SessionState.user_name, size="2", display=rx.breakpoints(initial="none", md="block")),
                 rx.icon("chevron_down", size=14),
                 variant="ghost",
                 aria_label=t("User menu"),
             )
         ),
         rx.menu.content(
-            rx.menu.item(rx.icon("user", size=14), t("Profile"), on_select=rx.redirect("/profile")),
+            rx.menu.item(rx.icon("user", size=14), t("Profile"), on_select=rx.redirect(routes.profile())),
             rx.menu.sub(
                 rx.menu.sub_trigger(rx.icon("languages", size=14), t("Language")),
                 rx.menu.sub_content(
@@ -135,15 +146,53 @@ def user_menu() -> rx.Component:
     )
 
 
+def nav_drawer() -> rx.Component:
+    """The sidebar's links as a drawer, for narrow screens (phones)."""
+    return rx.drawer.root(
+        rx.drawer.trigger(
+            rx.icon_button(
+                rx.icon("menu", size=18),
+                variant="ghost",
+                color_scheme="gray",
+                aria_label=t("Sections"),
+                display=rx.breakpoints(initial="inline-flex", md="none"),
+            )
+        ),
+        rx.drawer.overlay(z_index="20"),
+        rx.drawer.portal(
+            rx.drawer.content(
+                rx.vstack(
+                    _brand(),
+                    rx.vstack(*[nav_item(*item) for item in NAV_ITEMS], spacing="1", width="100%"),
+                    padding="0.75rem",
+                    spacing="3",
+                    width="100%",
+                    role="navigation",
+                    aria_label="Main",
+                ),
+                top="0",
+                left="0",
+                height="100%",
+                width="16rem",
+                background=rx.color("gray", 2),
+                z_index="30",
+            )
+        ),
+        direction="left",
+    )
+
+
 def top_bar() -> rx.Component:
     return rx.hstack(
+        nav_drawer(),
         search_box(),
         rx.spacer(),
         user_menu(),
         align="center",
         width="100%",
-        padding_x="1.5rem",
+        padding_x=rx.breakpoints(initial="0.75rem", md="1.5rem"),
         padding_y="0.75rem",
+        spacing="2",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         background=rx.color("gray", 1),
         position="sticky",
@@ -182,17 +231,20 @@ def app_shell(
                         actions or rx.fragment(),
                         width="100%",
                         align="center",
+                        wrap="wrap",
                     ),
                     *content,
                     width="100%",
                     max_width=max_width,
-                    padding="1.5rem",
+                    padding=rx.breakpoints(initial="0.75rem", md="1.5rem"),
                     spacing="4",
                     data_ready="1",
                 ),
                 loading(),
             ),
             width="100%",
+            # a flex child may shrink below its content: wide tables scroll in their own box
+            min_width="0",
             spacing="0",
             min_height="100vh",
         ),

@@ -72,7 +72,8 @@ def select_input(label: str, name: str, values: rx.Var, errors: rx.Var, options:
 def section(title: str, *children: rx.Component, columns: str = "2") -> rx.Component:
     return rx.vstack(
         rx.text(t(title), weight="bold", size="2", color_scheme="gray"),
-        rx.grid(*children, columns=columns, spacing="3", width="100%"),
+        # one column on a phone
+        rx.grid(*children, columns=rx.breakpoints(initial="1", sm=columns), spacing="3", width="100%"),
         spacing="2",
         width="100%",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app import routes
 from crm_app.components.forms import crm_form, form_error, text_field
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
@@ -166,7 +167,7 @@ def api_keys_page() -> rx.Component:
                 rx.text(
                     t("A key lets another program use the CRM's REST API with your rights."),
                     " ",
-                    rx.link(t("API documentation"), href="/api/v1/docs", is_external=True),
+                    rx.link(t("API documentation"), href=routes.api_docs(), is_external=True),
                     color_scheme="gray",
                     size="2",
                 ),

@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app import routes
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
 from crm_app.services.i18n import N_
 
 # route -> (title, what is coming)
 COMING: dict[str, tuple[str, list[str]]] = {
-    "/contacts": ("Contacts", [N_("People you sell to, with their companies, deals and full history.")]),
-    "/companies": ("Companies", [N_("Organisations, their contacts, deals and history.")]),
-    "/deals": (
+    routes.CONTACTS: ("Contacts", [N_("People you sell to, with their companies, deals and full history.")]),
+    routes.COMPANIES: ("Companies", [N_("Organisations, their contacts, deals and history.")]),
+    routes.DEALS: (
         N_("Deals"),
         [N_("A list and a kanban board per pipeline, products on deals, and closing with a result.")],
     ),
-    "/activities": (
+    routes.ACTIVITIES: (
         N_("Activities"),
         [N_("Calls, meetings, tasks and e-mails, with counters for what is overdue or due today.")],
     ),
-    "/history": ("History", [N_("A global log of every change, comment and activity in the CRM.")]),
-    "/reports": ("Reports", [N_("The sales funnel chart and reports on leads, deals and activities.")]),
-    "/products": ("Products", [N_("The product catalogue used on deals.")]),
+    routes.HISTORY: ("History", [N_("A global log of every change, comment and activity in the CRM.")]),
+    routes.REPORTS: ("Reports", [N_("The sales funnel chart and reports on leads, deals and activities.")]),
+    routes.PRODUCTS: ("Products", [N_("The product catalogue used on deals.")]),
 }
 
 

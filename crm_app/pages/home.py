@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app import routes
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
 from crm_app.services.i18n import N_
 from crm_app.state.home import HomeState
 
 CARDS = [
-    (N_("Leads"), "leads", "/leads", "user_plus"),
-    (N_("Contacts"), "contacts", "/contacts", "contact"),
-    (N_("Companies"), "companies", "/companies", "building_2"),
-    (N_("Deals"), "deals", "/deals", "handshake"),
-    (N_("Activities"), "activities", "/activities", "list_todo"),
-    (N_("Products"), "products", "/products", "package"),
+    (N_("Leads"), "leads", routes.LEADS, "user_plus"),
+    (N_("Contacts"), "contacts", routes.CONTACTS, "contact"),
+    (N_("Companies"), "companies", routes.COMPANIES, "building_2"),
+    (N_("Deals"), "deals", routes.DEALS, "handshake"),
+    (N_("Activities"), "activities", routes.ACTIVITIES, "list_todo"),
+    (N_("Products"), "products", routes.PRODUCTS, "package"),
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app import routes
 from crm_app.services import auth
 from crm_app.services.errors import Conflict, DomainError, ValidationError
 from crm_app.state.session import SessionState
@@ -18,7 +19,7 @@ class SetupState(SessionState):
         """on_load of /setup: once an administrator exists, set-up is over."""
         with self._db() as s:
             if not auth.needs_setup(session=s):
-                return rx.redirect("/login")
+                return rx.redirect(routes.login())
         return None
 
     @rx.event
@@ -48,10 +49,10 @@ class SetupState(SessionState):
                 self.errors = self._field_errors(exc)
                 return None
             except Conflict as exc:
-                return [rx.toast.error(self._t(exc.message)), rx.redirect("/login")]
+                return [rx.toast.error(self._t(exc.message)), rx.redirect(routes.login())]
         self.auth_token = token
         self._set_user(user)
-        return rx.redirect("/")
+        return rx.redirect(routes.home())
 
 
 class LoginState(SessionState):
@@ -62,9 +63,9 @@ class LoginState(SessionState):
         """on_load of /login: no users yet means set-up; a valid session goes home."""
         with self._db() as s:
             if auth.needs_setup(session=s):
-                return rx.redirect("/setup")
+                return rx.redirect(routes.setup())
             if auth.resolve_session(session=s, token=self.auth_token) is not None:
-                return rx.redirect("/")
+                return rx.redirect(routes.home())
         self.errors = {}
         return None
 
@@ -88,4 +89,4 @@ class LoginState(SessionState):
                 return None
         self.auth_token = token
         self._set_user(user)
-        return rx.redirect("/")
+        return rx.redirect(routes.home())

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import ClassVar
 
 import reflex as rx
 
+from crm_app import routes
 from crm_app.services import duplicates, formatting
 from crm_app.services.errors import DomainError, NotAuthenticated, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.leads import TEXT_FIELDS
+from crm_app.state.listing import ListState
 from crm_app.state.session import SessionState
 
-PAGE_SIZE = 20
 FIELD_LABELS: dict[str, str] = {
     **{name: label for name, (label, _) in TEXT_FIELDS.items()},
     "status_id": N_("Status"),
@@ -26,11 +28,11 @@ FIELD_LABELS: dict[str, str] = {
 
 
 def lead_href(lead_id: int) -> str:
-    return f"/leads/{lead_id}"
+    return routes.lead(lead_id)
 
 
 def merge_href(ids: list[int]) -> str:
-    return "/leads/merge?ids=" + ",".join(str(i) for i in ids[: duplicates.MAX_MERGE])
+    return routes.lead_merge(ids[: duplicates.MAX_MERGE])
 
 
 # --- the list of groups ------------------------------------------------------------------------
@@ -74,31 +76,20 @@ class MergeView:
     can_undo: bool
 
 
-class DuplicatesState(SessionState):
+class DuplicatesState(ListState, SessionState):
+    PAGE_SIZES: ClassVar[tuple[int, ...]] = duplicates.GROUP_PAGE_SIZES
+
     groups: list[GroupView] = []
-    total: int = 0
-    page: int = 0
     loaded: bool = False
     merges: list[MergeView] = []
 
-    @rx.var
-    def page_count(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
-
-    @rx.var
-    def has_prev(self) -> bool:
-        return self.page > 0
-
-    @rx.var
-    def has_next(self) -> bool:
-        return (self.page + 1) * PAGE_SIZE < self.total
-
     def _load(self, s) -> None:
         user = self._user(s)
-        groups, self.total = duplicates.duplicate_groups(
-            session=s, user=user, page=self.page, page_size=PAGE_SIZE
+        groups, total = duplicates.duplicate_groups(
+            session=s, user=user, page=self.page, page_size=self.page_size
         )
-        self.page = min(self.page, max(0, (self.total - 1) // PAGE_SIZE))
+        self.page = min(self.page, self._last_page(total))
+        self._set_page([g.lead_ids[0] for g in groups if g.lead_ids], total)
         self.groups = [
             GroupView(
                 key="-".join(str(i) for i in g.lead_ids),
@@ -135,8 +126,7 @@ class DuplicatesState(SessionState):
         ]
         self.loaded = True
 
-    @rx.event
-    def load(self):
+    def _reload(self):
         with self._db() as s:
             try:
                 self._load(s)
@@ -145,15 +135,8 @@ class DuplicatesState(SessionState):
         return None
 
     @rx.event
-    def next_page(self):
-        if self.has_next:
-            self.page += 1
-        return DuplicatesState.load
-
-    @rx.event
-    def prev_page(self):
-        self.page = max(0, self.page - 1)
-        return DuplicatesState.load
+    def load(self):
+        return self._reload()
 
     @rx.event
     def undo_merge(self, merge_id: int):

@@ -10,6 +10,7 @@ import dataclasses
 
 import reflex as rx
 
+from crm_app import routes
 from crm_app.services import conversion, formatting, leads, records
 from crm_app.services.errors import Conflict, DomainError, StaleRecord, ValidationError
 from crm_app.services.i18n import N_, Msg
@@ -35,7 +36,6 @@ COMPANY_FIELDS: list[tuple[str, str]] = [
 ]
 DEAL_FIELDS = ("title", "amount", "currency_code", "pipeline_id")
 RECORD_LABELS = {"contact": N_("Contact"), "company": N_("Company"), "deal": N_("Deal")}
-ROUTES = {"contact": "/contacts", "company": "/companies", "deal": "/deals"}
 SEARCH_LIMIT = 8
 
 
@@ -157,7 +157,7 @@ class FinaliseState(SessionState):
             if lead[kind]:
                 self.final_links.append(
                     RecordLink(
-                        self._t(label), lead[kind]["name"] or "—", f"{ROUTES[kind]}/{lead[kind]['id']}"
+                        self._t(label), lead[kind]["name"] or "—", routes.record(kind, lead[kind]["id"])
                     )
                 )
 
@@ -340,7 +340,7 @@ class FinaliseState(SessionState):
     def _done(self, message: str):
         self.dialog_open = False
         self.done_count += 1
-        return [rx.toast.success(message), rx.redirect(f"/leads/{self.lead_id}")]
+        return [rx.toast.success(message), rx.redirect(routes.lead(self.lead_id))]
 
     def _stale(self, s):
         """Someone saved the lead meanwhile: keep what the user typed, take the new version."""

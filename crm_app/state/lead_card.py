@@ -7,6 +7,7 @@ import re
 
 import reflex as rx
 
+from crm_app import routes
 from crm_app.models import Company, Contact, Deal, LostReason, Source, StageSemantic, User
 from crm_app.services import formatting, leads
 from crm_app.services.errors import DomainError, NotFound, StaleRecord, ValidationError
@@ -137,11 +138,11 @@ class LeadCardState(SessionState):
         self.links = []
         if lead.contact_id and (contact := s.get(Contact, lead.contact_id)):
             label = leads.person_name(contact.first_name, contact.last_name) or self._t("Contact")
-            self.links.append(LinkView(self._t("Contact"), label, f"/contacts/{contact.id}"))
+            self.links.append(LinkView(self._t("Contact"), label, routes.contact(contact.id)))
         if lead.company_id and (company := s.get(Company, lead.company_id)):
-            self.links.append(LinkView(self._t("Company"), company.name, f"/companies/{company.id}"))
+            self.links.append(LinkView(self._t("Company"), company.name, routes.company(company.id)))
         if lead.deal_id and (deal := s.get(Deal, lead.deal_id)):
-            self.links.append(LinkView(self._t("Deal"), deal.title, f"/deals/{deal.id}"))
+            self.links.append(LinkView(self._t("Deal"), deal.title, routes.deal(deal.id)))
         if lead.result and lead.result.value == "junk":
             reason = s.get(LostReason, lead.junk_reason_id) if lead.junk_reason_id else None
             self.result_text = self._t(Msg("Closed as junk: {reason}", reason=reason.name if reason else "—"))

@@ -7,13 +7,12 @@ import dataclasses
 import reflex as rx
 from sqlmodel import Session, select
 
+from crm_app import routes
 from crm_app.models import Currency, Source, StageSemantic, User
 from crm_app.services import duplicates, intake, leads
 from crm_app.services.errors import DomainError, ValidationError
 from crm_app.state.leads import Option
 from crm_app.state.session import SessionState
-
-ROUTES = {"lead": "/leads/", "contact": "/contacts/", "company": "/companies/"}
 
 
 @dataclasses.dataclass
@@ -54,7 +53,7 @@ def match_views(matches: list[duplicates.Match]) -> list[MatchView]:
             title=m.title or "—",
             reason=m.reason,
             value=m.value,
-            href=f"{ROUTES[m.entity_type]}{m.id}",
+            href=routes.record(m.entity_type, m.id),
         )
         for m in matches
     ]
@@ -105,4 +104,4 @@ class LeadFormState(SessionState):
             except DomainError as exc:
                 return self._fail(exc)
         self.matches, self.confirmed_key = [], ""
-        return [rx.toast.success(self._t("Lead created.")), rx.redirect(f"/leads/{lead.id}")]
+        return [rx.toast.success(self._t("Lead created.")), rx.redirect(routes.lead(lead.id))]

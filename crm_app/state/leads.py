@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from typing import ClassVar
 
 import reflex as rx
 from sqlmodel import select
 
+from crm_app import routes
 from crm_app.models import Source, StageSemantic, User
 from crm_app.services import formatting, leads
 from crm_app.services.errors import DomainError, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.phones import display_phone
+from crm_app.state.listing import ListState
 from crm_app.state.session import SessionState
 
 ALL = "all"
@@ -32,6 +35,7 @@ class LeadListRow:
     amount: str
     created: str
     result: str
+    href: str
 
 
 @dataclasses.dataclass
@@ -48,12 +52,12 @@ def _date(value: str) -> date | None:
         return None
 
 
-class LeadsState(SessionState):
+class LeadsState(ListState, SessionState):
+    PAGE_SIZES: ClassVar[tuple[int, ...]] = leads.PAGE_SIZES
+    SORT_COLUMNS: ClassVar[frozenset[str]] = frozenset(leads.SORT_COLUMNS)
+    DESCENDING_FIRST: ClassVar[frozenset[str]] = frozenset({"created_at", "updated_at", "amount"})
+
     rows: list[LeadListRow] = []
-    total: int = 0
-    total_capped: bool = False
-    page: int = 0
-    page_size: int = 20
     sort: str = "created_at"
     descending: bool = True
     search: str = ""
@@ -64,38 +68,12 @@ class LeadsState(SessionState):
     created_from: str = ""
     created_to: str = ""
     mine: bool = False
-    selected: list[int] = []
     loaded: bool = False
     status_options: list[Option] = []
     open_status_options: list[Option] = []
     source_options: list[Option] = []
     user_options: list[Option] = []
     delete_open: bool = False
-
-    @rx.var
-    def page_label(self) -> str:
-        if self.total == 0:
-            return ""
-        first = self.page * self.page_size + 1
-        last = min(self.total, first + len(self.rows) - 1)
-        total = formatting.number(self.total, self.lang) + ("+" if self.total_capped else "")
-        return self._t(Msg("{first}–{last} of {total}", first=first, last=last, total=total))
-
-    @rx.var
-    def has_prev(self) -> bool:
-        return self.page > 0
-
-    @rx.var
-    def has_next(self) -> bool:
-        return (self.page + 1) * self.page_size < self.total
-
-    @rx.var
-    def selected_count(self) -> int:
-        return len(self.selected)
-
-    @rx.var
-    def all_selected(self) -> bool:
-        return bool(self.rows) and all(r.id in self.selected for r in self.rows)
 
     def _filters(self) -> leads.LeadFilters:
         def ids(value: str) -> list[int]:
@@ -138,10 +116,8 @@ class LeadsState(SessionState):
             page_size=self.page_size,
         )
         if not result.rows and self.page > 0 and result.total:
-            self.page = max(0, (result.total - 1) // self.page_size)
+            self.page = self._last_page(result.total)
             return self._query(s)
-        self.total = result.total
-        self.total_capped = result.total_is_capped
         self.rows = [
             LeadListRow(
                 id=r.id,
@@ -156,11 +132,11 @@ class LeadsState(SessionState):
                 amount=formatting.money(r.amount, r.currency_code, self.lang),
                 created=formatting.day(r.created_at, self.lang),
                 result=r.result,
+                href=routes.lead(r.id),
             )
             for r in result.rows
         ]
-        visible = {r.id for r in self.rows}
-        self.selected = [i for i in self.selected if i in visible]
+        self._set_page([r.id for r in self.rows], result.total, capped=result.total_is_capped)
         self.loaded = True
         return None
 
@@ -186,30 +162,26 @@ class LeadsState(SessionState):
     @rx.event
     def run_search(self, form: dict):
         self.search = str(form.get("search", ""))[:200]
-        self.page = 0
-        return self._reload()
+        return self._first_page()
 
     @rx.event
     def set_filter(self, name: str, value: str):
         if name not in ("status_filter", "source_filter", "responsible_filter", "result_filter"):
             return None
         setattr(self, name, str(value)[:20])
-        self.page = 0
-        return self._reload()
+        return self._first_page()
 
     @rx.event
     def set_dates(self, name: str, value: str):
         if name not in ("created_from", "created_to"):
             return None
         setattr(self, name, value if _date(value) else "")
-        self.page = 0
-        return self._reload()
+        return self._first_page()
 
     @rx.event
     def set_mine(self, value: bool):
         self.mine = bool(value)
-        self.page = 0
-        return self._reload()
+        return self._first_page()
 
     @rx.event
     def reset_filters(self):
@@ -218,50 +190,7 @@ class LeadsState(SessionState):
         self.result_filter = "open"
         self.created_from = self.created_to = ""
         self.mine = False
-        self.page = 0
-        return self._reload()
-
-    @rx.event
-    def sort_by(self, column: str):
-        if column not in leads.SORT_COLUMNS:
-            return None
-        if self.sort == column:
-            self.descending = not self.descending
-        else:
-            self.sort, self.descending = column, column in ("created_at", "updated_at", "amount")
-        self.page = 0
-        return self._reload()
-
-    @rx.event
-    def set_page_size(self, value: str):
-        size = int(value) if str(value).isdigit() else 20
-        self.page_size = size if size in leads.PAGE_SIZES else 20
-        self.page = 0
-        return self._reload()
-
-    @rx.event
-    def next_page(self):
-        if self.has_next:
-            self.page += 1
-        return self._reload()
-
-    @rx.event
-    def prev_page(self):
-        self.page = max(0, self.page - 1)
-        return self._reload()
-
-    @rx.event
-    def toggle_row(self, lead_id: int):
-        lead_id = int(lead_id)
-        self.selected = (
-            [i for i in self.selected if i != lead_id]
-            if lead_id in self.selected
-            else [*self.selected, lead_id]
-        )
-
-    @rx.event
-    def toggle_all(self, checked: bool):
-        self.selected = [r.id for r in self.rows] if checked else []
+        return self._first_page()
 
     def _bulk(self, action, message: str = N_("{count} leads updated."), **kwargs):
         with self._db() as s:

@@ -6,11 +6,10 @@ import dataclasses
 
 import reflex as rx
 
+from crm_app import routes
 from crm_app.services import search
 from crm_app.services.errors import DomainError
 from crm_app.state.session import SessionState
-
-ROUTES = {"lead": "/leads", "contact": "/contacts", "company": "/companies", "deal": "/deals"}
 
 
 @dataclasses.dataclass
@@ -37,7 +36,10 @@ class SearchState(SessionState):
                 return self._fail(exc)
         self.hits = [
             HitRow(
-                kind=h.entity_type, title=h.title, subtitle=h.subtitle, href=f"{ROUTES[h.entity_type]}/{h.id}"
+                kind=h.entity_type,
+                title=h.title,
+                subtitle=h.subtitle,
+                href=routes.record(h.entity_type, h.id),
             )
             for h in found
         ]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import quote
 
 import reflex as rx
 from sqlmodel import Session
 
-from crm_app import db
+from crm_app import db, routes
 from crm_app.models import User
 from crm_app.services import auth
 from crm_app.services.errors import DomainError, NotAuthenticated, ValidationError
@@ -87,7 +86,7 @@ class SessionState(rx.State):
         """Forget the session and send the browser to the login page."""
         self.auth_token = ""
         self._clear_user()
-        return rx.redirect("/login")
+        return rx.redirect(routes.login())
 
     def _fail(self, exc: DomainError):
         if isinstance(exc, NotAuthenticated):
@@ -103,13 +102,13 @@ class SessionState(rx.State):
         """on_load of every private page: /setup when there are no users, /login without a session."""
         with self._db() as s:
             if auth.needs_setup(session=s):
-                return rx.redirect("/setup")
+                return rx.redirect(routes.setup())
             user = auth.resolve_session(session=s, token=self.auth_token)
             if user is None:
                 self.auth_token = ""
                 self._clear_user()
                 self.lang = normalize_language(self.browser_lang)
-                return rx.redirect("/login")
+                return rx.redirect(routes.login())
             self._set_user(user)
         return None
 
@@ -122,7 +121,7 @@ class SessionState(rx.State):
     @rx.event
     def go_search(self, form: dict):
         text = str(form.get("q", "")).strip()[:200]
-        return rx.redirect(f"/search?q={quote(text)}")
+        return rx.redirect(routes.search(text))
 
     @rx.event
     def set_language(self, language: str):

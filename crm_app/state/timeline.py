@@ -6,6 +6,7 @@ import dataclasses
 
 import reflex as rx
 
+from crm_app import routes
 from crm_app.models import EntityType
 from crm_app.services import duplicates, formatting, timeline
 from crm_app.services.errors import DomainError, ValidationError
@@ -223,7 +224,7 @@ class TimelineState(SessionState):
                 duplicates.undo_merge(session=s, user=self._user(s), merge_id=int(merge_id))
             except DomainError as exc:
                 return self._fail(exc)
-        return [rx.toast.success(self._t("Merge undone")), rx.redirect(f"/leads/{self.entity_id}")]
+        return [rx.toast.success(self._t("Merge undone")), rx.redirect(routes.lead(self.entity_id))]
 
     @rx.event
     def add_comment(self, form: dict):

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import reflex as rx
 
 from crm_app.models import Role
 from crm_app.services import auth
 from crm_app.services.errors import DomainError, ValidationError
+from crm_app.state.listing import ListState
 from crm_app.state.session import SessionState
-
-PAGE_SIZE = 25
 
 
 @dataclasses.dataclass
@@ -24,30 +24,23 @@ class UserRow:
     last_login: str
 
 
-class UsersState(SessionState):
+class UsersState(ListState, SessionState):
+    PAGE_SIZES: ClassVar[tuple[int, ...]] = (25, 50, 100)
+    DEFAULT_PAGE_SIZE: ClassVar[int] = 25
+
     rows: list[UserRow] = []
-    page: int = 0
-    total: int = 0
+    page_size: int = 25
     loaded: bool = False
     dialog_open: bool = False
     errors: dict[str, str] = {}
 
-    @rx.var
-    def page_count(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
-
-    @rx.var
-    def has_prev(self) -> bool:
-        return self.page > 0
-
-    @rx.var
-    def has_next(self) -> bool:
-        return (self.page + 1) * PAGE_SIZE < self.total
-
     def _load(self, s) -> None:
         actor = self._user(s)
-        self.total = auth.count_users(session=s)
-        users = auth.list_users(session=s, actor=actor, offset=self.page * PAGE_SIZE, limit=PAGE_SIZE)
+        total = auth.count_users(session=s)
+        self.page = min(self.page, self._last_page(total))
+        users = auth.list_users(
+            session=s, actor=actor, offset=self.page * self.page_size, limit=self.page_size
+        )
         self.rows = [
             UserRow(
                 id=u.id or 0,
@@ -59,10 +52,10 @@ class UsersState(SessionState):
             )
             for u in users
         ]
+        self._set_page([r.id for r in self.rows], total)
         self.loaded = True
 
-    @rx.event
-    def load(self):
+    def _reload(self):
         with self._db() as s:
             try:
                 self._load(s)
@@ -71,15 +64,8 @@ class UsersState(SessionState):
         return None
 
     @rx.event
-    def next_page(self):
-        if self.has_next:
-            self.page += 1
-        return UsersState.load
-
-    @rx.event
-    def prev_page(self):
-        self.page = max(0, self.page - 1)
-        return UsersState.load
+    def load(self):
+        return self._reload()
 
     @rx.event
     def open_dialog(self):

@@ -8,6 +8,7 @@ import os
 
 import reflex as rx
 
+from crm_app import routes
 from crm_app.services import intake, rate_limit, web_forms
 from crm_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from crm_app.services.i18n import N_, normalize_language
@@ -19,7 +20,7 @@ IFRAME_HEIGHT = 820
 
 
 def form_path(slug: str) -> str:
-    return f"/forms/{slug}"
+    return routes.public_form(slug)
 
 
 def iframe_snippet(url: str, name: str) -> str:

@@ -1,20 +1,17 @@
-"""/leads/new (the lead form) and /leads/<id> (the lead card)."""
+"""/leads/<id>: the lead card (fields edited in place, the status bar, links, timeline)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from crm_app import routes
 from crm_app.components.forms import crm_form, form_error
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
 from crm_app.components.lead_fields import lead_fields
+from crm_app.components.stage_bar import stage_bar
 from crm_app.components.timeline import timeline_panel
-from crm_app.services.i18n import N_
-from crm_app.state.lead_card import FieldView, LeadCardState, LinkView, StageView
-from crm_app.state.lead_form import LeadFormState, MatchView
-
-REASONS = {"email": N_("same e-mail"), "phone": N_("same phone"), "company": N_("similar company name")}
-KINDS = {"lead": N_("Lead"), "contact": N_("Contact"), "company": N_("Company")}
+from crm_app.state.lead_card import FieldView, LeadCardState, LinkView
 
 
 def _finalise_parts() -> tuple[rx.Component, object | None]:
@@ -26,119 +23,10 @@ def _finalise_parts() -> tuple[rx.Component, object | None]:
     return finalise_dialog(), FinaliseState
 
 
-# --- /leads/new ------------------------------------------------------------------------------
-
-
-def match_row(m: MatchView) -> rx.Component:
-    return rx.hstack(
-        rx.badge(rx.match(m.kind, *[(k, t(v)) for k, v in KINDS.items()], m.kind), variant="soft"),
-        rx.link(m.title, href=m.href, target="_blank"),
-        rx.text(
-            "(",
-            rx.match(m.reason, *[(k, t(v)) for k, v in REASONS.items()], m.reason),
-            ": ",
-            m.value,
-            ")",
-            size="2",
-            color_scheme="gray",
-        ),
-        align="center",
-        spacing="2",
-    )
-
-
-def duplicates_panel() -> rx.Component:
-    return rx.cond(
-        LeadFormState.matches.length() > 0,
-        rx.callout.root(
-            rx.callout.icon(rx.icon("copy")),
-            rx.callout.text(
-                rx.vstack(
-                    rx.text(t("Possible duplicates. Open one of them, or save anyway."), weight="bold"),
-                    rx.foreach(LeadFormState.matches, match_row),
-                    spacing="1",
-                )
-            ),
-            color_scheme="amber",
-            role="alert",
-            data_testid="duplicates-panel",
-        ),
-        rx.fragment(),
-    )
-
-
-def lead_new_page() -> rx.Component:
-    return app_shell(
-        "New lead",
-        rx.cond(
-            LeadFormState.ready,
-            rx.card(
-                crm_form(
-                    rx.vstack(
-                        form_error(LeadFormState.errors),
-                        lead_fields(LeadFormState.values, LeadFormState.errors, LeadFormState),
-                        duplicates_panel(),
-                        rx.hstack(
-                            rx.link(
-                                rx.button(t("Cancel"), variant="soft", color_scheme="gray", type="button"),
-                                href="/leads",
-                            ),
-                            rx.button(
-                                rx.cond(LeadFormState.matches.length() > 0, t("Save anyway"), t("Save")),
-                                type="submit",
-                            ),
-                            justify="end",
-                            width="100%",
-                            spacing="3",
-                        ),
-                        spacing="4",
-                        width="100%",
-                    ),
-                    on_submit=LeadFormState.submit,
-                ),
-                width="100%",
-            ),
-            rx.spinner(),
-        ),
-    )
-
-
-# --- /leads/<id> -----------------------------------------------------------------------------
-
-
-def stage_button(stage: StageView) -> rx.Component:
-    return rx.button(
-        stage.name,
-        on_click=LeadCardState.move_to(stage.id),
-        disabled=LeadCardState.is_final,
-        size="1",
-        variant=rx.cond(stage.reached, "solid", "soft"),
-        style={
-            "background": rx.cond(stage.reached, stage.color, rx.color("gray", 3)),
-            "color": rx.cond(stage.reached, "white", rx.color("gray", 11)),
-            "flex": "1",
-            "borderRadius": "0.25rem",
-            "fontWeight": rx.cond(stage.current, "700", "500"),
-        },
-        aria_pressed=rx.cond(stage.current, "true", "false"),
-        title=stage.name,
-    )
-
-
-def status_bar() -> rx.Component:
-    return rx.hstack(
-        rx.foreach(LeadCardState.stages, stage_button),
-        spacing="1",
-        width="100%",
-        role="group",
-        aria_label=t("Status"),
-    )
-
-
 def field_line(f: FieldView) -> rx.Component:
     return rx.hstack(
-        rx.text(f.label, size="2", color_scheme="gray", min_width="9rem"),
-        rx.text(f.value, size="2", white_space="pre-wrap", word_break="break-word"),
+        rx.text(f.label, size="2", color_scheme="gray", min_width="9rem", flex_shrink="0"),
+        rx.text(f.value, size="2", white_space="pre-wrap", word_break="break-word", min_width="0"),
         align="start",
         width="100%",
         padding_y="0.3rem",
@@ -268,9 +156,21 @@ def lead_card_page() -> rx.Component:
                 LeadCardState.loaded,
                 rx.vstack(
                     rx.text(LeadCardState.subtitle, color_scheme="gray"),
-                    status_bar(),
+                    stage_bar(
+                        LeadCardState.stages,
+                        LeadCardState.move_to,
+                        label="Status",
+                        disabled=LeadCardState.is_final,
+                    ),
                     result_card(),
-                    rx.grid(about_card(), timeline_panel(), columns="2", spacing="4", width="100%"),
+                    rx.grid(
+                        about_card(),
+                        timeline_panel(),
+                        # one column on a phone, side by side from 768 px
+                        columns=rx.breakpoints(initial="1", md="2"),
+                        spacing="4",
+                        width="100%",
+                    ),
                     dialog,
                     spacing="4",
                     width="100%",
@@ -280,7 +180,9 @@ def lead_card_page() -> rx.Component:
             ),
         ),
         actions=rx.hstack(
-            rx.link(rx.button(rx.icon("arrow_left", size=16), t("Leads"), variant="soft"), href="/leads"),
+            rx.link(
+                rx.button(rx.icon("arrow_left", size=16), t("Leads"), variant="soft"), href=routes.leads()
+            ),
             finalise_button,
             spacing="2",
         ),

@@ -1,0 +1,156 @@
+"""Every URL of the app, built in one place.
+
+Pages, states, components and the app's route table call these functions (`routes.lead(42)`) instead
+of writing paths by hand, so a path changes here only. The constants in capitals are the patterns
+given to `app.add_page` (with `[id]` / `[slug]` segments). No Reflex import: services may use it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import quote
+
+# --- route patterns (app.add_page) -----------------------------------------------------------
+
+HOME = "/"
+SETUP = "/setup"
+LOGIN = "/login"
+SEARCH = "/search"
+PROFILE = "/profile"
+LEADS = "/leads"
+LEAD_NEW = "/leads/new"
+LEAD_CARD = "/leads/[id]"
+LEAD_IMPORT = "/leads/import"
+LEAD_DUPLICATES = "/leads/duplicates"
+LEAD_MERGE = "/leads/merge"
+CONTACTS = "/contacts"
+COMPANIES = "/companies"
+DEALS = "/deals"
+ACTIVITIES = "/activities"
+HISTORY = "/history"
+REPORTS = "/reports"
+PRODUCTS = "/products"
+SETTINGS = "/settings"
+SETTINGS_USERS = "/settings/users"
+SETTINGS_LEADS = "/settings/leads"
+SETTINGS_WEB_FORMS = "/settings/web-forms"
+SETTINGS_API_KEYS = "/settings/api-keys"
+PUBLIC_FORM = "/forms/[slug]"
+API_DOCS = "/api/v1/docs"
+
+# entity type (as the services name it) -> list route
+ENTITY_LISTS: dict[str, str] = {
+    "lead": LEADS,
+    "contact": CONTACTS,
+    "company": COMPANIES,
+    "deal": DEALS,
+}
+
+
+def card_pattern(list_route: str) -> str:
+    """The card route of a list route: /contacts -> /contacts/[id]."""
+    return f"{list_route}/[id]"
+
+
+# --- URLs ------------------------------------------------------------------------------------
+
+
+def home() -> str:
+    return HOME
+
+
+def setup() -> str:
+    return SETUP
+
+
+def login() -> str:
+    return LOGIN
+
+
+def profile() -> str:
+    return PROFILE
+
+
+def search(text: str = "") -> str:
+    return f"{SEARCH}?q={quote(text)}"
+
+
+def leads() -> str:
+    return LEADS
+
+
+def lead(lead_id: int) -> str:
+    return f"{LEADS}/{int(lead_id)}"
+
+
+def lead_new() -> str:
+    return LEAD_NEW
+
+
+def lead_import() -> str:
+    return LEAD_IMPORT
+
+
+def lead_duplicates() -> str:
+    return LEAD_DUPLICATES
+
+
+def lead_merge(ids: Iterable[int]) -> str:
+    return f"{LEAD_MERGE}?ids=" + ",".join(str(int(i)) for i in ids)
+
+
+def contacts() -> str:
+    return CONTACTS
+
+
+def contact(contact_id: int) -> str:
+    return f"{CONTACTS}/{int(contact_id)}"
+
+
+def companies() -> str:
+    return COMPANIES
+
+
+def company(company_id: int) -> str:
+    return f"{COMPANIES}/{int(company_id)}"
+
+
+def deals() -> str:
+    return DEALS
+
+
+def deal(deal_id: int) -> str:
+    return f"{DEALS}/{int(deal_id)}"
+
+
+def record(entity_type: str, record_id: int) -> str:
+    """The card of any record by its entity type ("lead", "contact", "company", "deal")."""
+    return f"{ENTITY_LISTS[entity_type]}/{int(record_id)}"
+
+
+def settings() -> str:
+    return SETTINGS
+
+
+def settings_users() -> str:
+    return SETTINGS_USERS
+
+
+def settings_leads() -> str:
+    return SETTINGS_LEADS
+
+
+def settings_web_forms() -> str:
+    return SETTINGS_WEB_FORMS
+
+
+def settings_api_keys() -> str:
+    return SETTINGS_API_KEYS
+
+
+def public_form(slug: str) -> str:
+    return f"/forms/{quote(slug)}"
+
+
+def api_docs() -> str:
+    return API_DOCS

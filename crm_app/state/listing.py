@@ -1,0 +1,146 @@
+"""The base of every list page's state: page, page size, sort, row selection.
+
+A list state subclasses `ListState`, sets its class settings (`PAGE_SIZES`, `SORT_COLUMNS`, ...) and
+implements `_reload()`, which loads one page (it reads `page`, `page_size`, `sort` and `descending`)
+and hands what it got to `_set_page(ids, total)`. The events below are the ones the `pager` and
+`data_table` components call; none of them trusts what the browser sends.
+
+It is a state mixin: each list state stays a direct child of `SessionState`, with its own copy of
+these vars and events. Name `SessionState` too (`class LeadsState(ListState, SessionState)`):
+Reflex makes a class whose only state bases are mixins a mixin itself.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import reflex as rx
+
+from crm_app.services import formatting
+from crm_app.services.i18n import Msg
+from crm_app.state.session import SessionState
+
+
+class ListState(SessionState, mixin=True):
+    # class settings (not state vars): what a subclass may change
+    PAGE_SIZES: ClassVar[tuple[int, ...]] = (10, 20, 50, 100)
+    DEFAULT_PAGE_SIZE: ClassVar[int] = 20
+    # sort keys the browser may ask for; empty: the list has no sortable column
+    SORT_COLUMNS: ClassVar[frozenset[str]] = frozenset()
+    # columns whose first click sorts the largest / newest first
+    DESCENDING_FIRST: ClassVar[frozenset[str]] = frozenset()
+
+    page: int = 0
+    page_size: int = 20
+    sort: str = ""
+    descending: bool = False
+    total: int = 0
+    # the total stopped counting at the service's cap ("10,000+")
+    total_capped: bool = False
+    # the ids of the rows on this page, in order (what "select all" selects)
+    page_ids: list[int] = []
+    selected: list[int] = []
+
+    # --- computed vars -----------------------------------------------------------------------
+
+    @rx.var
+    def page_label(self) -> str:
+        """The rows shown and the total, e.g. "21-40 of 1,234" in the user's language."""
+        if self.total == 0:
+            return ""
+        first = self.page * self.page_size + 1
+        last = min(self.total, first + max(len(self.page_ids), 1) - 1)
+        total = formatting.number(self.total, self.lang) + ("+" if self.total_capped else "")
+        return self._t(Msg("{first}–{last} of {total}", first=first, last=last, total=total))
+
+    @rx.var
+    def page_count(self) -> int:
+        return max(1, -(-self.total // max(self.page_size, 1)))
+
+    @rx.var
+    def has_prev(self) -> bool:
+        return self.page > 0
+
+    @rx.var
+    def has_next(self) -> bool:
+        return (self.page + 1) * self.page_size < self.total
+
+    @rx.var
+    def selected_count(self) -> int:
+        return len(self.selected)
+
+    @rx.var
+    def all_selected(self) -> bool:
+        return bool(self.page_ids) and all(i in self.selected for i in self.page_ids)
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _reload(self):
+        """Load the current page (and call `_set_page`); may return a toast. Subclasses implement it."""
+        raise NotImplementedError
+
+    def _set_page(self, ids: list[int], total: int, *, capped: bool = False) -> None:
+        """Record the page just loaded; a selection keeps only the rows still on the page."""
+        self.page_ids = list(ids)
+        self.total = total
+        self.total_capped = capped
+        visible = set(self.page_ids)
+        self.selected = [i for i in self.selected if i in visible]
+
+    def _last_page(self, total: int) -> int:
+        """The last page there is for `total` rows (a page past it shows the last one)."""
+        return max(0, (total - 1) // max(self.page_size, 1))
+
+    def _first_page(self):
+        """After a change of filters or sort: back to the first page, reloaded."""
+        self.page = 0
+        return self._reload()
+
+    # --- events ------------------------------------------------------------------------------
+
+    @rx.event
+    def next_page(self):
+        if self.has_next:
+            self.page += 1
+        return self._reload()
+
+    @rx.event
+    def prev_page(self):
+        self.page = max(0, self.page - 1)
+        return self._reload()
+
+    @rx.event
+    def set_page_size(self, value: str):
+        size = int(value) if str(value).isdigit() else self.DEFAULT_PAGE_SIZE
+        self.page_size = size if size in self.PAGE_SIZES else self.DEFAULT_PAGE_SIZE
+        return self._first_page()
+
+    @rx.event
+    def sort_by(self, column: str):
+        """A header click: the same column flips the order, another one sorts by it."""
+        if column not in self.SORT_COLUMNS:
+            return None
+        if self.sort == column:
+            self.descending = not self.descending
+        else:
+            self.sort, self.descending = column, column in self.DESCENDING_FIRST
+        return self._first_page()
+
+    @rx.event
+    def toggle_row(self, row_id: int):
+        try:
+            row_id = int(row_id)
+        except (TypeError, ValueError):
+            return
+        if row_id in self.selected:
+            self.selected = [i for i in self.selected if i != row_id]
+        elif row_id in self.page_ids:  # only a row the page shows can be selected
+            self.selected = [*self.selected, row_id]
+
+    @rx.event
+    def toggle_all(self, checked: bool):
+        self.selected = list(self.page_ids) if checked else []
+
+    @rx.event
+    def clear_selection(self):
+        self.selected = []
