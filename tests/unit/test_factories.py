@@ -2,8 +2,10 @@
 
 from decimal import Decimal
 
+import sqlalchemy as sa
 from sqlmodel import select
 
+from crm_app import db
 from crm_app.models import (
     ActivityType,
     ApiKey,
@@ -20,6 +22,7 @@ from crm_app.models import (
 )
 from crm_app.services import api_keys, auth, leads, timeline
 from tests import factories as f
+from tests.conftest import empty_database, row_counts
 
 
 def test_a_user_logs_in_with_the_factory_password(session):
@@ -131,3 +134,17 @@ def test_intake_rows(session):
     assert session.exec(select(ApiKey)).all() == [key]
     job = f.create_import_job(session, status=ImportStatus.RUNNING, total_rows=10)
     assert (job.status, job.total_rows, job.user_id is not None) == (ImportStatus.RUNNING, 10, True)
+
+
+def test_empty_database_leaves_a_migrated_empty_database(session, db_url):
+    """What each browser test module starts from (tests/e2e/conftest.py: fresh_database)."""
+    lead = f.create_lead(session, emails="x@example.com")
+    f.create_deal_product(session)
+    f.create_contact(session, company=f.create_company(session), lead_id=lead.id)
+    session.close()
+    assert sum(row_counts(db_url).values()) > 20
+    empty_database(db_url)
+    assert not any(row_counts(db_url).values())
+    with db.session(db_url) as s:
+        assert s.connection().execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
+        assert f.create_lead(s).id == 1  # ids start again
