@@ -20,7 +20,7 @@ from typing import Any
 
 from faker import Faker
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, col, select
 
 from crm_app.models import (
     Activity,
@@ -77,7 +77,7 @@ def prepare_bulk(*, session: Session, now: datetime | None = None) -> BulkContex
     defaults.ensure_defaults(session=session)
     user_ids = [
         i
-        for i in session.exec(select(User.id).where(User.is_active).order_by(User.id)).all()
+        for i in session.exec(select(User.id).where(User.is_active).order_by(col(User.id))).all()
         if i is not None
     ]
     created = 0
@@ -97,13 +97,15 @@ def prepare_bulk(*, session: Session, now: datetime | None = None) -> BulkContex
         user_ids = [user.id]
     _lead_pipeline, lead_stages = default_stages(session, PipelineKind.LEAD)
     deal_pipeline, deal_stages = default_stages(session, PipelineKind.DEAL)
-    sources = session.exec(select(Source.id).where(Source.is_active).order_by(Source.sort, Source.id)).all()
+    sources = session.exec(
+        select(Source.id).where(Source.is_active).order_by(col(Source.sort), col(Source.id))
+    ).all()
     semantics = {s.semantic for s in lead_stages}, {s.semantic for s in deal_stages}
     if not all(StageSemantic.IN_PROGRESS in kinds for kinds in semantics):
         raise Conflict("The lead statuses and the deal pipeline each need an in-progress stage.")
     return BulkContext(
         now=now or utcnow(),
-        user_ids=tuple(user_ids),
+        user_ids=tuple(i for i in user_ids if i is not None),
         source_ids=tuple(i for i in sources if i is not None),
         lead_status_ids=tuple(s.id for s in lead_stages if s.semantic == StageSemantic.IN_PROGRESS and s.id),
         currency=defaults.base_currency(session=session),
@@ -364,6 +366,8 @@ def activity_rows(
                 entity_type, entity_id = etype, ids[k]
                 break
             k -= len(ids)
+        else:  # k < total: some target always takes it
+            raise AssertionError(k)
         atype = rng.choice(types)
         deadline = ctx.now + timedelta(seconds=rng.randrange(-180 * 86400, 30 * 86400))
         completed = deadline < ctx.now and rng.random() < 0.85
@@ -393,8 +397,12 @@ def activity_rows(
         }
 
 
+def _table(model: type[SQLModel]) -> Any:
+    return model.__table__  # type: ignore[attr-defined] - table models have one; pyright does not know
+
+
 def _insert_with_comms(conn, table, items: Iterable[tuple], batch_size: int, counts: Counter) -> list[int]:
-    comm_table = Communication.__table__  # type: ignore[attr-defined]
+    comm_table = _table(Communication)
     ids: list[int] = []
     for batch in batched(items, batch_size):
         batch_ids = insert_returning_ids(conn, table, [item[0] for item in batch])
@@ -439,7 +447,7 @@ def seed_bulk(
     conn = session.connection()
     counts: Counter[str] = Counter(users=ctx.created_users)
     company_ids = _insert_with_comms(
-        conn, Company.__table__, company_rows(ctx, companies, random_seed=random_seed), batch_size, counts
+        conn, _table(Company), company_rows(ctx, companies, random_seed=random_seed), batch_size, counts
     )
     counts["companies"] = len(company_ids)
 
@@ -451,7 +459,7 @@ def seed_bulk(
             links.append({"company_id": company_id})
             yield row, comms
 
-    contact_ids = _insert_with_comms(conn, Contact.__table__, keep_links(contact_items), batch_size, counts)
+    contact_ids = _insert_with_comms(conn, _table(Contact), keep_links(contact_items), batch_size, counts)
     counts["contacts"] = len(contact_ids)
     link_rows = [
         {"contact_id": cid, "company_id": link["company_id"], "is_primary": True}
@@ -459,11 +467,11 @@ def seed_bulk(
         if link["company_id"] is not None
     ]
     for batch in batched(link_rows, batch_size):
-        conn.execute(insert(ContactCompany.__table__), batch)
+        conn.execute(insert(_table(ContactCompany)), batch)
     counts["contact_companies"] = len(link_rows)
 
     lead_ids = _insert_with_comms(
-        conn, Lead.__table__, lead_rows(ctx, leads, random_seed=random_seed), batch_size, counts
+        conn, _table(Lead), lead_rows(ctx, leads, random_seed=random_seed), batch_size, counts
     )
     counts["leads"] = len(lead_ids)
 
@@ -472,7 +480,7 @@ def seed_bulk(
         deal_rows(ctx, deals, random_seed=random_seed, contact_ids=contact_ids, company_ids=company_ids),
         batch_size,
     ):
-        deal_ids.extend(insert_returning_ids(conn, Deal.__table__, batch))
+        deal_ids.extend(insert_returning_ids(conn, _table(Deal), batch))
     counts["deals"] = len(deal_ids)
 
     if activities:
@@ -492,7 +500,7 @@ def seed_bulk(
         for batch in batched(
             activity_rows(ctx, activities, random_seed=random_seed, targets=targets), batch_size
         ):
-            conn.execute(insert(Activity.__table__), batch)
+            conn.execute(insert(_table(Activity)), batch)
             counts["activities"] += len(batch)
     session.commit()
     return {

@@ -18,7 +18,7 @@ from typing import Any
 
 import phonenumbers
 from faker import Faker
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm_app.models import (
     Activity,
@@ -49,7 +49,7 @@ from crm_app.models.base import utcnow
 from crm_app.models.enums import Direction, DiscountType, Priority
 from crm_app.services import auth, defaults
 from crm_app.services.errors import Conflict, ValidationError
-from crm_app.services.seed_common import INDUSTRIES, ascii_slug, default_stages, reason_ids
+from crm_app.services.seed_common import INDUSTRIES, ascii_slug, default_stages, reason_ids, saved_id
 
 CENT = Decimal("0.01")
 
@@ -180,7 +180,9 @@ class _DemoBuilder:
             fk.seed_instance(rng.randrange(2**32) + i)
         self.lead_pipeline, self.lead_stages = default_stages(session, PipelineKind.LEAD)
         self.deal_pipeline, self.deal_stages = default_stages(session, PipelineKind.DEAL)
-        self.sources = list(session.exec(select(Source).where(Source.is_active).order_by(Source.sort)).all())
+        self.sources = list(
+            session.exec(select(Source).where(Source.is_active).order_by(col(Source.sort))).all()
+        )
         self.junk_reasons = reason_ids(session, ReasonKind.LEAD_JUNK)
         self.lost_reasons = reason_ids(session, ReasonKind.DEAL_LOST)
         self.currency = defaults.base_currency(session=session)
@@ -409,7 +411,7 @@ class _DemoBuilder:
                     address=person.address,
                     amount=Decimal(self.rng.randrange(10, 300) * 100) if self.rng.random() < 0.7 else None,
                     currency_code=self.currency,
-                    status_id=stage.id,
+                    status_id=saved_id(stage),
                     source_id=self.rng.choice(self.sources).id if self.sources else None,
                     responsible_id=rep.id,
                     created_by_id=rep.id,
@@ -474,7 +476,7 @@ class _DemoBuilder:
 
     def _link(self, contact: Contact, company: Company, *, primary: bool) -> None:
         self._add(
-            ContactCompany(contact_id=contact.id, company_id=company.id, is_primary=primary),
+            ContactCompany(contact_id=saved_id(contact), company_id=saved_id(company), is_primary=primary),
             "contact_companies",
         )
 
@@ -509,7 +511,7 @@ class _DemoBuilder:
             self._add(
                 Communication(
                     entity_type=EntityType.COMPANY,
-                    entity_id=company.id,
+                    entity_id=saved_id(company),
                     kind=CommKind.WEB,
                     label="work",
                     value=company.website,
@@ -520,7 +522,7 @@ class _DemoBuilder:
             )
             self._timeline(
                 EntityType.COMPANY,
-                company.id,
+                saved_id(company),
                 TimelineKind.CREATED,
                 company.created_at,
                 company.created_by_id,
@@ -552,14 +554,18 @@ class _DemoBuilder:
                 lead = None
                 created = self._ago(5, 100)
                 owner_id = self.rng.choice(self.reps).id
-                name = company.name if company else f"{contact.first_name} {contact.last_name}"
+                if company:
+                    name = company.name
+                else:  # a deal without a company has a contact
+                    assert contact is not None
+                    name = f"{contact.first_name} {contact.last_name}"
                 title = f"{name}: {self.rng.choice(DEMO_INTERESTS)}"
             deal = self._add(
                 Deal(
                     title=title[:255],
                     currency_code=self.currency,
-                    pipeline_id=self.deal_pipeline.id,
-                    stage_id=stage.id,
+                    pipeline_id=saved_id(self.deal_pipeline),
+                    stage_id=saved_id(stage),
                     contact_id=contact.id if contact else None,
                     company_id=company.id if company else None,
                     responsible_id=owner_id,
@@ -602,7 +608,7 @@ class _DemoBuilder:
                 discount = Decimal(self.rng.choice([0, 0, 0, 5, 10]))
                 self._add(
                     DealProduct(
-                        deal_id=deal.id,
+                        deal_id=saved_id(deal),
                         product_id=product.id,
                         name=product.name,
                         quantity=quantity,
@@ -624,7 +630,7 @@ class _DemoBuilder:
                 )
             deal.amount = total
             self._timeline(
-                EntityType.DEAL, deal.id, TimelineKind.CREATED, deal.created_at, deal.created_by_id
+                EntityType.DEAL, saved_id(deal), TimelineKind.CREATED, deal.created_at, deal.created_by_id
             )
             if link:
                 lead = link["lead"]
@@ -653,15 +659,15 @@ class _DemoBuilder:
         """Every activity type on every entity type: done, overdue, due today and planned."""
         targets: dict[EntityType, list[tuple[int, int | None, _Person | None, str]]] = {
             EntityType.LEAD: [
-                (lead.id, lead.responsible_id, p, f"{lead.first_name} {lead.last_name}")
+                (saved_id(lead), lead.responsible_id, p, f"{lead.first_name} {lead.last_name}")
                 for lead, p in leads
                 if lead.result is None
             ],
             EntityType.CONTACT: [
-                (c.id, c.responsible_id, None, f"{c.first_name} {c.last_name}") for c, _co in contacts
+                (saved_id(c), c.responsible_id, None, f"{c.first_name} {c.last_name}") for c, _co in contacts
             ],
-            EntityType.COMPANY: [(c.id, c.responsible_id, None, c.name) for c in companies],
-            EntityType.DEAL: [(d.id, d.responsible_id, None, d.title) for d in deals if not d.closed],
+            EntityType.COMPANY: [(saved_id(c), c.responsible_id, None, c.name) for c in companies],
+            EntityType.DEAL: [(saved_id(d), d.responsible_id, None, d.title) for d in deals if not d.closed],
         }
         today_end = datetime.combine(self.now.date(), time(23, 59), tzinfo=UTC)
         when = (
@@ -692,7 +698,7 @@ class _DemoBuilder:
                     end_at=deadline + timedelta(hours=1) if atype == ActivityType.MEETING else None,
                     entity_type=etype,
                     entity_id=entity_id,
-                    responsible_id=owner_id or self.reps[0].id,
+                    responsible_id=owner_id or saved_id(self.reps[0]),
                     created_by_id=owner_id,
                     completed=state == "done",
                     completed_at=deadline if state == "done" else None,
