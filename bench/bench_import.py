@@ -1,6 +1,6 @@
 """CSV import of leads: `lead_import.run_import` against a raw sqlite3 executemany of the same rows.
 
-A CSV of N leads (names from seed's faker pools, a unique e-mail and phone each, company, position,
+A CSV of N leads (names from bulk_seed's faker pools, a unique e-mail and phone each, company, position,
 website, address, amount) is written to a temporary folder. The import runs on a fresh, migrated
 SQLite file: it reads and sniffs the file, validates every row with `leads.clean_lead_data`, checks
 e-mails and phones for duplicates (one query per batch of 1,000), and writes each lead with its
@@ -30,7 +30,7 @@ from bench.bench_seed import _fresh_db, _raw_insert
 from crm_app import db
 from crm_app.models import User
 from crm_app.models.base import utcnow
-from crm_app.services import lead_import, seed
+from crm_app.services import bulk_seed, lead_import
 
 NAME = "import"
 HEADERS = [
@@ -40,10 +40,10 @@ HEADERS = [
 MEMORY_SMALL = 25_000  # above lead_import.PARALLEL_MIN_ROWS: both sizes take the same path
 
 
-def _items(ctx: seed.BulkContext, n: int, random_seed: int) -> list[tuple[dict, list[dict]]]:
-    """seed's lead rows, each with a unique e-mail and phone (so every row is created)."""
+def _items(ctx: bulk_seed.BulkContext, n: int, random_seed: int) -> list[tuple[dict, list[dict]]]:
+    """bulk_seed's lead rows, each with a unique e-mail and phone (so every row is created)."""
     items = []
-    for i, (row, comms) in enumerate(seed.lead_rows(ctx, n, random_seed=random_seed)):
+    for i, (row, comms) in enumerate(bulk_seed.lead_rows(ctx, n, random_seed=random_seed)):
         email, phone = comms[0], comms[1]
         local, domain = email["value"].split("@")
         email = {**email, "value": f"{local}.{i}@{domain}", "normalized": f"{local}.{i}@{domain}".lower()}
@@ -128,13 +128,13 @@ def _memory(directory: str, name: str, now, csv_path: Path) -> dict:
 
 def run(args) -> list[Row]:
     n, random_seed = args.leads, args.random_seed
-    seed.name_pools(random_seed)
+    bulk_seed.name_pools(random_seed)
     with tempfile.TemporaryDirectory(prefix="crm-bench-import-") as tmp:
         now = utcnow()
         import_url, _ = _fresh_db(tmp, "import.db", now)
         _raw_url, raw_path = _fresh_db(tmp, "raw.db", now)
         with db.session(import_url) as s:
-            ctx = seed.prepare_bulk(session=s, now=now)
+            ctx = bulk_seed.prepare_bulk(session=s, now=now)
         items = _items(ctx, n, random_seed)
         csv_path = Path(tmp) / "leads.csv"
         _write_csv(csv_path, items)

@@ -16,7 +16,7 @@ from pathlib import Path
 from bench import Row
 from crm_app import db, migrations
 from crm_app.models import User
-from crm_app.services import leads, seed
+from crm_app.services import bulk_seed, leads
 
 NAME = "leads list"
 REPEAT = 30
@@ -67,7 +67,7 @@ def run(args) -> list[Row]:
         url = f"sqlite:///{path}"
         migrations.upgrade(url)
         with db.session(url) as s:
-            seed.seed_bulk(
+            bulk_seed.seed_bulk(
                 session=s,
                 leads=n,
                 contacts=0,

@@ -2,7 +2,7 @@
 
 Each case starts from its own fresh, migrated SQLite file with the same settings and user, and
 inserts N leads plus their e-mail and phone (3 rows per lead). The raw case inserts exactly the rows
-`seed.lead_rows` generates (checked afterwards by comparing both tables), so the ratio is the cost
+`bulk_seed.lead_rows` generates (checked afterwards by comparing both tables), so the ratio is the cost
 of SQLAlchemy's Core layer and our batching. The real `crm seed --leads N` runs as a subprocess
 (interpreter start and imports included).
 """
@@ -29,7 +29,7 @@ from bench import Row
 from crm_app import db, migrations
 from crm_app.models import Communication, Lead
 from crm_app.models.base import UTCDateTime, utcnow
-from crm_app.services import seed
+from crm_app.services import bulk_seed
 
 NAME = "seed"
 
@@ -40,7 +40,7 @@ def _fresh_db(directory: str, name: str, now: datetime) -> tuple[str, str]:
     url = f"sqlite:///{path}"
     migrations.upgrade(url)
     with db.session(url) as s:
-        seed.prepare_bulk(session=s, now=now)
+        bulk_seed.prepare_bulk(session=s, now=now)
         s.commit()
     return url, path
 
@@ -126,24 +126,24 @@ def _crm_command() -> list[str]:
 def run(args) -> list[Row]:
     n, random_seed = args.leads, args.random_seed
     rows_note = f"{3 * n:,} rows: lead + e-mail + phone"
-    seed.name_pools(random_seed)  # faker pools are cached: build them before any timing
+    bulk_seed.name_pools(random_seed)  # faker pools are cached: build them before any timing
     with tempfile.TemporaryDirectory(prefix="crm-bench-") as tmp:
         now = utcnow()
         seed_url, seed_path = _fresh_db(tmp, "seed.db", now)
         raw_url, raw_path = _fresh_db(tmp, "raw.db", now)
         cli_url, _cli_path = _fresh_db(tmp, "cli.db", now)
         with db.session(raw_url) as s:
-            ctx = seed.prepare_bulk(session=s, now=now)
+            ctx = bulk_seed.prepare_bulk(session=s, now=now)
         db.dispose_engines()  # no SQLAlchemy connection stays open on the files
 
         started = time.perf_counter()
         with db.session(seed_url) as s:
-            seed.seed_bulk(session=s, leads=n, random_seed=random_seed, now=now)
+            bulk_seed.seed_bulk(session=s, leads=n, random_seed=random_seed, now=now)
         t_seed = time.perf_counter() - started
         db.dispose_engines()
 
         started = time.perf_counter()
-        items = list(seed.lead_rows(ctx, n, random_seed=random_seed))
+        items = list(bulk_seed.lead_rows(ctx, n, random_seed=random_seed))
         t_gen = time.perf_counter() - started
         started = time.perf_counter()
         _raw_insert(raw_path, items)
@@ -168,7 +168,7 @@ def run(args) -> list[Row]:
 
     baseline = t_gen + t_raw
     rows = [
-        Row(NAME, "generate rows (Python, no DB)", t_gen, n, "seed.lead_rows"),
+        Row(NAME, "generate rows (Python, no DB)", t_gen, n, "bulk_seed.lead_rows"),
         Row(NAME, "raw sqlite3 executemany", t_raw, n, f"same rows as seed_bulk; {rows_note}"),
         Row(NAME, "baseline: generate + raw insert", baseline, n, "ratio 1.00"),
         Row(

@@ -86,7 +86,7 @@ def _user_add(args, url: str) -> int:
 
 
 def _seed(args, url: str) -> int:
-    from crm_app.services import seed
+    from crm_app.services import bulk_seed, demo_data  # faker and the generators: this command only
 
     bulk = {k: getattr(args, k) for k in ("leads", "contacts", "companies", "deals", "activities")}
     if args.demo and any(bulk.values()):
@@ -97,9 +97,9 @@ def _seed(args, url: str) -> int:
     started = time.perf_counter()
     with db.session(url) as s:
         if args.demo:
-            result = seed.seed_demo(session=s, random_seed=args.random_seed)
+            result = demo_data.seed_demo(session=s, random_seed=args.random_seed)
         else:
-            result = seed.seed_bulk(session=s, random_seed=args.random_seed, **bulk)
+            result = bulk_seed.seed_bulk(session=s, random_seed=args.random_seed, **bulk)
     elapsed = time.perf_counter() - started
     if args.demo:
         counts = result["counts"]
@@ -117,7 +117,7 @@ def _seed(args, url: str) -> int:
         )
         if result.get("users"):
             print(
-                f"No active user existed: the records belong to the new sales user {seed.BULK_USER_EMAIL}"
+                f"No active user existed: the records belong to the new sales user {bulk_seed.BULK_USER_EMAIL}"
                 " (no usable password). Add an administrator with"
                 " `crm user add EMAIL --name NAME --role admin --password-stdin`."
             )

@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import sqlite3
 from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
+import crm_app.models  # noqa: F401 - registers every table on SQLModel.metadata
 from crm_app import db, migrations
 
 PG_ADMIN_URL = os.environ.get("CRM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -65,10 +67,39 @@ def pg_database_url() -> Iterator[str]:
     admin.dispose()
 
 
-def _truncate_pg(url: str) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+def empty_database(url: str) -> None:
+    """Delete every row of every table (alembic_version stays: the database is migrated and empty,
+    as `crm db upgrade` leaves it), ids starting again at 1. Safe while a server uses the database:
+    its next transaction sees the empty tables."""
+    tables = [t.name for t in SQLModel.metadata.sorted_tables]
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        assert path, url
+        # sqlite3 itself: foreign keys off for this connection (lead <-> contact point at each other)
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        try:
+            conn.execute("PRAGMA foreign_keys=OFF")
+            conn.execute("BEGIN IMMEDIATE")
+            for name in reversed(tables):
+                conn.execute(f'DELETE FROM "{name}"')
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
+                conn.execute("DELETE FROM sqlite_sequence")
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+        return
+    names = ", ".join(f'"{name}"' for name in tables)
     with db.get_engine(url).begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+def row_counts(url: str) -> dict[str, int]:
+    """Rows per table (tests check that a database is empty)."""
+    with db.get_engine(url).connect() as conn:
+        return {
+            t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+            for t in SQLModel.metadata.sorted_tables
+        }
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -80,7 +111,7 @@ def db_url(request, tmp_path, monkeypatch) -> Iterator[str]:
         url = f"sqlite:///{path}"
     else:
         url = request.getfixturevalue("pg_database_url")
-        _truncate_pg(url)
+        empty_database(url)
     monkeypatch.setenv("REFLEX_DB_URL", url)
     yield url
     if request.param == "sqlite":

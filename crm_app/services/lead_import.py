@@ -54,9 +54,9 @@ from crm_app.models import (
 from crm_app.models.base import utcnow
 from crm_app.services import defaults, duplicates, leads
 from crm_app.services.auth import require_role
+from crm_app.services.bulk_insert import insert_returning_ids
 from crm_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from crm_app.services.i18n import LANGUAGES, N_, Msg, catalog
-from crm_app.services.seed import insert_returning_ids
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 BATCH_SIZE = 1_000

@@ -35,9 +35,9 @@ class SetupState(SessionState):
                     language=self.lang,
                 )
                 if form.get("demo") in ("on", True, "true"):
-                    from crm_app.services import seed
+                    from crm_app.services import demo_data  # faker: loaded only when asked
 
-                    seed.seed_demo(session=s)
+                    demo_data.seed_demo(session=s)
                 user, token = auth.login(
                     session=s,
                     email=user.email,

@@ -1,5 +1,10 @@
 """Browser tests: the production build, started once per test session on a free port with its own
-temporary SQLite database and its own build folder (.web-e2e), so a running `make run` is untouched.
+temporary SQLite database and its own build folder (.web-e2e-<pid>), so a running `make run` is
+untouched.
+
+Each test module starts from a migrated, empty database (`fresh_database`: every row deleted
+between modules, which takes milliseconds where starting a server per module takes ~20 s), so
+modules pass alone and in any order; the `admin` fixture adds the administrator a test logs in with.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -19,11 +25,15 @@ import pytest
 
 from crm_app import db, migrations
 from crm_app.models import Role
+from tests.conftest import empty_database, row_counts
 from tests.factories import PASSWORD, create_user
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CRM_CHROMIUM", "/usr/bin/chromium")
 START_TIMEOUT = 300
+ADMIN_EMAIL = "boss@example.com"
+# the reflex command of the Python running the tests (a worktree may have no .venv of its own)
+REFLEX = Path(sys.executable).parent / "reflex"
 
 
 def _free_port() -> int:
@@ -33,11 +43,24 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, url: str, db_url: str, log: Path) -> None:
+    def __init__(self, url: str, db_url: str, log: Path, pid: int) -> None:
         self.url = url
         self.db_url = db_url
         self.log = log
+        self.pid = pid  # `reflex run`: the backend workers are its child processes
         self._seen = 0
+
+    def worker_pids(self) -> list[int]:
+        """The server's worker processes (children of `reflex run`), from /proc."""
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.pid:  # fields after the command name: state, ppid, ...
+                pids.append(int(stat.parent.name))
+        return sorted(pids)
 
     def new_log_errors(self) -> list[str]:
         lines = self.log.read_text(errors="replace").splitlines()
@@ -64,7 +87,7 @@ def run_server(
     env.pop("REFLEX_REDIS_URL", None)
     env.update(extra_env or {})
     cmd = [
-        str(ROOT / ".venv/bin/reflex"), "run", "--env", "prod", "--single-port",
+        str(REFLEX), "run", "--env", "prod", "--single-port",
         "--frontend-port", str(port), "--backend-port", str(port),
     ]  # fmt: skip
     with log.open("w") as out:
@@ -87,7 +110,7 @@ def run_server(
             if time.monotonic() > deadline:
                 pytest.fail(f"the app did not start in {START_TIMEOUT}s:\n{log.read_text()[-4000:]}")
             time.sleep(1)
-        server = Server(url, db_url, log)
+        server = Server(url, db_url, log, proc.pid)
         server.new_log_errors()
         yield server
     finally:
@@ -137,9 +160,17 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+def _uses_app_server(items) -> bool:
+    return any("app_server" in item.fixturenames for item in items)
+
+
 @pytest.fixture(autouse=True)
-def _fail_on_app_errors(request, app_server):
+def _fail_on_app_errors(request):
     """Any error the app logs during a test fails that test."""
+    if not _uses_app_server([request.node]):
+        yield  # a test with its own server (test_scale) checks that server's log itself
+        return
+    app_server = request.getfixturevalue("app_server")
     app_server.new_log_errors()
     yield
     errors = app_server.new_log_errors()
@@ -147,34 +178,32 @@ def _fail_on_app_errors(request, app_server):
         pytest.fail("the app logged errors:\n" + "\n".join(errors[:20]))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def fresh_database(request) -> None:
+    """Every module starts from a migrated, empty database: no user, no settings lists (the first
+    administrator's setup, or the first factory, makes those)."""
+    if not _uses_app_server(i for i in request.session.items if i.module is request.module):
+        return
+    app_server = request.getfixturevalue("app_server")
+    empty_database(app_server.db_url)
+    counts = row_counts(app_server.db_url)
+    assert not any(counts.values()), counts
+
+
 @pytest.fixture
-def admin(app_server, first_run_done):
-    """An administrator in the app's database (made directly through the services)."""
+def admin(app_server):
+    """An administrator in the app's database (made directly, with the factories)."""
     with db.session(app_server.db_url) as s:
         from crm_app.services.auth import find_user_by_email
 
-        user = find_user_by_email(session=s, email="boss@example.com")
-        if user is None:
-            user = create_user(s, role=Role.ADMIN, email="boss@example.com", name="Boss Admin")
-    return {"email": "boss@example.com", "password": PASSWORD, "name": "Boss Admin"}
-
-
-@pytest.fixture(scope="session")
-def first_run_done():
-    """Tests that need users run after the first-run test (see pytest_collection_modifyitems)."""
-    return True
+        if find_user_by_email(session=s, email=ADMIN_EMAIL) is None:
+            create_user(s, role=Role.ADMIN, email=ADMIN_EMAIL, name="Boss Admin")
+    return {"email": ADMIN_EMAIL, "password": PASSWORD, "name": "Boss Admin"}
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser tests run last (Playwright's sync API keeps an event loop in the main thread),
-    and the first-run journey, which needs an empty database, runs before the other ones."""
-
-    def order(item) -> int:
-        if "e2e" not in item.path.parts:
-            return 0
-        return 1 if item.get_closest_marker("first_run") else 2
-
-    items.sort(key=order)
+    """Browser tests run last: Playwright's sync API keeps an event loop in the main thread."""
+    items.sort(key=lambda item: "e2e" in item.path.parts)
 
 
 def login(page, email: str, password: str) -> None:

@@ -1,12 +1,11 @@
-"""First run: every page leads to /setup, the first administrator is created, /setup is closed."""
+"""First run (the module starts from an empty database): every page leads to /setup, the first
+administrator is created, /setup is closed."""
 
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
 
 
-@pytest.mark.first_run
 def test_first_run_setup(page: Page):
     page.goto("/leads")
     expect(page).to_have_url(re.compile(r"/setup/?$"))

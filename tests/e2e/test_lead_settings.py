@@ -7,8 +7,8 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from crm_app import db
-from crm_app.models import EntityType, Lead, Source, Stage, TimelineEntry, TimelineKind
-from crm_app.services import lead_settings, leads
+from crm_app.models import EntityType, Lead, Stage, TimelineEntry, TimelineKind
+from crm_app.services import leads
 from crm_app.services.auth import find_user_by_email
 from tests.e2e.conftest import login
 
@@ -95,10 +95,3 @@ def test_admin_manages_statuses_and_sources(page: Page, admin, app_server):
     source_row = sources.get_by_test_id("source-row").filter(has_text="Trade fair 2026")
     expect(source_row).to_contain_text("trade_fair_2026")
     expect(source_row).to_contain_text("Active")
-
-    # leave the shared database as other browser tests expect it
-    with db.session(app_server.db_url) as s:
-        user = find_user_by_email(session=s, email=admin["email"])
-        leads.bulk_delete(session=s, user=user, ids=moved_ids)
-        fair = s.exec(select(Source).where(Source.code == "trade_fair_2026")).one()
-        lead_settings.delete_source(session=s, user=user, source_id=fair.id)

@@ -7,10 +7,7 @@ from sqlmodel import select
 
 from crm_app.models import (
     Activity,
-    CommKind,
     Communication,
-    Company,
-    Contact,
     EntityType,
     Lead,
     LeadMerge,
@@ -22,7 +19,7 @@ from crm_app.models import (
 from crm_app.models.base import utcnow
 from crm_app.services import duplicates, leads, timeline
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, StaleRecord, ValidationError
-from tests.factories import create_user
+from tests.factories import create_activity, create_company, create_contact, create_user
 
 
 def _lead(session, user, **data):
@@ -46,10 +43,9 @@ def _owners(session, model, ids):
 
 
 def _activity(session, user, lead_id, subject):
-    row = Activity(entity_type=EntityType.LEAD, entity_id=lead_id, responsible_id=user.id, subject=subject)
-    session.add(row)
-    session.commit()
-    return row
+    return create_activity(
+        session, entity_type=EntityType.LEAD, entity_id=lead_id, responsible_id=user.id, subject=subject
+    )
 
 
 def _state(session, lead_id):
@@ -76,23 +72,12 @@ def _state(session, lead_id):
 def test_it_finds_leads_contacts_and_companies_by_email_phone_and_company_name(session):
     user = create_user(session)
     lead = _lead(session, user, company_name="Acme Industries", emails="ann@acme.io", phones="+33123456789")
-    contact = Contact(first_name="Bob", last_name="Stone")
-    company = Company(name="Zenith Trading")
-    session.add_all([contact, company])
-    session.flush()
-    session.add_all(
-        [
-            Communication(
-                entity_type=EntityType.CONTACT, entity_id=contact.id, kind=CommKind.EMAIL,
-                value="Bob@Stone.io", normalized="bob@stone.io",
-            ),
-            Communication(
-                entity_type=EntityType.COMPANY, entity_id=company.id, kind=CommKind.PHONE,
-                value="+33 1 99 00 00 01", normalized="+33199000001",
-            ),
-        ]
-    )  # fmt: skip
-    session.commit()
+    contact = create_contact(
+        session, first_name="Bob", last_name="Stone", emails="Bob@Stone.io", responsible_id=user.id
+    )
+    company = create_company(
+        session, name="Zenith Trading", phones="+33 1 99 00 00 01", responsible_id=user.id
+    )
 
     found = duplicates.find_matches(session=session, emails=["ann@acme.io", "bob@stone.io"])
     assert {(m.entity_type, m.id, m.reason) for m in found} == {

@@ -1,7 +1,10 @@
 """Demo data and bulk data."""
 
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -30,10 +33,12 @@ from crm_app.models import (
     TimelineKind,
     User,
 )
-from crm_app.services import auth, seed, stats
+from crm_app.services import auth, bulk_seed, demo_data, stats
 from crm_app.services.errors import Conflict, ValidationError
+from crm_app.services.seed_common import ascii_slug
 from tests.factories import create_user
 
+ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 PASSWORD = "demo-password-2026"
@@ -41,7 +46,7 @@ PASSWORD = "demo-password-2026"
 
 @pytest.fixture
 def demo(session):
-    return seed.seed_demo(session=session, random_seed=1, password=PASSWORD, now=NOW)
+    return demo_data.seed_demo(session=session, random_seed=1, password=PASSWORD, now=NOW)
 
 
 def _stages(session, kind):
@@ -82,12 +87,12 @@ def test_demo_team_has_a_manager_and_sales_reps_who_can_log_in(session, demo):
 
 def test_demo_adds_no_admin_when_one_exists(session):
     create_user(session, role=Role.ADMIN)
-    result = seed.seed_demo(session=session, password=PASSWORD, now=NOW)
+    result = demo_data.seed_demo(session=session, password=PASSWORD, now=NOW)
     assert "admin" not in [role for _e, role in result["users"]]
 
 
 def test_demo_generates_a_password_when_none_is_given(session):
-    result = seed.seed_demo(session=session, now=NOW)
+    result = demo_data.seed_demo(session=session, now=NOW)
     assert len(result["password"]) >= 12
     assert auth.password_problem(result["password"]) is None
 
@@ -162,7 +167,7 @@ def test_demo_has_deals_in_every_stage_with_results_and_products(session, demo):
         assert 1 <= len(lines) <= 3
         assert all(line.product_id for line in lines)
         assert deal.amount == sum(
-            seed.line_total(
+            demo_data.line_total(
                 line.quantity,
                 line.unit_price,
                 discount_percent=line.discount_value,
@@ -203,20 +208,20 @@ def test_demo_timeline_has_a_created_entry_per_record_and_comments(session, demo
 
 def test_demo_twice_is_refused(session, demo):
     with pytest.raises(Conflict):
-        seed.seed_demo(session=session, password=PASSWORD)
+        demo_data.seed_demo(session=session, password=PASSWORD)
     session.rollback()
     assert stats.table_counts(session=session)["leads"] == 40
 
 
 def test_demo_is_refused_when_leads_exist(session):
-    seed.seed_bulk(session=session, leads=1)
+    bulk_seed.seed_bulk(session=session, leads=1)
     with pytest.raises(Conflict):
-        seed.seed_demo(session=session)
+        demo_data.seed_demo(session=session)
 
 
 def test_demo_rejects_a_weak_password(session):
     with pytest.raises(ValidationError):
-        seed.seed_demo(session=session, password="short")
+        demo_data.seed_demo(session=session, password="short")
     assert stats.table_counts(session=session)["users"] == 0
 
 
@@ -224,7 +229,7 @@ def test_demo_rejects_a_weak_password(session):
 
 
 def test_bulk_creates_exactly_the_rows_asked_for(session):
-    result = seed.seed_bulk(
+    result = bulk_seed.seed_bulk(
         session=session,
         leads=37,
         contacts=11,
@@ -251,16 +256,16 @@ def test_bulk_creates_exactly_the_rows_asked_for(session):
 
 
 def test_bulk_creates_a_sales_user_only_when_there_is_none(session):
-    result = seed.seed_bulk(session=session, leads=3)
+    result = bulk_seed.seed_bulk(session=session, leads=3)
     users = session.exec(select(User)).all()
     assert result["users"] == 1 and [u.role for u in users] == [Role.SALES]
-    assert seed.seed_bulk(session=session, leads=3)["users"] == 0
+    assert bulk_seed.seed_bulk(session=session, leads=3)["users"] == 0
 
 
 def test_bulk_leads_use_active_users_and_open_statuses(session):
     active = create_user(session)
     create_user(session, active=False)
-    seed.seed_bulk(session=session, leads=40, now=NOW)
+    bulk_seed.seed_bulk(session=session, leads=40, now=NOW)
     open_statuses = {
         s.id for s in _stages(session, PipelineKind.LEAD) if s.semantic == StageSemantic.IN_PROGRESS
     }
@@ -272,8 +277,8 @@ def test_bulk_leads_use_active_users_and_open_statuses(session):
 
 
 def test_bulk_communications_belong_to_their_lead(session):
-    seed.seed_demo(session=session, password=PASSWORD)  # ids do not start at 1
-    seed.seed_bulk(session=session, leads=30, batch_size=7)
+    demo_data.seed_demo(session=session, password=PASSWORD)  # ids do not start at 1
+    bulk_seed.seed_bulk(session=session, leads=30, batch_size=7)
     rows = session.exec(
         select(Lead.first_name, Communication.kind, Communication.normalized)
         .join(
@@ -287,18 +292,18 @@ def test_bulk_communications_belong_to_their_lead(session):
     assert len(rows) == 60
     for first_name, kind, normalized in rows:
         if kind == CommKind.EMAIL:
-            assert normalized.startswith(seed._ascii_slug(first_name) + "."), (first_name, normalized)
+            assert normalized.startswith(ascii_slug(first_name) + "."), (first_name, normalized)
         else:
             assert E164.match(normalized)
 
 
 def test_bulk_is_deterministic(session):
-    ctx = seed.prepare_bulk(session=session, now=NOW)
-    first = list(seed.lead_rows(ctx, 25, random_seed=5))
-    assert first == list(seed.lead_rows(ctx, 25, random_seed=5))
-    assert first != list(seed.lead_rows(ctx, 25, random_seed=6))
+    ctx = bulk_seed.prepare_bulk(session=session, now=NOW)
+    first = list(bulk_seed.lead_rows(ctx, 25, random_seed=5))
+    assert first == list(bulk_seed.lead_rows(ctx, 25, random_seed=5))
+    assert first != list(bulk_seed.lead_rows(ctx, 25, random_seed=6))
 
-    seed.seed_bulk(session=session, leads=25, random_seed=5, now=NOW)
+    bulk_seed.seed_bulk(session=session, leads=25, random_seed=5, now=NOW)
     stored = session.exec(select(Lead).order_by(Lead.id)).all()
     assert [(lead.first_name, lead.last_name, lead.title, lead.created_at) for lead in stored] == [
         (row["first_name"], row["last_name"], row["title"], row["created_at"]) for row, _comms in first
@@ -306,20 +311,20 @@ def test_bulk_is_deterministic(session):
 
 
 def test_bulk_rows_fill_every_column_but_the_id(session):
-    ctx = seed.prepare_bulk(session=session, now=NOW)
-    row, comms = next(seed.lead_rows(ctx, 1))
+    ctx = bulk_seed.prepare_bulk(session=session, now=NOW)
+    row, comms = next(bulk_seed.lead_rows(ctx, 1))
     assert set(row) == {c.name for c in Lead.__table__.columns} - {"id"}
     assert set(comms[0]) == {c.name for c in Communication.__table__.columns} - {"id", "entity_id"}
 
 
 def test_bulk_activities_need_something_to_attach_to(session):
     with pytest.raises(ValidationError):
-        seed.seed_bulk(session=session, activities=5)
+        bulk_seed.seed_bulk(session=session, activities=5)
 
 
 def test_bulk_activities_attach_to_existing_leads(session):
-    seed.seed_bulk(session=session, leads=4)
-    seed.seed_bulk(session=session, activities=6)
+    bulk_seed.seed_bulk(session=session, leads=4)
+    bulk_seed.seed_bulk(session=session, activities=6)
     activities = session.exec(select(Activity)).all()
     lead_ids = set(session.exec(select(Lead.id)).all())
     assert len(activities) == 6
@@ -328,15 +333,35 @@ def test_bulk_activities_attach_to_existing_leads(session):
 
 def test_bulk_rejects_negative_sizes(session):
     with pytest.raises(ValidationError) as exc:
-        seed.seed_bulk(session=session, leads=-1)
+        bulk_seed.seed_bulk(session=session, leads=-1)
     assert "leads" in exc.value.errors
 
 
 def test_bulk_needs_an_open_lead_status(session):
-    seed.prepare_bulk(session=session)
+    bulk_seed.prepare_bulk(session=session)
     for stage in _stages(session, PipelineKind.LEAD):
         stage.semantic = StageSemantic.FAILURE
         session.add(stage)
     session.flush()
     with pytest.raises(Conflict):
-        seed.seed_bulk(session=session, leads=3)
+        bulk_seed.seed_bulk(session=session, leads=3)
+
+
+# --- module shape ------------------------------------------------------------------------------
+
+
+def test_production_code_does_not_import_the_seed_modules():
+    """The app, the REST API and the `crm` command load the demo set and the bulk generator (and
+    faker) only when asked to seed: not when they start."""
+    code = (
+        "import sys\n"
+        "import crm_app.crm_app, crm_app.api.app, crm_app.cli\n"
+        "bad = [m for m in ('crm_app.services.bulk_seed', 'crm_app.services.demo_data',"
+        " 'crm_app.services.seed_common', 'faker') if m in sys.modules]\n"
+        "print(','.join(bad))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT, check=False
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == ""
