@@ -87,6 +87,17 @@ app.add_page(
 )
 app.add_page(public_form_page, route="/forms/[slug]", title="Contact form", on_load=PublicFormState.load)
 
+# settings -> permissions
+from crm_app.pages.permissions import permissions_page  # noqa: E402
+from crm_app.state.permissions import PermissionsState  # noqa: E402
+
+app.add_page(
+    permissions_page,
+    route="/settings/permissions",
+    title="CRM · Permissions",
+    on_load=[guard, PermissionsState.load],
+)
+
 # leads -> import (CSV)
 from crm_app.pages.lead_import import lead_import_page  # noqa: E402
 from crm_app.state.lead_import import LeadImportState  # noqa: E402

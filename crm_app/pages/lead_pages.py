@@ -110,7 +110,7 @@ def stage_button(stage: StageView) -> rx.Component:
     return rx.button(
         stage.name,
         on_click=LeadCardState.move_to(stage.id),
-        disabled=LeadCardState.is_final,
+        disabled=LeadCardState.is_final | ~LeadCardState.can_edit,
         size="1",
         variant=rx.cond(stage.reached, "solid", "soft"),
         style={
@@ -161,7 +161,7 @@ def about_card() -> rx.Component:
                 rx.heading(t("About"), size="4", as_="h2"),
                 rx.spacer(),
                 rx.cond(
-                    LeadCardState.editing,
+                    LeadCardState.editing | ~LeadCardState.can_edit,
                     rx.fragment(),
                     rx.button(
                         rx.icon("pencil", size=14),
@@ -246,7 +246,7 @@ def lead_card_page() -> rx.Component:
     dialog, finalise_state = _finalise_parts()
     finalise_button = (
         rx.cond(
-            LeadCardState.is_final,
+            LeadCardState.is_final | ~LeadCardState.can_edit,
             rx.fragment(),
             rx.button(
                 rx.icon("flag", size=16),

@@ -342,8 +342,16 @@ def leads_page() -> rx.Component:
             rx.link(
                 rx.button(rx.icon("copy", size=16), t("Duplicates"), variant="soft"), href="/leads/duplicates"
             ),
-            rx.link(rx.button(rx.icon("upload", size=16), t("Import"), variant="soft"), href="/leads/import"),
-            rx.link(rx.button(rx.icon("plus", size=16), t("Add lead")), href="/leads/new"),
+            rx.cond(
+                LeadsState.can_import,
+                rx.link(
+                    rx.button(rx.icon("upload", size=16), t("Import"), variant="soft"), href="/leads/import"
+                ),
+            ),
+            rx.cond(
+                LeadsState.can_create,
+                rx.link(rx.button(rx.icon("plus", size=16), t("Add lead")), href="/leads/new"),
+            ),
             spacing="2",
         ),
         max_width="100%",

@@ -9,10 +9,17 @@ from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
 from crm_app.models import Role
 from crm_app.services.i18n import N_
-from crm_app.state.users import UserRow, UsersState
+from crm_app.state.users import TeamView, UserRow, UsersState
 
 SECTIONS = [
     (N_("Users"), N_("Team members, roles and access."), "/settings/users", "users", True),
+    (
+        N_("Permissions"),
+        N_("What each role may see and change: none, own, team or all records."),
+        "/settings/permissions",
+        "shield_check",
+        True,
+    ),
     (
         N_("Leads: statuses, sources, junk reasons"),
         N_("The steps a lead goes through, and its final statuses."),
@@ -88,11 +95,96 @@ def role_select(row: UserRow) -> rx.Component:
     )
 
 
+def team_select(row: UserRow) -> rx.Component:
+    return rx.el.select(
+        rx.el.option(t("No team"), value=""),
+        rx.foreach(UsersState.teams, lambda team: rx.el.option(team.name, value=team.id.to_string())),
+        value=row.team_id,
+        aria_label=t("Team"),
+        on_change=lambda value: UsersState.set_team(row.id, value),
+        disabled=~UsersState.is_admin,
+        style={"padding": "0.25rem", "borderRadius": "0.3rem"},
+    )
+
+
+def team_line(team: TeamView) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.input(
+                default_value=team.name,
+                aria_label=t("Team name"),
+                on_blur=lambda value: UsersState.rename_team(team.id, value),
+                size="1",
+                disabled=~UsersState.is_admin,
+            )
+        ),
+        rx.table.cell(team.members),
+        rx.table.cell(
+            rx.cond(
+                UsersState.is_admin,
+                rx.button(
+                    t("Delete"),
+                    size="1",
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=UsersState.delete_team(team.id),
+                    title=t("Its members move to no team."),
+                ),
+                rx.fragment(),
+            )
+        ),
+        data_testid="team-row",
+    )
+
+
+def teams_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(t("Teams"), size="4", as_="h2"),
+            rx.text(
+                t("With the team scope in Settings → Permissions, users see the records of their team."),
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell(t("Team")),
+                        rx.table.column_header_cell(t("Members")),
+                        rx.table.column_header_cell(""),
+                    )
+                ),
+                rx.table.body(rx.foreach(UsersState.teams, team_line)),
+                width="100%",
+                variant="ghost",
+                size="1",
+            ),
+            rx.cond(
+                UsersState.is_admin,
+                rx.form(
+                    rx.hstack(
+                        rx.input(name="name", placeholder=t("Team name"), aria_label=t("New team"), size="2"),
+                        rx.button(rx.icon("plus", size=14), t("Add team"), type="submit", size="2"),
+                        align="center",
+                    ),
+                    on_submit=UsersState.add_team,
+                    reset_on_submit=True,
+                ),
+                rx.fragment(),
+            ),
+            width="100%",
+            spacing="3",
+        ),
+        width="100%",
+    )
+
+
 def user_row(row: UserRow) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(row.name, weight="medium")),
         rx.table.cell(row.email),
         rx.table.cell(role_select(row)),
+        rx.table.cell(team_select(row)),
         rx.table.cell(
             rx.cond(
                 row.is_active,
@@ -193,6 +285,7 @@ def users_page() -> rx.Component:
                             rx.table.column_header_cell(t("Name")),
                             rx.table.column_header_cell(t("E-mail")),
                             rx.table.column_header_cell(t("Role")),
+                            rx.table.column_header_cell(t("Team")),
                             rx.table.column_header_cell(t("Status")),
                             rx.table.column_header_cell(t("Last login")),
                             rx.table.column_header_cell(""),
@@ -220,6 +313,7 @@ def users_page() -> rx.Component:
                     ),
                     align="center",
                 ),
+                teams_card(),
                 width="100%",
                 data_loaded="users",
             ),

@@ -8,8 +8,8 @@ from datetime import date
 import reflex as rx
 from sqlmodel import select
 
-from crm_app.models import Source, StageSemantic, User
-from crm_app.services import formatting, leads
+from crm_app.models import EntityType, Source, StageSemantic, User
+from crm_app.services import formatting, leads, permissions
 from crm_app.services.errors import DomainError, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.phones import display_phone
@@ -71,6 +71,9 @@ class LeadsState(SessionState):
     source_options: list[Option] = []
     user_options: list[Option] = []
     delete_open: bool = False
+    # the user's rights on leads (services.permissions): Import / Add lead are shown only with them
+    can_import: bool = False
+    can_create: bool = False
 
     @rx.var
     def page_label(self) -> str:
@@ -128,6 +131,8 @@ class LeadsState(SessionState):
 
     def _query(self, s) -> None:
         user = self._user(s)
+        allowed = permissions.entity_capabilities(s, user, EntityType.LEAD)
+        self.can_import, self.can_create = allowed["import"], allowed["create"]
         result = leads.search_leads(
             session=s,
             user=user,
