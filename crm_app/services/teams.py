@@ -30,15 +30,15 @@ def list_teams(*, session: Session, user: User | None) -> list[TeamRow]:
     members = (
         select(User.team_id, func.count().label("n"))
         .where(col(User.team_id).is_not(None))
-        .group_by(User.team_id)
+        .group_by(col(User.team_id))
     ).subquery()
     stmt = (
         select(Team.id, Team.name, func.coalesce(members.c.n, 0))
         .join(members, members.c.team_id == Team.id, isouter=True)
-        .order_by(Team.name, Team.id)
+        .order_by(col(Team.name), col(Team.id))
         .limit(MAX_TEAMS)
     )
-    return [TeamRow(id=i, name=n, members=m) for i, n, m in session.exec(stmt).all()]
+    return [TeamRow(id=i or 0, name=n, members=m) for i, n, m in session.exec(stmt).all()]
 
 
 def _clean_name(session: Session, name: str, exclude_id: int | None = None) -> str:
