@@ -154,6 +154,7 @@ def lead_row(row: LeadListRow) -> rx.Component:
                 checked=LeadsState.selected.contains(row.id),
                 on_change=lambda _: LeadsState.toggle_row(row.id),
                 aria_label=t("Select"),
+                disabled=~row.editable,
             )
         ),
         rx.table.cell(

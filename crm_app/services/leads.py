@@ -726,6 +726,16 @@ def leads_after(
 
 # --- bulk actions ---------------------------------------------------------------------------
 
+
+def changeable_ids(*, session: Session, user: User, ids: list[int], action: Action = Action.EDIT) -> set[int]:
+    """Which of these leads (one list page) the user may change: one query, scoped in SQL."""
+    if not ids:
+        return set()
+    stmt = select(Lead.id).where(col(Lead.id).in_([int(i) for i in ids][:MAX_BULK]))
+    stmt = permissions.visible(stmt, session=session, user=user, entity=EntityType.LEAD, action=action)
+    return {i for i in session.connection().execute(stmt).scalars() if i is not None}
+
+
 MAX_BULK = 500
 
 

@@ -32,6 +32,7 @@ class LeadListRow:
     amount: str
     created: str
     result: str
+    editable: bool = True  # may the user change it (bulk actions select only those)
 
 
 @dataclasses.dataclass
@@ -98,7 +99,8 @@ class LeadsState(SessionState):
 
     @rx.var
     def all_selected(self) -> bool:
-        return bool(self.rows) and all(r.id in self.selected for r in self.rows)
+        mine = [r.id for r in self.rows if r.editable]
+        return bool(mine) and all(i in self.selected for i in mine)
 
     def _filters(self) -> leads.LeadFilters:
         def ids(value: str) -> list[int]:
@@ -164,6 +166,9 @@ class LeadsState(SessionState):
             )
             for r in result.rows
         ]
+        editable = leads.changeable_ids(session=s, user=user, ids=[r.id for r in self.rows])
+        for row in self.rows:
+            row.editable = row.id in editable
         visible = {r.id for r in self.rows}
         self.selected = [i for i in self.selected if i in visible]
         self.loaded = True
@@ -266,7 +271,7 @@ class LeadsState(SessionState):
 
     @rx.event
     def toggle_all(self, checked: bool):
-        self.selected = [r.id for r in self.rows] if checked else []
+        self.selected = [r.id for r in self.rows if r.editable] if checked else []
 
     def _bulk(self, action, message: str = N_("{count} leads updated."), **kwargs):
         with self._db() as s:

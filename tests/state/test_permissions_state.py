@@ -77,6 +77,10 @@ def test_bulk_actions_on_a_selection_with_another_reps_lead_change_nothing(root,
     page = _as(root, LeadsState, token)
     call(page, LeadsState.load)
     assert not page.can_import and page.can_create
+    # only Bob's own row can be selected; "select all" takes only those
+    assert {r.id: r.editable for r in page.rows} == {lead_id: False, bobs_id: True}
+    call(page, LeadsState.toggle_all, True)
+    assert page.selected == [bobs_id] and page.all_selected
     open_status = page.open_status_options[1].value
     for handler, arg in (
         (LeadsState.bulk_assign, str(page.user_id)),
