@@ -78,8 +78,9 @@ def _user_add(args, url: str) -> int:
     _require_migrated(url)
     password = _read_password(args)
     with db.session(url) as s:
+        actor = _acting_user(s, _as_email(args)) if _as_email(args) else None
         user = auth.add_user(
-            session=s, actor=None, name=args.name, email=args.email, role=args.role, password=password
+            session=s, actor=actor, name=args.name, email=args.email, role=args.role, password=password
         )
     print(f"Added {user.role.value} {user.name} <{user.email}>.")
     return 0
@@ -144,7 +145,8 @@ def _api_key_create(args, url: str) -> int:
 
     _require_migrated(url)
     with db.session(url) as s:
-        row, raw = api_keys.create_api_key(session=s, actor=None, user_email=args.user, name=args.name)
+        actor = _acting_user(s, _as_email(args)) if _as_email(args) else None
+        row, raw = api_keys.create_api_key(session=s, actor=actor, user_email=args.user, name=args.name)
     # the key alone on stdout (scripts capture it); it is stored hashed and never shown again
     print(raw)
     print(
@@ -155,8 +157,14 @@ def _api_key_create(args, url: str) -> int:
     return 0
 
 
+def _as_email(args) -> str | None:
+    """`crm --as EMAIL COMMAND ...` or `crm COMMAND ... --as EMAIL` (the latter wins)."""
+    return getattr(args, "as_user", None) or getattr(args, "global_as", None)
+
+
 def _acting_user(session, email: str | None):
-    """--as EMAIL (an active user), else the first active administrator."""
+    """--as EMAIL (an active user), else the first active administrator. Every check the
+    services make (services.permissions) is then made for that user."""
     from sqlmodel import select
 
     from crm_app.models import User
@@ -188,7 +196,7 @@ def _import_leads(args, url: str) -> int:
             print(f"\r{processed:,} / {total:,} rows", end="", file=sys.stderr, flush=True)
 
     with db.session(url) as s:
-        user = _acting_user(s, args.as_user)
+        user = _acting_user(s, _as_email(args))
         summary = lead_import.run_import(
             session=s,
             user=user,
@@ -224,7 +232,7 @@ def _export_leads(args, url: str) -> int:
     _require_migrated(url)
     with db.session(url) as s:
         try:
-            count = lead_import.export_leads(session=s, user=_acting_user(s, args.as_user), path=args.file)
+            count = lead_import.export_leads(session=s, user=_acting_user(s, _as_email(args)), path=args.file)
         except OSError as exc:
             raise CommandError(f"Cannot write {args.file}: {exc.strerror or exc}.") from None
     print(f"Exported {count} leads to {args.file}.")
@@ -241,7 +249,7 @@ def _lead_convert(args, url: str) -> int:
         )
     _require_migrated(url)
     with db.session(url) as s:
-        user = _acting_user(s, args.as_user)
+        user = _acting_user(s, _as_email(args))
         carried = conversion.conversion_defaults(session=s, user=user, lead_id=args.lead_id)
         deal = dict(carried["deal"]) if args.deal else None
         if deal is not None and args.deal_title:
@@ -279,7 +287,7 @@ def _lead_junk(args, url: str) -> int:
 
     _require_migrated(url)
     with db.session(url) as s:
-        user = _acting_user(s, args.as_user)
+        user = _acting_user(s, _as_email(args))
         reasons = s.exec(select(LostReason).where(LostReason.kind == ReasonKind.LEAD_JUNK)).all()
         wanted = args.reason.strip().lower()
         reason = next((r for r in reasons if str(r.id) == wanted or r.name.lower() == wanted), None)
@@ -310,6 +318,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crm",
         description="Manage the CRM database (REFLEX_DB_URL, else data/crm.db).",
+    )
+    parser.add_argument(
+        "--as",
+        dest="global_as",
+        metavar="EMAIL",
+        help="act as this user, with their permissions (default: the first active administrator;"
+        " `user add` and `api-key create` without it act as the local operator)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

@@ -18,6 +18,7 @@ from crm_app.pages.lead_new import lead_new_page
 from crm_app.pages.lead_settings import lead_settings_page
 from crm_app.pages.leads_list import leads_page
 from crm_app.pages.login import login_page
+from crm_app.pages.permissions import permissions_page
 from crm_app.pages.profile import profile_page
 from crm_app.pages.public_form import public_form_page
 from crm_app.pages.search import search_page
@@ -34,6 +35,7 @@ from crm_app.state.lead_form import LeadFormState
 from crm_app.state.lead_import import LeadImportState
 from crm_app.state.lead_settings import LeadSettingsState
 from crm_app.state.leads import LeadsState
+from crm_app.state.permissions import PermissionsState
 from crm_app.state.search import SearchState
 from crm_app.state.session import SessionState
 from crm_app.state.users import UsersState
@@ -100,4 +102,10 @@ app.add_page(
 )
 app.add_page(
     api_keys_page, route=routes.SETTINGS_API_KEYS, title="CRM · API keys", on_load=[guard, ApiKeysState.load]
+)
+app.add_page(
+    permissions_page,
+    route=routes.SETTINGS_PERMISSIONS,
+    title="CRM · Permissions",
+    on_load=[guard, PermissionsState.load],
 )

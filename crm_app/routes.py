@@ -35,6 +35,7 @@ SETTINGS_USERS = "/settings/users"
 SETTINGS_LEADS = "/settings/leads"
 SETTINGS_WEB_FORMS = "/settings/web-forms"
 SETTINGS_API_KEYS = "/settings/api-keys"
+SETTINGS_PERMISSIONS = "/settings/permissions"
 PUBLIC_FORM = "/forms/[slug]"
 API_DOCS = "/api/v1/docs"
 
@@ -146,6 +147,10 @@ def settings_web_forms() -> str:
 
 def settings_api_keys() -> str:
     return SETTINGS_API_KEYS
+
+
+def settings_permissions() -> str:
+    return SETTINGS_PERMISSIONS
 
 
 def public_form(slug: str) -> str:

@@ -75,6 +75,8 @@ def select_cell(state: Any, row_id: Any) -> rx.Component:
             checked=state.selected.contains(row_id),
             on_change=lambda _: state.toggle_row(row_id),
             aria_label=t("Select"),
+            # a row the user may not change cannot be selected for bulk actions
+            disabled=~state.selectable_ids.contains(row_id),
         )
     )
 

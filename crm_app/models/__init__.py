@@ -34,7 +34,7 @@ from crm_app.models.leads_extra import (
     WebForm,
 )
 from crm_app.models.settings import Currency, LostReason, Pipeline, Source, Stage
-from crm_app.models.users import ApiKey, AuthSession, LoginAttempt, User
+from crm_app.models.users import ApiKey, AuthSession, LoginAttempt, RolePermission, Team, User
 
 __all__ = [
     "Activity",
@@ -66,9 +66,11 @@ __all__ = [
     "RateEvent",
     "ReasonKind",
     "Role",
+    "RolePermission",
     "Source",
     "Stage",
     "StageSemantic",
+    "Team",
     "TimelineEntry",
     "TimelineKind",
     "User",

@@ -11,6 +11,32 @@ from crm_app.models.base import Audited, UTCDateTime, enum_field, utcnow
 from crm_app.models.enums import Role
 
 
+class Team(Audited, table=True):
+    """A group of users; "team" scope in the permissions matrix means records of its members."""
+
+    __tablename__ = "team"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+
+
+class RolePermission(SQLModel, table=True):
+    """One cell of the permissions matrix: what a role may do with an entity (none/own/team/all).
+
+    Missing cells fall back to the defaults in services.permissions.
+    """
+
+    __tablename__ = "role_permission"
+    __table_args__ = (sa.UniqueConstraint("role", "entity", "action", name="ux_role_permission"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    role: Role = enum_field(Role)
+    entity: str = Field(max_length=20)
+    action: str = Field(max_length=20)
+    scope: str = Field(max_length=10)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
 class UserBase(SQLModel):
     email: str = Field(max_length=254)
     name: str = Field(max_length=200)
@@ -25,6 +51,7 @@ class User(UserBase, Audited, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     password_hash: str = Field(max_length=255)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True, ondelete="SET NULL")
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

@@ -49,7 +49,7 @@ def about_card() -> rx.Component:
                 rx.heading(t("About"), size="4", as_="h2"),
                 rx.spacer(),
                 rx.cond(
-                    LeadCardState.editing,
+                    LeadCardState.editing | ~LeadCardState.can_edit,
                     rx.fragment(),
                     rx.button(
                         rx.icon("pencil", size=14),
@@ -134,7 +134,7 @@ def lead_card_page() -> rx.Component:
     dialog, finalise_state = _finalise_parts()
     finalise_button = (
         rx.cond(
-            LeadCardState.is_final,
+            LeadCardState.is_final | ~LeadCardState.can_edit,
             rx.fragment(),
             rx.button(
                 rx.icon("flag", size=16),
@@ -160,7 +160,7 @@ def lead_card_page() -> rx.Component:
                         LeadCardState.stages,
                         LeadCardState.move_to,
                         label="Status",
-                        disabled=LeadCardState.is_final,
+                        disabled=LeadCardState.is_final | ~LeadCardState.can_edit,
                     ),
                     result_card(),
                     rx.grid(

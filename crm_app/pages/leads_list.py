@@ -214,10 +214,17 @@ def leads_page() -> rx.Component:
                 rx.button(rx.icon("copy", size=16), t("Duplicates"), variant="soft"),
                 href=routes.lead_duplicates(),
             ),
-            rx.link(
-                rx.button(rx.icon("upload", size=16), t("Import"), variant="soft"), href=routes.lead_import()
+            rx.cond(
+                LeadsState.can_import,
+                rx.link(
+                    rx.button(rx.icon("upload", size=16), t("Import"), variant="soft"),
+                    href=routes.lead_import(),
+                ),
             ),
-            rx.link(rx.button(rx.icon("plus", size=16), t("Add lead")), href=routes.lead_new()),
+            rx.cond(
+                LeadsState.can_create,
+                rx.link(rx.button(rx.icon("plus", size=16), t("Add lead")), href=routes.lead_new()),
+            ),
             spacing="2",
         ),
         max_width="100%",

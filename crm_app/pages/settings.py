@@ -12,6 +12,13 @@ from crm_app.services.i18n import N_
 SECTIONS = [
     (N_("Users"), N_("Team members, roles and access."), routes.SETTINGS_USERS, "users", True),
     (
+        N_("Permissions"),
+        N_("What each role may see and change: none, own, team or all records."),
+        routes.SETTINGS_PERMISSIONS,
+        "shield_check",
+        True,
+    ),
+    (
         N_("Leads: statuses, sources, junk reasons"),
         N_("The steps a lead goes through, and its final statuses."),
         routes.SETTINGS_LEADS,

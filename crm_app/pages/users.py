@@ -13,7 +13,7 @@ from crm_app.components.pager import pager
 from crm_app.components.select_field import select_field
 from crm_app.models import Role
 from crm_app.services.i18n import N_
-from crm_app.state.users import UserRow, UsersState
+from crm_app.state.users import TeamView, UserRow, UsersState
 
 ROLE_LABELS = {
     Role.ADMIN.value: N_("Administrator"),
@@ -41,10 +41,86 @@ def role_select(row: UserRow) -> rx.Component:
     )
 
 
+def team_select(row: UserRow) -> rx.Component:
+    return rx.el.select(
+        rx.el.option(t("No team"), value=""),
+        rx.foreach(UsersState.teams, lambda team: rx.el.option(team.name, value=team.id.to_string())),
+        value=row.team_id,
+        aria_label=t("Team"),
+        on_change=lambda value: UsersState.set_team(row.id, value),
+        disabled=~UsersState.is_admin,
+        style={"padding": "0.25rem", "borderRadius": "0.3rem"},
+    )
+
+
+def team_cells(team: TeamView) -> list[rx.Component]:
+    return [
+        rx.table.cell(
+            rx.input(
+                default_value=team.name,
+                aria_label=t("Team name"),
+                on_blur=lambda value: UsersState.rename_team(team.id, value),
+                size="1",
+                disabled=~UsersState.is_admin,
+            )
+        ),
+        rx.table.cell(team.members),
+        rx.table.cell(
+            rx.cond(
+                UsersState.is_admin,
+                rx.button(
+                    t("Delete"),
+                    size="1",
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=UsersState.delete_team(team.id),
+                    title=t("Its members move to no team."),
+                ),
+                rx.fragment(),
+            )
+        ),
+    ]
+
+
+TEAM_COLUMNS = [Column(N_("Team")), Column(N_("Members")), Column("")]
+
+
+def teams_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(t("Teams"), size="4", as_="h2"),
+            rx.text(
+                t("With the team scope in Settings → Permissions, users see the records of their team."),
+                size="2",
+                color_scheme="gray",
+            ),
+            data_table(TEAM_COLUMNS, UsersState.teams, team_cells, row_testid="team-row", variant="ghost"),
+            rx.cond(
+                UsersState.is_admin,
+                rx.form(
+                    rx.hstack(
+                        rx.input(name="name", placeholder=t("Team name"), aria_label=t("New team"), size="2"),
+                        rx.button(rx.icon("plus", size=14), t("Add team"), type="submit", size="2"),
+                        align="center",
+                        wrap="wrap",
+                    ),
+                    on_submit=UsersState.add_team,
+                    reset_on_submit=True,
+                ),
+                rx.fragment(),
+            ),
+            width="100%",
+            spacing="3",
+        ),
+        width="100%",
+    )
+
+
 USER_COLUMNS = [
     Column(N_("Name"), min_width="8rem"),
     Column(N_("E-mail"), nowrap=True),
     Column(N_("Role")),
+    Column(N_("Team")),
     Column(N_("Status")),
     Column(N_("Last login"), nowrap=True),
     Column(""),
@@ -56,6 +132,7 @@ def user_cells(row: UserRow) -> list[rx.Component]:
         rx.table.cell(rx.text(row.name, weight="medium")),
         cell(row.email, USER_COLUMNS[1]),
         rx.table.cell(role_select(row)),
+        rx.table.cell(team_select(row)),
         rx.table.cell(
             rx.cond(
                 row.is_active,
@@ -63,7 +140,7 @@ def user_cells(row: UserRow) -> list[rx.Component]:
                 rx.badge(t("Deactivated"), color_scheme="gray"),
             )
         ),
-        cell(row.last_login, USER_COLUMNS[4]),
+        cell(row.last_login, USER_COLUMNS[5]),
         rx.table.cell(
             rx.cond(
                 UsersState.is_admin,
@@ -126,6 +203,7 @@ def users_page() -> rx.Component:
             rx.vstack(
                 data_table(USER_COLUMNS, UsersState.rows, user_cells, row_testid="user-row"),
                 pager(UsersState, sizes=UsersState.PAGE_SIZES),
+                teams_card(),
                 width="100%",
                 data_loaded="users",
             ),

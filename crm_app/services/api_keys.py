@@ -9,9 +9,10 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from crm_app.models import ApiKey, Role, User
+from crm_app.models import ApiKey, User
 from crm_app.models.base import utcnow
-from crm_app.services.auth import find_user_by_email, require_role
+from crm_app.services import permissions
+from crm_app.services.auth import find_user_by_email
 from crm_app.services.errors import NotFound, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.validation import clean_text
@@ -33,7 +34,7 @@ def create_api_key(*, session: Session, actor: User | None, user_email: str, nam
     if owner is None or not owner.is_active:
         raise NotFound(Msg("No active user with this e-mail."))
     if actor is not None and actor.id != owner.id:
-        require_role(actor, Role.ADMIN)
+        permissions.require_settings(session, actor)
     name, err = clean_text(name, field_label=N_("Name"), max_len=100, required=True)
     if err:
         raise ValidationError({"name": err})
@@ -77,10 +78,10 @@ MAX_LISTED = 200
 
 
 def list_api_keys(*, session: Session, user: User) -> list[ApiKeyRow]:
-    """The user's own keys; administrators see everyone's. Active keys first, newest first."""
-    require_role(user)
+    """The user's own keys; users who may change the settings see everyone's. Active keys first, newest first."""
+    permissions.require_user(user)
     stmt = select(ApiKey, User.name).join(User, col(User.id) == ApiKey.user_id)
-    if user.role != Role.ADMIN:
+    if not permissions.can_edit_settings(session, user):
         stmt = stmt.where(ApiKey.user_id == user.id)
     stmt = stmt.order_by(
         col(ApiKey.revoked_at).is_not(None), col(ApiKey.created_at).desc(), col(ApiKey.id).desc()
@@ -102,9 +103,9 @@ def list_api_keys(*, session: Session, user: User) -> list[ApiKeyRow]:
 
 def revoke_api_key(*, session: Session, user: User, key_id: int) -> ApiKey:
     """A revoked key stops working at once. Users revoke their own keys, administrators any."""
-    require_role(user)
+    permissions.require_user(user)
     row = session.get(ApiKey, key_id)
-    if row is None or (row.user_id != user.id and user.role != Role.ADMIN):
+    if row is None or (row.user_id != user.id and not permissions.can_edit_settings(session, user)):
         raise NotFound(Msg("This API key does not exist."))
     if row.revoked_at is None:
         row.revoked_at = utcnow()

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from crm_app.models import AuthSession, LoginAttempt, Role, User
 from crm_app.models.base import saved_id, utcnow
-from crm_app.services import defaults
+from crm_app.services import defaults, permissions
 from crm_app.services.errors import (
     Conflict,
     NotAuthenticated,
@@ -134,6 +134,8 @@ def setup_first_admin(
 
 
 def require_role(user: User | None, *roles: Role) -> User:
+    """Deprecated (issue 6): every check goes through services.permissions (`require`,
+    `require_user`, `require_settings`). Kept for code written before it; do not call it."""
     if user is None:
         raise NotAuthenticated()
     if roles and user.role not in roles:
@@ -142,7 +144,7 @@ def require_role(user: User | None, *roles: Role) -> User:
 
 
 def list_users(*, session: Session, actor: User, offset: int = 0, limit: int = 50) -> list[User]:
-    require_role(actor)
+    permissions.require_user(actor)
     stmt = select(User).order_by(col(User.is_active).desc(), col(User.name), col(User.id)).offset(offset)
     return list(session.exec(stmt.limit(limit)).all())
 
@@ -156,7 +158,7 @@ def add_user(
 ) -> User:
     """Administrators add team members. actor=None is the `crm` command (trusted, local)."""
     if actor is not None:
-        require_role(actor, Role.ADMIN)
+        permissions.require_settings(session, actor)
     role = _parse_role(role)
     name, email = _validate_user_fields(session, name=name, email=email, password=password)
     defaults.ensure_defaults(session=session)
@@ -182,16 +184,11 @@ def _get_user(session: Session, user_id: int) -> User:
     return user
 
 
-def _active_admins(session: Session) -> int:
-    stmt = select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.is_active)
-    return session.exec(stmt).one()
-
-
 def change_role(*, session: Session, actor: User, user_id: int, role: Role | str) -> User:
-    require_role(actor, Role.ADMIN)
+    permissions.require_settings(session, actor)
     role = _parse_role(role)
     user = _get_user(session, user_id)
-    if user.role == Role.ADMIN and role != Role.ADMIN and user.is_active and _active_admins(session) <= 1:
+    if user.is_active and permissions.settings_editors_without(session, user, role=role) == 0:
         raise Conflict("The CRM needs at least one active administrator.")
     user.role = role
     user.updated_at = utcnow()
@@ -202,12 +199,12 @@ def change_role(*, session: Session, actor: User, user_id: int, role: Role | str
 
 def set_active(*, session: Session, actor: User, user_id: int, active: bool) -> User:
     """Deactivating a user ends all their sessions at once."""
-    require_role(actor, Role.ADMIN)
+    permissions.require_settings(session, actor)
     user = _get_user(session, user_id)
     if not active:
         if user.id == actor.id:
             raise Conflict("You cannot deactivate yourself.")
-        if user.role == Role.ADMIN and user.is_active and _active_admins(session) <= 1:
+        if user.is_active and permissions.settings_editors_without(session, user) == 0:
             raise Conflict("The CRM needs at least one active administrator.")
         session.exec(delete(AuthSession).where(col(AuthSession.user_id) == user.id))
     user.is_active = active

@@ -31,10 +31,10 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import utcnow
-from crm_app.services import defaults, duplicates, leads, records, timeline
-from crm_app.services.auth import require_role
+from crm_app.services import defaults, duplicates, leads, permissions, records, timeline
 from crm_app.services.errors import Conflict, NotFound, StaleRecord, ValidationError
 from crm_app.services.i18n import Msg, normalize_language, tr
+from crm_app.services.permissions import Action
 from crm_app.services.phones import display_phone
 from crm_app.services.validation import clean_text
 
@@ -90,12 +90,13 @@ def _already_finalised(lead: Lead) -> Conflict:
 
 def _lock_open_lead(session: Session, user: User, lead_id: int, expected_version: int | None) -> Lead:
     """The lead, re-read inside this transaction (row-locked on PostgreSQL), still open."""
-    require_role(user)
+    permissions.require_user(user)
     lead = session.exec(
         select(Lead).where(Lead.id == lead_id).with_for_update().execution_options(populate_existing=True)
     ).first()
     if lead is None or lead.deleted_at is not None:
         raise NotFound(Msg("This lead does not exist or was deleted."))
+    leads.require_lead(session, user, Action.EDIT, lead)  # finalising changes the lead
     if lead.result is not None:
         raise _already_finalised(lead)
     if expected_version is not None and lead.version != expected_version:
@@ -159,6 +160,7 @@ def conversion_defaults(*, session: Session, user: User, lead_id: int) -> dict[s
     pipelines, currencies and junk reasons to choose from.
     """
     lead = leads.get_lead(session=session, user=user, lead_id=lead_id)
+    leads.require_lead(session, user, Action.EDIT, lead)
     comms = leads.communications(session, EntityType.LEAD, [lead.id])[lead.id]
     phones = [display_phone(p) for p in comms["phones"]]
     emails = comms["emails"]
@@ -250,10 +252,14 @@ def convert_lead(
             existing_contact = records.get_live(session, Contact, records.int_or_none(contact_id))
             if existing_contact is None:
                 errors["contact_id"] = Msg("This contact does not exist or was deleted.")
+            elif not permissions.can(session, user, Action.VIEW, existing_contact):
+                errors["contact_id"] = Msg("You may not see this contact.")
         if company_id and company is None:
             existing_company = records.get_live(session, Company, records.int_or_none(company_id))
             if existing_company is None:
                 errors["company_id"] = Msg("This company does not exist or was deleted.")
+            elif not permissions.can(session, user, Action.VIEW, existing_company):
+                errors["company_id"] = Msg("You may not see this company.")
         if contact is None and company is None and deal is None and not contact_id and not company_id:
             errors[""] = Msg("Choose what to convert the lead into: a contact, a company or a deal.")
         if deal is not None and contact is None and company is None and not contact_id and not company_id:

@@ -35,7 +35,6 @@ from crm_app.models import (
     EntityType,
     Lead,
     LeadMerge,
-    Role,
     Source,
     Stage,
     TimelineEntry,
@@ -43,12 +42,11 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import utcnow
-from crm_app.services import formatting, timeline
-from crm_app.services import leads as leads_service
-from crm_app.services.auth import require_role
+from crm_app.services import formatting, permissions, timeline
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, StaleRecord, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.leads import MAX_ITEMS, TEXT_FIELDS, person_name
+from crm_app.services.permissions import Action
 from crm_app.services.phones import display_phone
 
 COMPANY_SCORE = 90  # rapidfuzz token_sort_ratio, 0-100
@@ -397,9 +395,9 @@ def duplicate_groups(
     *, session: Session, user: User, page: int = 0, page_size: int = 20
 ) -> tuple[list[DuplicateGroup], int]:
     """One page of duplicate groups with what the list shows of each lead, and the number of groups."""
-    require_role(user)
+    permissions.require_user(user)
     page_size = page_size if page_size in GROUP_PAGE_SIZES else 20
-    all_groups = duplicate_group_ids(session=session)
+    all_groups = _visible_groups(session, user, duplicate_group_ids(session=session))
     total = len(all_groups)
     page = max(0, min(page, max(0, (total - 1) // page_size)))
     chosen = all_groups[page * page_size : (page + 1) * page_size]
@@ -408,6 +406,34 @@ def duplicate_groups(
         DuplicateGroup(lead_ids=ids, leads=[details[i] for i in ids if i in details], reasons=reasons)
         for ids, reasons in chosen
     ], total
+
+
+def _visible_groups(session: Session, user: User, groups: _GroupList) -> _GroupList:
+    """The groups as this user may see them: only leads in their view scope (asked in SQL), and
+    only groups that still have two of them."""
+    scope = permissions.scope_condition(
+        session=session, user=user, entity=EntityType.LEAD, action=Action.VIEW
+    )
+    if scope is None:
+        return groups
+    stmt = select(Lead.id).where(scope, Lead.deleted_at.is_(None), Lead.result.is_(None))
+    seen = set(session.connection().execute(stmt).scalars())
+    out = []
+    for ids, reasons in groups:
+        mine = [i for i in ids if i in seen]
+        if len(mine) > 1:
+            out.append((mine, reasons))
+    return out
+
+
+def _require_merge_rights(
+    session: Session, user: User, by_id: dict[int, Lead], keep_id: int, merge_ids
+) -> None:
+    """Merging changes the kept lead (edit) and deletes the merged ones (delete)."""
+    if not permissions.can(session, user, Action.EDIT, by_id[keep_id]):
+        raise PermissionDenied(Msg("You may not change the lead to keep: it belongs to another user."))
+    if any(not permissions.can(session, user, Action.DELETE, by_id[i]) for i in merge_ids):
+        raise PermissionDenied(Msg("You can merge away only leads you may delete: your own ones."))
 
 
 def _group_leads(session: Session, ids: list[int]) -> dict[int, GroupLead]:
@@ -582,7 +608,7 @@ def merge_leads(
     `undo_merge` needs. `expected_versions` ({lead id: version shown}) refuses a merge built on
     values someone changed since.
     """
-    require_role(user)
+    permissions.require_user(user)
     with _one_transaction(session):
         return _merge(session, user, keep_id, merge_ids, choices, expected_versions)
 
@@ -614,9 +640,7 @@ def _merge(
     if unknown:
         raise ValidationError({"": Msg("Unknown field: {name}.", name=sorted(unknown)[0])})
     by_id = _load_mergeable(session, [keep_id, *merge_ids])
-    # merging deletes the merged leads: the same right as deleting them (services.leads.can_delete)
-    if any(not leads_service.can_delete(user, by_id[i]) for i in merge_ids):
-        raise PermissionDenied(Msg("You can merge away only leads you may delete: your own ones."))
+    _require_merge_rights(session, user, by_id, keep_id, merge_ids)
     for lead_id, version in (expected_versions or {}).items():
         if lead_id in by_id and by_id[lead_id].version != int(version):
             raise StaleRecord()
@@ -750,8 +774,11 @@ def _move(session: Session, model, from_ids: list[int], to_id: int) -> list[list
 # --- undo ----------------------------------------------------------------------------------------
 
 
-def can_undo(user: User, merge: LeadMerge) -> bool:
-    return merge.undone_at is None and (merge.user_id == user.id or user.role in (Role.ADMIN, Role.MANAGER))
+def can_undo(session: Session, user: User, merge: LeadMerge) -> bool:
+    """The person who merged, or a user who may delete every lead (managers by default)."""
+    return merge.undone_at is None and (
+        merge.user_id == user.id or permissions.scope(session, user, EntityType.LEAD, Action.DELETE) == "all"
+    )
 
 
 def undo_merge(*, session: Session, user: User, merge_id: int) -> Lead:
@@ -761,7 +788,7 @@ def undo_merge(*, session: Session, user: User, merge_id: int) -> Lead:
     Changes made to the kept lead after the merge are replaced by its values from before the
     merge (the history's undo entry lists them). Returns the kept lead.
     """
-    require_role(user)
+    permissions.require_user(user)
     with _one_transaction(session):
         return _undo(session, user, merge_id)
 
@@ -775,7 +802,7 @@ def _undo(session: Session, user: User, merge_id: Any) -> Lead:
         raise NotFound(Msg("This merge does not exist."))
     if merge.undone_at is not None:
         raise Conflict(Msg("This merge was already undone."))
-    if not can_undo(user, merge):
+    if not can_undo(session, user, merge):
         raise PermissionDenied(
             Msg("Only the person who merged, a manager or an administrator can undo this merge.")
         )
@@ -922,10 +949,11 @@ def merge_candidates(
     *, session: Session, user: User, ids: Sequence[Any], lang: str = "en"
 ) -> list[MergeCandidate]:
     """The leads of /leads/merge?ids=..., in the order given, refused as `merge_leads` would."""
-    require_role(user)
+    permissions.require_user(user)
     keep_id, others = _clean_ids(next(iter(ids), None), list(ids)[1:])
     ordered_ids = [keep_id, *others]
     by_id = _load_mergeable(session, ordered_ids)
+    _require_merge_rights(session, user, by_id, keep_id, others)
     statuses = dict(session.exec(select(Stage.id, Stage.name)).all())
     sources = dict(session.exec(select(Source.id, Source.name)).all())
     user_ids = {lead.responsible_id for lead in by_id.values() if lead.responsible_id}
@@ -968,7 +996,7 @@ class MergeSummary:
 
 def recent_merges(*, session: Session, user: User, limit: int = 10) -> list[MergeSummary]:
     """Merges not undone yet, newest first: a sales rep sees their own, managers everyone's."""
-    require_role(user)
+    permissions.require_user(user)
     stmt = (
         select(LeadMerge, Lead, User.name)
         .join(Lead, Lead.id == LeadMerge.kept_lead_id)
@@ -977,7 +1005,7 @@ def recent_merges(*, session: Session, user: User, limit: int = 10) -> list[Merg
         .order_by(LeadMerge.created_at.desc(), LeadMerge.id.desc())
         .limit(max(1, min(limit, 50)))
     )
-    if user.role not in (Role.ADMIN, Role.MANAGER):
+    if permissions.scope(session, user, EntityType.LEAD, Action.DELETE) != "all":
         stmt = stmt.where(LeadMerge.user_id == user.id)
     return [
         MergeSummary(
@@ -987,7 +1015,7 @@ def recent_merges(*, session: Session, user: User, limit: int = 10) -> list[Merg
             merged_count=len(merge.merged_lead_ids),
             author=author or "",
             created_at=merge.created_at,
-            can_undo=can_undo(user, merge) and lead.deleted_at is None and lead.result is None,
+            can_undo=can_undo(session, user, merge) and lead.deleted_at is None and lead.result is None,
         )
         for merge, lead, author in session.exec(stmt).all()
     ]

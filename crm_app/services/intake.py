@@ -20,7 +20,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from crm_app.models import EntityType, Lead, Source, TimelineEntry, TimelineKind, User
-from crm_app.services import duplicates, leads
+from crm_app.services import duplicates, leads, permissions
 from crm_app.services.duplicates import Match
 from crm_app.services.errors import Conflict, ValidationError
 from crm_app.services.i18n import Msg
@@ -59,7 +59,7 @@ def find_duplicates(session: Session, cleaned: dict[str, Any]) -> list[Match]:
 def check_new_lead(*, session: Session, user: User, data: dict[str, Any]) -> tuple[list[Match], str]:
     """For the lead form, before saving: the likely duplicates and a key of the values they were
     found for (the form asks once per set of values). Raises ValidationError for bad values."""
-    leads.require_role(user)
+    permissions.require_user(user)
     cleaned = leads.clean_lead_data(session, data)
     key = repr(
         (

@@ -44,7 +44,6 @@ from crm_app.models import (
     ImportRowError,
     ImportStatus,
     Lead,
-    Role,
     Source,
     StageSemantic,
     TimelineEntry,
@@ -52,8 +51,7 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import utcnow
-from crm_app.services import defaults, duplicates, leads
-from crm_app.services.auth import require_role
+from crm_app.services import defaults, duplicates, leads, permissions
 from crm_app.services.bulk_insert import insert_returning_ids
 from crm_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from crm_app.services.i18n import LANGUAGES, N_, Msg, catalog
@@ -779,7 +777,7 @@ def create_job(
     dry_run: bool = False,
 ) -> ImportJob:
     """A pending import job (the UI makes it first, so it can follow its progress)."""
-    require_role(user)
+    permissions.require(session, user, permissions.Action.IMPORT, EntityType.LEAD)
     if on_duplicate not in POLICIES:
         raise ValidationError({"on_duplicate": Msg("Choose skip, update or create.")})
     job = ImportJob(
@@ -796,12 +794,12 @@ def create_job(
 
 
 def get_job(*, session: Session, user: User, job_id: int) -> ImportJob:
-    """A job its owner (or an administrator / manager) may look at."""
-    require_role(user)
+    """A job its owner (or a user who may import for everyone: managers by default) may look at."""
+    permissions.require_user(user)
     job = session.get(ImportJob, job_id)
     if job is None:
         raise NotFound(Msg("This import does not exist."))
-    if job.user_id != user.id and user.role not in (Role.ADMIN, Role.MANAGER):
+    if job.user_id != user.id and permissions.scope(session, user, EntityType.LEAD, "import") != "all":
         raise PermissionDenied()
     return job
 
@@ -826,7 +824,7 @@ def run_import(
     A dry run makes the same checks and writes only the job and its failed rows.
     `progress(processed, total)` is called after each batch.
     """
-    require_role(user)
+    permissions.require(session, user, permissions.Action.IMPORT, EntityType.LEAD)
     if on_duplicate not in POLICIES:
         raise ValidationError({"on_duplicate": Msg("Choose skip, update or create.")})
     path = Path(path)
@@ -1211,9 +1209,9 @@ def export_leads(*, session: Session, user: User, path: str | Path, page_size: i
     """Write every lead (not deleted) as CSV the import reads back. Returns the number of leads.
 
     UTF-8 with a BOM (spreadsheets then show accents right), several phones or e-mails joined
-    with ", ", newest lead first, read in keyset pages.
+    with ", ", newest lead first, read in keyset pages. Only the leads the user may export.
     """
-    require_role(user)
+    permissions.require(session, user, permissions.Action.EXPORT, EntityType.LEAD)
     statuses = {s.id: s.name for s in leads.lead_statuses(session)}
     sources = {s.id: s.name for s in session.exec(select(Source)).all()}
     users = {u.id: u.email for u in session.exec(select(User)).all()}
@@ -1223,7 +1221,13 @@ def export_leads(*, session: Session, user: User, path: str | Path, page_size: i
         writer.writerow([header for _key, header in EXPORT_COLUMNS])
         after_id = None
         while True:
-            page = leads.leads_after(session=session, user=user, after_id=after_id, limit=page_size)
+            page = leads.leads_after(
+                session=session,
+                user=user,
+                after_id=after_id,
+                limit=page_size,
+                action=permissions.Action.EXPORT,
+            )
             if not page:
                 break
             comms = leads.communications(session, EntityType.LEAD, [lead.id for lead in page])

@@ -36,7 +36,6 @@ from crm_app.models import (
     Lead,
     LostReason,
     ReasonKind,
-    Role,
     Source,
     Stage,
     StageSemantic,
@@ -46,8 +45,7 @@ from crm_app.models import (
     WebForm,
 )
 from crm_app.models.base import UTCDateTime, utcnow
-from crm_app.services import phones
-from crm_app.services.auth import require_role
+from crm_app.services import permissions, phones
 from crm_app.services.errors import Conflict, NotFound, StaleRecord, ValidationError
 from crm_app.services.i18n import N_, Msg, normalize_language
 from crm_app.services.leads import lead_pipeline, lead_statuses
@@ -118,8 +116,8 @@ class ReasonRow:
 # --- shared helpers ---------------------------------------------------------------------------
 
 
-def _admin(user: User | None) -> User:
-    return require_role(user, Role.ADMIN)
+def _admin(session: Session, user: User | None) -> User:
+    return permissions.require_settings(session, user)
 
 
 def _clean_name(
@@ -282,7 +280,7 @@ def _status_counts(session: Session, ids: list[int]) -> dict[int, int]:
 
 
 def list_statuses(*, session: Session, user: User) -> list[StatusRow]:
-    require_role(user)
+    permissions.require_user(user)
     stages = _ordered_statuses(session)
     counts = _status_counts(session, [s.id for s in stages])
     per_group: dict[int, int] = {}
@@ -312,7 +310,7 @@ def add_status(
     *, session: Session, user: User, name: str, color: str = DEFAULT_COLOR, semantic: str = "in_progress"
 ) -> Stage:
     """A new status goes at the end of its group. There is only ever one success status."""
-    _admin(user)
+    _admin(session, user)
     stages = _ordered_statuses(session)
     errors: dict[str, Msg] = {}
     try:
@@ -356,7 +354,7 @@ def update_status(
     expected_version: int | None = None,
 ) -> Stage:
     """Rename and/or recolour. `expected_version` is the version the edit form showed."""
-    _admin(user)
+    _admin(session, user)
     stage = _get_status(session, status_id)
     _check_version(stage, expected_version)
     errors: dict[str, Msg] = {}
@@ -386,7 +384,7 @@ def update_status(
 
 def move_status(*, session: Session, user: User, status_id: int, direction: str) -> bool:
     """Swap with the neighbour above or below, within its group. False when it cannot move."""
-    _admin(user)
+    _admin(session, user)
     stage = _get_status(session, status_id)
     stages = _ordered_statuses(session)
     moved = _move_in(stages, stage.id, direction, same_group=lambda a, b: _group(a) == _group(b))
@@ -399,7 +397,7 @@ def move_status(*, session: Session, user: User, status_id: int, direction: str)
 
 def reorder_statuses(*, session: Session, user: User, ids: list[int]) -> None:
     """Set the whole order at once; in-progress statuses must stay before the final ones."""
-    _admin(user)
+    _admin(session, user)
     ordered = _in_order(_ordered_statuses(session), ids)
     groups = [_group(s) for s in ordered]
     if groups != sorted(groups):
@@ -411,7 +409,7 @@ def reorder_statuses(*, session: Session, user: User, ids: list[int]) -> None:
 
 
 def status_usage(*, session: Session, user: User, status_id: int) -> int:
-    require_role(user)
+    permissions.require_user(user)
     return _count(session, Lead.status_id, _get_status(session, status_id).id)
 
 
@@ -420,7 +418,7 @@ def delete_status(*, session: Session, user: User, status_id: int, move_to_id: i
 
     Returns how many leads moved. Without `move_to_id`, a status in use raises InUse.
     """
-    _admin(user)
+    _admin(session, user)
     stage = _get_status(session, status_id)
     stages = lead_statuses(session)
     if stage.semantic == StageSemantic.SUCCESS:
@@ -511,7 +509,7 @@ def _source_counts(session: Session) -> dict[int, dict[str, int]]:
 
 
 def list_sources(*, session: Session, user: User, active_only: bool = False) -> list[SourceRow]:
-    require_role(user)
+    permissions.require_user(user)
     sources = _ordered_sources(session)
     counts = _source_counts(session)
     rows = []
@@ -583,7 +581,7 @@ def _move_item(session: Session, items: list, item_id: int, direction: str) -> b
 
 
 def add_source(*, session: Session, user: User, name: str) -> Source:
-    _admin(user)
+    _admin(session, user)
     return _add_item(
         session,
         _ordered_sources(session),
@@ -595,25 +593,25 @@ def add_source(*, session: Session, user: User, name: str) -> Source:
 def rename_source(
     *, session: Session, user: User, source_id: int, name: str, expected_version: int | None = None
 ) -> Source:
-    _admin(user)
+    _admin(session, user)
     source = _get_source(session, source_id)
     return _rename_item(session, source, _ordered_sources(session), name, expected_version)
 
 
 def move_source(*, session: Session, user: User, source_id: int, direction: str) -> bool:
-    _admin(user)
+    _admin(session, user)
     return _move_item(session, _ordered_sources(session), _get_source(session, source_id).id, direction)
 
 
 def reorder_sources(*, session: Session, user: User, ids: list[int]) -> None:
-    _admin(user)
+    _admin(session, user)
     _renumber(session, _in_order(_ordered_sources(session), ids), utcnow())
     session.commit()
 
 
 def set_source_active(*, session: Session, user: User, source_id: int, active: bool) -> Source:
     """An inactive source stays on the records that have it but is no longer offered for new ones."""
-    _admin(user)
+    _admin(session, user)
     source = _get_source(session, source_id)
     if source.is_active != bool(active):
         source.is_active = bool(active)
@@ -626,7 +624,7 @@ def set_source_active(*, session: Session, user: User, source_id: int, active: b
 
 def source_usage(*, session: Session, user: User, source_id: int) -> int:
     """Leads, contacts, companies, deals and web forms that have this source."""
-    require_role(user)
+    permissions.require_user(user)
     source = _get_source(session, source_id)
     return sum(_count(session, column, source.id) for _, column, _ in _SOURCE_REFS)
 
@@ -636,7 +634,7 @@ def delete_source(*, session: Session, user: User, source_id: int, move_to_id: i
 
     Returns how many records moved. Without `move_to_id`, a source in use raises InUse.
     """
-    _admin(user)
+    _admin(session, user)
     source = _get_source(session, source_id)
     if source.code in SYSTEM_SOURCES:
         raise Conflict(
@@ -711,7 +709,7 @@ def _get_reason(session: Session, reason_id: Any) -> LostReason:
 
 
 def list_junk_reasons(*, session: Session, user: User) -> list[ReasonRow]:
-    require_role(user)
+    permissions.require_user(user)
     reasons = _ordered_reasons(session)
     stmt = (
         select(Lead.junk_reason_id, sa.func.count())
@@ -734,7 +732,7 @@ def list_junk_reasons(*, session: Session, user: User) -> list[ReasonRow]:
 
 
 def add_junk_reason(*, session: Session, user: User, name: str) -> LostReason:
-    _admin(user)
+    _admin(session, user)
     return _add_item(
         session,
         _ordered_reasons(session),
@@ -746,24 +744,24 @@ def add_junk_reason(*, session: Session, user: User, name: str) -> LostReason:
 def rename_junk_reason(
     *, session: Session, user: User, reason_id: int, name: str, expected_version: int | None = None
 ) -> LostReason:
-    _admin(user)
+    _admin(session, user)
     reason = _get_reason(session, reason_id)
     return _rename_item(session, reason, _ordered_reasons(session), name, expected_version)
 
 
 def move_junk_reason(*, session: Session, user: User, reason_id: int, direction: str) -> bool:
-    _admin(user)
+    _admin(session, user)
     return _move_item(session, _ordered_reasons(session), _get_reason(session, reason_id).id, direction)
 
 
 def reorder_junk_reasons(*, session: Session, user: User, ids: list[int]) -> None:
-    _admin(user)
+    _admin(session, user)
     _renumber(session, _in_order(_ordered_reasons(session), ids), utcnow())
     session.commit()
 
 
 def junk_reason_usage(*, session: Session, user: User, reason_id: int) -> int:
-    require_role(user)
+    permissions.require_user(user)
     return _count(session, Lead.junk_reason_id, _get_reason(session, reason_id).id)
 
 
@@ -772,7 +770,7 @@ def delete_junk_reason(*, session: Session, user: User, reason_id: int, move_to_
 
     At least one reason remains (closing a lead as junk asks for one).
     """
-    _admin(user)
+    _admin(session, user)
     reason = _get_reason(session, reason_id)
     reasons = _ordered_reasons(session)
     if len(reasons) <= 1:
@@ -822,13 +820,13 @@ def delete_junk_reason(*, session: Session, user: User, reason_id: int, move_to_
 
 
 def get_phone_region(*, session: Session, user: User) -> str:
-    require_role(user)
+    permissions.require_user(user)
     return phones.get_region(session=session)
 
 
 def set_phone_region(*, session: Session, user: User, region: str) -> str:
     """The country assumed for phone numbers typed without a +country code."""
-    _admin(user)
+    _admin(session, user)
     return phones.set_region(session=session, region=region)
 
 

@@ -25,7 +25,6 @@ from crm_app.models import (
     LeadResult,
     Pipeline,
     PipelineKind,
-    Role,
     Source,
     Stage,
     StageSemantic,
@@ -33,11 +32,11 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import utcnow
-from crm_app.services import defaults, textsearch, timeline
-from crm_app.services.auth import require_role
+from crm_app.services import defaults, permissions, textsearch, timeline
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, StaleRecord, ValidationError
 from crm_app.services.formatting import TIMEZONE
 from crm_app.services.i18n import N_, Msg
+from crm_app.services.permissions import Action
 from crm_app.services.phones import get_region, normalize_phone
 from crm_app.services.validation import clean_text, normalize_email
 
@@ -284,7 +283,7 @@ def create_lead(
     user=None is a public web form (no logged-in user); the form gives the responsible.
     """
     if user is not None:
-        require_role(user)
+        permissions.require(session, user, Action.CREATE, EntityType.LEAD)
     cleaned = clean_lead_data(session, data)
     status_id = cleaned.get("status_id")
     if status_id is None:
@@ -318,11 +317,23 @@ def create_lead(
 
 
 def get_lead(*, session: Session, user: User, lead_id: int, include_deleted: bool = False) -> Lead:
-    require_role(user)
+    permissions.require_user(user)
     lead = session.get(Lead, lead_id)
     if lead is None or (lead.deleted_at is not None and not include_deleted):
         raise NotFound(Msg("This lead does not exist or was deleted."))
+    permissions.require(session, user, Action.VIEW, lead, Msg("You may not see this lead."))
     return lead
+
+
+def require_lead(session: Session, user: User, action: Action, lead: Lead) -> None:
+    """The permission check of every lead action, with the lead's own words."""
+    permissions.require(session, user, action, lead, _LEAD_DENIED.get(action))
+
+
+_LEAD_DENIED = {
+    Action.EDIT: Msg("You may not change this lead: it belongs to another user."),
+    Action.DELETE: Msg("You may not delete this lead: it belongs to another user."),
+}
 
 
 def lead_values(session: Session, lead: Lead) -> dict[str, Any]:
@@ -366,6 +377,7 @@ def update_lead(
     A finalised (converted or junk) lead keeps its status.
     """
     lead = get_lead(session=session, user=user, lead_id=lead_id)
+    require_lead(session, user, Action.EDIT, lead)
     if expected_version is not None and lead.version != expected_version:
         raise StaleRecord()
     cleaned = clean_lead_data(session, data, partial=True)
@@ -421,6 +433,7 @@ def change_status(
 ) -> Lead:
     """Move a lead along its in-progress statuses. Final statuses go through finalising."""
     lead = get_lead(session=session, user=user, lead_id=lead_id)
+    require_lead(session, user, Action.EDIT, lead)
     if expected_version is not None and lead.version != expected_version:
         raise StaleRecord()
     if lead.result is not None:
@@ -564,7 +577,9 @@ def _text_condition(text: str):
     )
 
 
-def _filtered(stmt, user: User, filters: LeadFilters):
+def _filtered(stmt, user: User, filters: LeadFilters, scope=None):
+    if scope is not None:  # permissions.scope_condition: the rows this user may see
+        stmt = stmt.where(scope)
     stmt = stmt.where(Lead.deleted_at.is_not(None) if filters.deleted else Lead.deleted_at.is_(None))
     if filters.text.strip():
         stmt = stmt.where(_text_condition(filters.text.strip()[:200]))
@@ -596,11 +611,11 @@ SORT_COLUMNS["phone"] = _LIST_SELECT.selected_columns[14]
 _UNFILTERED: dict[tuple, tuple] = {}
 
 
-def _list_statements(user: User, filters: LeadFilters, sort: str, descending: bool):
+def _list_statements(user: User, filters: LeadFilters, sort: str, descending: bool, scope=None):
     """The page query (limit/offset as parameters) and the capped count. Built once per sort and
-    result filter when nothing else filters: the screens everyone opens first."""
+    result filter when nothing else filters (nor the user's scope): the screens everyone opens first."""
     plain = LeadFilters(result=filters.result, deleted=filters.deleted)
-    key = (sort, descending, filters.result, filters.deleted) if filters == plain else None
+    key = (sort, descending, filters.result, filters.deleted) if filters == plain and scope is None else None
     if key is not None and key in _UNFILTERED:
         return _UNFILTERED[key]
     sort_col = SORT_COLUMNS.get(sort, Lead.created_at)
@@ -609,12 +624,12 @@ def _list_statements(user: User, filters: LeadFilters, sort: str, descending: bo
         Lead.id.desc() if descending else Lead.id.asc(),
     ]
     page_stmt = (
-        _filtered(_LIST_SELECT, user, filters)
+        _filtered(_LIST_SELECT, user, filters, scope)
         .order_by(*order)
         .limit(bindparam("limit", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
     )
-    count_inner = _filtered(select(Lead.id), user, filters).limit(COUNT_CAP + 1).subquery()
+    count_inner = _filtered(select(Lead.id), user, filters, scope).limit(COUNT_CAP + 1).subquery()
     statements = (page_stmt, select(func.count()).select_from(count_inner))
     if key is not None:
         _UNFILTERED[key] = statements
@@ -632,13 +647,16 @@ def search_leads(
     page_size: int = 50,
 ) -> LeadPage:
     """One page of leads, sorted and filtered in SQL, with a total counted up to COUNT_CAP."""
-    require_role(user)
+    permissions.require_user(user)
+    scope = permissions.scope_condition(
+        session=session, user=user, entity=EntityType.LEAD, action=Action.VIEW
+    )
     filters = filters or LeadFilters()
     page_size = page_size if page_size in PAGE_SIZES else 50
     page = max(0, page)
     sort = sort if sort in SORT_COLUMNS else "created_at"
     # plain columns on the session's connection, not ORM objects: a list page needs no identity map
-    page_stmt, count_stmt = _list_statements(user, filters, sort, descending)
+    page_stmt, count_stmt = _list_statements(user, filters, sort, descending, scope)
     conn = session.connection()
     params = {"limit": page_size, "offset": page * page_size}
     results = conn.execute(page_stmt, params).all()
@@ -694,16 +712,29 @@ def leads_after(
     filters: LeadFilters | None = None,
     after_id: int | None = None,
     limit: int = 50,
+    action: Action = Action.VIEW,
 ) -> list[Lead]:
-    """Keyset pagination for the API and exports: newest id first, strictly before `after_id`."""
-    require_role(user)
-    stmt = _filtered(select(Lead), user, filters or LeadFilters())
+    """Keyset pagination for the API and exports: newest id first, strictly before `after_id`.
+    `action` is the right the rows need (an export passes Action.EXPORT)."""
+    permissions.require_user(user)
+    scope = permissions.scope_condition(session=session, user=user, entity=EntityType.LEAD, action=action)
+    stmt = _filtered(select(Lead), user, filters or LeadFilters(), scope)
     if after_id:
         stmt = stmt.where(Lead.id < after_id)
     return list(session.exec(stmt.order_by(Lead.id.desc()).limit(max(1, min(limit, 500)))).all())
 
 
 # --- bulk actions ---------------------------------------------------------------------------
+
+
+def changeable_ids(*, session: Session, user: User, ids: list[int], action: Action = Action.EDIT) -> set[int]:
+    """Which of these leads (one list page) the user may change: one query, scoped in SQL."""
+    if not ids:
+        return set()
+    stmt = select(Lead.id).where(col(Lead.id).in_([int(i) for i in ids][:MAX_BULK]))
+    stmt = permissions.visible(stmt, session=session, user=user, entity=EntityType.LEAD, action=action)
+    return {i for i in session.connection().execute(stmt).scalars() if i is not None}
+
 
 MAX_BULK = 500
 
@@ -715,13 +746,27 @@ def _bulk_leads(session: Session, ids: list[int]) -> list[Lead]:
     return list(session.exec(select(Lead).where(col(Lead.id).in_(ids), Lead.deleted_at.is_(None))).all())
 
 
+def _require_all(session: Session, user: User, action: Action, leads: list[Lead]) -> None:
+    """A bulk action changes all the selected leads or none: refused if one is not the user's to change."""
+    refused = sum(1 for lead in leads if not permissions.can(session, user, action, lead))
+    if refused:
+        raise PermissionDenied(
+            Msg(
+                "{count} of the selected leads belong to other users: you may not change them. Nothing was changed.",
+                count=refused,
+            )
+        )
+
+
 def bulk_assign(*, session: Session, user: User, ids: list[int], responsible_id: int) -> int:
-    require_role(user)
+    permissions.require_user(user)
     target = session.get(User, responsible_id)
     if target is None or not target.is_active:
         raise ValidationError({"responsible_id": Msg("Choose an active user.")})
     count = 0
-    for lead in _bulk_leads(session, ids):
+    selected = _bulk_leads(session, ids)
+    _require_all(session, user, Action.EDIT, selected)
+    for lead in selected:
         if lead.responsible_id != target.id:
             update_lead(
                 session=session, user=user, lead_id=lead.id, data={"responsible_id": target.id}, commit=False
@@ -733,7 +778,7 @@ def bulk_assign(*, session: Session, user: User, ids: list[int], responsible_id:
 
 def bulk_set_status(*, session: Session, user: User, ids: list[int], status_id: int) -> int:
     """Moves open leads; finalised ones are left as they are. Returns how many moved."""
-    require_role(user)
+    permissions.require_user(user)
     stage = session.get(Stage, status_id)
     if (
         stage is None
@@ -742,7 +787,9 @@ def bulk_set_status(*, session: Session, user: User, ids: list[int], status_id: 
     ):
         raise ValidationError({"status_id": Msg("Choose a status in progress.")})
     count = 0
-    for lead in _bulk_leads(session, ids):
+    selected = _bulk_leads(session, ids)
+    _require_all(session, user, Action.EDIT, selected)
+    for lead in selected:
         if lead.result is None and lead.status_id != stage.id:
             change_status(session=session, user=user, lead_id=lead.id, status_id=stage.id, commit=False)
             count += 1
@@ -750,19 +797,11 @@ def bulk_set_status(*, session: Session, user: User, ids: list[int], status_id: 
     return count
 
 
-def can_delete(user: User, lead: Lead) -> bool:
-    return (
-        user.role in (Role.ADMIN, Role.MANAGER)
-        or lead.responsible_id == user.id
-        or lead.created_by_id == user.id
-    )
-
-
 def bulk_delete(*, session: Session, user: User, ids: list[int]) -> int:
-    """Soft delete (recycle bin). Sales reps delete only their own leads."""
-    require_role(user)
+    """Soft delete (recycle bin): only leads the user may delete (permissions: delete)."""
+    permissions.require_user(user)
     leads = _bulk_leads(session, ids)
-    if any(not can_delete(user, lead) for lead in leads):
+    if any(not permissions.can(session, user, Action.DELETE, lead) for lead in leads):
         raise PermissionDenied(Msg("You can delete only your own leads."))
     now = utcnow()
     for lead in leads:
@@ -781,14 +820,14 @@ def bulk_delete(*, session: Session, user: User, ids: list[int]) -> int:
 
 def bulk_restore(*, session: Session, user: User, ids: list[int]) -> int:
     """Bring leads back from the recycle bin."""
-    require_role(user)
+    permissions.require_user(user)
     ids = [int(i) for i in ids][:MAX_BULK]
     rows = (
         session.exec(select(Lead).where(col(Lead.id).in_(ids), Lead.deleted_at.is_not(None))).all()
         if ids
         else []
     )
-    if any(not can_delete(user, lead) for lead in rows):
+    if any(not permissions.can(session, user, Action.DELETE, lead) for lead in rows):
         raise PermissionDenied(Msg("You can restore only your own leads."))
     for lead in rows:
         restore_lead(session=session, user=user, lead_id=lead.id, commit=False)
@@ -798,8 +837,8 @@ def bulk_restore(*, session: Session, user: User, ids: list[int]) -> int:
 
 def restore_lead(*, session: Session, user: User, lead_id: int, commit: bool = True) -> Lead:
     lead = get_lead(session=session, user=user, lead_id=lead_id, include_deleted=True)
-    if not can_delete(user, lead):
-        raise PermissionDenied()
+    if not permissions.can(session, user, Action.DELETE, lead):
+        raise PermissionDenied(Msg("You can restore only your own leads."))
     if lead.deleted_at is not None:
         lead.deleted_at = None
         session.add(lead)

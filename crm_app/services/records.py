@@ -28,10 +28,10 @@ from crm_app.models import (
     TimelineKind,
     User,
 )
-from crm_app.services import defaults, leads, textsearch, timeline
-from crm_app.services.auth import require_role
+from crm_app.services import defaults, leads, permissions, textsearch, timeline
 from crm_app.services.errors import NotFound, ValidationError
 from crm_app.services.i18n import N_, Msg
+from crm_app.services.permissions import Action
 from crm_app.services.validation import clean_text
 
 # field -> (label, max length); the lengths are the columns'
@@ -248,7 +248,7 @@ def create_contact(
 
     `data` may hold `company_id` (an existing company the contact belongs to).
     """
-    require_role(user)
+    permissions.require(session, user, Action.CREATE, EntityType.CONTACT)
     cleaned = clean_contact_data(session, data)
     company_id = int_or_none(data.get("company_id"))
     if company_id is not None and get_live(session, Company, company_id) is None:
@@ -276,7 +276,7 @@ def create_company(
     lead_id: int | None = None,
     commit: bool = True,
 ) -> Company:
-    require_role(user)
+    permissions.require(session, user, Action.CREATE, EntityType.COMPANY)
     cleaned = clean_company_data(session, data)
     company = _add_party(
         session,
@@ -300,7 +300,7 @@ def create_deal(
     commit: bool = True,
 ) -> Deal:
     """A new deal in its pipeline's first stage in progress (the default pipeline if none given)."""
-    require_role(user)
+    permissions.require(session, user, Action.CREATE, EntityType.DEAL)
     cleaned = clean_deal_data(session, data)
     deal = Deal(
         title=cleaned["title"],
@@ -349,18 +349,20 @@ def get_live(session: Session, model, row_id: int | None):
 
 
 def get_contact(*, session: Session, user: User, contact_id: int) -> Contact:
-    require_role(user)
+    permissions.require_user(user)
     contact = get_live(session, Contact, contact_id)
     if contact is None:
         raise NotFound(Msg("This contact does not exist or was deleted."))
+    permissions.require(session, user, Action.VIEW, contact)
     return contact
 
 
 def get_company(*, session: Session, user: User, company_id: int) -> Company:
-    require_role(user)
+    permissions.require_user(user)
     company = get_live(session, Company, company_id)
     if company is None:
         raise NotFound(Msg("This company does not exist or was deleted."))
+    permissions.require(session, user, Action.VIEW, company)
     return company
 
 
@@ -391,12 +393,12 @@ def _detail(*parts: str) -> str:
 
 def search_contacts(*, session: Session, user: User, text: str, limit: int = 10) -> list[RecordHit]:
     """Contacts whose name, e-mail or phone matches `text` (at least 2 characters)."""
-    require_role(user)
+    permissions.require_user(user)
     text = (text or "").strip()[:MAX_QUERY]
     if len(text) < 2:
         return []
     rows = session.exec(
-        select(Contact)
+        permissions.visible(select(Contact), session=session, user=user, entity=EntityType.CONTACT)
         .where(
             Contact.deleted_at.is_(None),
             _search_condition(
@@ -419,12 +421,12 @@ def search_contacts(*, session: Session, user: User, text: str, limit: int = 10)
 
 def search_companies(*, session: Session, user: User, text: str, limit: int = 10) -> list[RecordHit]:
     """Companies whose name, e-mail or phone matches `text` (at least 2 characters)."""
-    require_role(user)
+    permissions.require_user(user)
     text = (text or "").strip()[:MAX_QUERY]
     if len(text) < 2:
         return []
     rows = session.exec(
-        select(Company)
+        permissions.visible(select(Company), session=session, user=user, entity=EntityType.COMPANY)
         .where(Company.deleted_at.is_(None), _search_condition(EntityType.COMPANY, text, [Company.name]))
         .order_by(Company.name, Company.id)
         .limit(max(1, min(limit, 50)))

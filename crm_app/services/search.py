@@ -8,8 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from crm_app.models import Company, Contact, Deal, EntityType, Lead, User
-from crm_app.services import textsearch
-from crm_app.services.auth import require_role
+from crm_app.services import permissions, textsearch
 
 MAX_QUERY = 200
 
@@ -28,13 +27,13 @@ def _person(first: str, last: str) -> str:
 
 def global_search(*, session: Session, user: User, text: str, limit: int = 5) -> list[SearchHit]:
     """Up to `limit` hits per kind of record whose name (or e-mail/phone) contains `text`."""
-    require_role(user)
+    permissions.require_user(user)
     text = (text or "").strip()[:MAX_QUERY]
     if len(text) < 2:
         return []
     hits: list[SearchHit] = []
     leads = session.exec(
-        select(Lead)
+        permissions.visible(select(Lead), session=session, user=user, entity=EntityType.LEAD)
         .where(col(Lead.deleted_at).is_(None))
         .where(
             textsearch.matching(
@@ -53,7 +52,7 @@ def global_search(*, session: Session, user: User, text: str, limit: int = 5) ->
         hits.append(SearchHit("lead", lead.id or 0, title, lead.company_name if name else ""))
 
     contacts = session.exec(
-        select(Contact)
+        permissions.visible(select(Contact), session=session, user=user, entity=EntityType.CONTACT)
         .where(col(Contact.deleted_at).is_(None))
         .where(
             textsearch.matching(EntityType.CONTACT, Contact.id, [Contact.first_name, Contact.last_name], text)
@@ -66,7 +65,7 @@ def global_search(*, session: Session, user: User, text: str, limit: int = 5) ->
     ]
 
     companies = session.exec(
-        select(Company)
+        permissions.visible(select(Company), session=session, user=user, entity=EntityType.COMPANY)
         .where(col(Company.deleted_at).is_(None))
         .where(textsearch.matching(EntityType.COMPANY, Company.id, [Company.name], text))
         .order_by(Company.name)
@@ -76,7 +75,7 @@ def global_search(*, session: Session, user: User, text: str, limit: int = 5) ->
 
     pattern = textsearch.like_pattern(text)
     deals = session.exec(
-        select(Deal)
+        permissions.visible(select(Deal), session=session, user=user, entity=EntityType.DEAL)
         .where(col(Deal.deleted_at).is_(None), func.lower(Deal.title).like(pattern, escape="\\"))
         .order_by(col(Deal.created_at).desc())
         .limit(limit)

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from crm_app.models import Activity, EntityType, TimelineEntry, TimelineKind, User
 from crm_app.models.base import utcnow
-from crm_app.services.auth import require_role
+from crm_app.services import permissions
 from crm_app.services.errors import ValidationError
 from crm_app.services.i18n import Msg
 
@@ -46,13 +46,16 @@ def record(
 def add_comment(
     *, session: Session, user: User, entity_type: EntityType, entity_id: int, text: str
 ) -> TimelineEntry:
-    require_role(user)
+    permissions.require_user(user)
     text = (text or "").strip()
     if not text:
         raise ValidationError({"comment": Msg("Write a comment first.")})
     if len(text) > MAX_COMMENT:
         raise ValidationError({"comment": Msg("A comment has at most {max} characters.", max=MAX_COMMENT)})
-    _require_entity(session, entity_type, entity_id)
+    # commenting needs the right to see the record (a comment changes none of its fields)
+    permissions.require(
+        session, user, permissions.Action.VIEW, _require_entity(session, entity_type, entity_id)
+    )
     entry = record(
         session,
         entity_type=entity_type,
@@ -68,7 +71,7 @@ def add_comment(
 
 def _require_entity(
     session: Session, entity_type: EntityType, entity_id: int, *, include_deleted: bool = False
-) -> None:
+) -> Any:
     from crm_app.models import Company, Contact, Deal, Lead
     from crm_app.services.errors import NotFound
 
@@ -81,6 +84,7 @@ def _require_entity(
     row = session.get(model, entity_id)
     if row is None or (row.deleted_at is not None and not include_deleted):
         raise NotFound()
+    return row
 
 
 @dataclass
@@ -103,8 +107,9 @@ def list_entries(
     limit: int = 30,
 ) -> list[TimelineItem]:
     """Newest first; `before_id` pages back through older entries."""
-    require_role(user)
-    _require_entity(session, entity_type, entity_id, include_deleted=True)
+    permissions.require_user(user)
+    row = _require_entity(session, entity_type, entity_id, include_deleted=True)
+    permissions.require(session, user, permissions.Action.VIEW, row)
     stmt = (
         select(TimelineEntry, User.name)
         .join(User, col(User.id) == TimelineEntry.author_id, isouter=True)
@@ -152,7 +157,9 @@ def planned_activities(
     *, session: Session, user: User, entity_type: EntityType, entity_id: int, limit: int = 20
 ) -> list[PlannedItem]:
     """Open activities of a record, soonest first (shown above the history)."""
-    require_role(user)
+    permissions.require_user(user)
+    row = _require_entity(session, entity_type, entity_id, include_deleted=True)
+    permissions.require(session, user, permissions.Action.VIEW, row)
     now = utcnow()
     stmt = (
         select(Activity, User.name)

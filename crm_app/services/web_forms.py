@@ -27,10 +27,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from crm_app.models import Role, Source, User, WebForm
+from crm_app.models import EntityType, Source, User, WebForm
 from crm_app.models.base import utcnow
-from crm_app.services import intake, leads, rate_limit
-from crm_app.services.auth import require_role
+from crm_app.services import intake, leads, permissions, rate_limit
 from crm_app.services.errors import DomainError, NotFound, StaleRecord, Throttled, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.validation import clean_text
@@ -64,7 +63,13 @@ MAX_FORMS = 200
 RATE_SCOPE = "web_form"
 RATE_LIMIT = 5
 RATE_WINDOW = timedelta(minutes=10)
-MANAGERS = (Role.ADMIN, Role.MANAGER)
+
+
+def _require_manager(session: Session, user: User | None) -> None:
+    """A web form is a way in for leads, like an import: managed by who may import leads."""
+    permissions.require(
+        session, user, permissions.Action.IMPORT, EntityType.LEAD, Msg("You may not manage web forms.")
+    )
 
 
 class TooManySubmissions(Throttled):
@@ -216,7 +221,7 @@ def _save(session: Session, form: WebForm) -> WebForm:
 
 def create_web_form(*, session: Session, user: User, data: dict[str, Any]) -> WebForm:
     """A new form; with no source given it gets the "Web form" source."""
-    require_role(user, *MANAGERS)
+    _require_manager(session, user)
     data = dict(data)
     if "source_id" not in data:
         data["source_id"] = intake.source_id_by_code(session, "web_form")
@@ -224,7 +229,7 @@ def create_web_form(*, session: Session, user: User, data: dict[str, Any]) -> We
 
 
 def get_web_form(*, session: Session, user: User, form_id: int) -> WebForm:
-    require_role(user, *MANAGERS)
+    _require_manager(session, user)
     form = session.get(WebForm, form_id)
     if form is None:
         raise NotFound(Msg("This web form does not exist."))
@@ -257,7 +262,7 @@ def set_web_form_active(*, session: Session, user: User, form_id: int, active: b
 
 
 def list_web_forms(*, session: Session, user: User) -> list[WebFormRow]:
-    require_role(user, *MANAGERS)
+    _require_manager(session, user)
     stmt = (
         select(WebForm, Source.name, User.name)
         .join(Source, Source.id == WebForm.source_id, isouter=True)
@@ -285,7 +290,7 @@ def list_web_forms(*, session: Session, user: User) -> list[WebFormRow]:
 
 def form_choices(*, session: Session, user: User) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     """(sources, active users) to pick from: [(id, name)]."""
-    require_role(user, *MANAGERS)
+    _require_manager(session, user)
     sources = session.exec(select(Source.id, Source.name).order_by(Source.sort, Source.id)).all()
     users = session.exec(
         select(User.id, User.name).where(User.is_active).order_by(User.name, User.id).limit(500)

@@ -9,7 +9,7 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.models import Company, Contact, Deal, LostReason, Source, StageSemantic, User
-from crm_app.services import formatting, leads
+from crm_app.services import formatting, leads, permissions
 from crm_app.services.errors import DomainError, NotFound, StaleRecord, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.phones import display_phone
@@ -87,12 +87,17 @@ class LeadCardState(SessionState):
     source_options: list[Option] = []
     user_options: list[Option] = []
     currency_options: list[Option] = []
+    # what the user may do with this lead (services.permissions): the card hides the rest
+    can_edit: bool = False
+    can_delete: bool = False
 
     @rx.var
     def is_final(self) -> bool:
         return self.result != ""
 
     def _fill(self, s, lead) -> None:
+        allowed = permissions.capabilities(s, self._user(s), lead)
+        self.can_edit, self.can_delete = allowed["edit"], allowed["delete"]
         self.lead_id = lead.id
         self.version = lead.version
         values = leads.lead_values(s, lead)
@@ -180,7 +185,10 @@ class LeadCardState(SessionState):
     @rx.event
     def start_edit(self):
         self.errors, self.stale = {}, False
+        if not self.can_edit:  # the button is hidden; the service refuses the save anyway
+            return rx.toast.error(self._t("You may not change this lead: it belongs to another user."))
         self.editing = True
+        return None
 
     @rx.event
     def cancel_edit(self):

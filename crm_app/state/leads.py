@@ -10,8 +10,8 @@ import reflex as rx
 from sqlmodel import select
 
 from crm_app import routes
-from crm_app.models import Source, StageSemantic, User
-from crm_app.services import formatting, leads
+from crm_app.models import EntityType, Source, StageSemantic, User
+from crm_app.services import formatting, leads, permissions
 from crm_app.services.errors import DomainError, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.phones import display_phone
@@ -36,6 +36,7 @@ class LeadListRow:
     created: str
     result: str
     href: str
+    editable: bool = True  # may the user change it (bulk actions select only those)
 
 
 @dataclasses.dataclass
@@ -74,6 +75,9 @@ class LeadsState(ListState, SessionState):
     source_options: list[Option] = []
     user_options: list[Option] = []
     delete_open: bool = False
+    # the user's rights on leads (services.permissions): Import / Add lead are shown only with them
+    can_import: bool = False
+    can_create: bool = False
 
     def _filters(self) -> leads.LeadFilters:
         def ids(value: str) -> list[int]:
@@ -106,6 +110,8 @@ class LeadsState(ListState, SessionState):
 
     def _query(self, s) -> None:
         user = self._user(s)
+        allowed = permissions.entity_capabilities(s, user, EntityType.LEAD)
+        self.can_import, self.can_create = allowed["import"], allowed["create"]
         result = leads.search_leads(
             session=s,
             user=user,
@@ -136,7 +142,15 @@ class LeadsState(ListState, SessionState):
             )
             for r in result.rows
         ]
-        self._set_page([r.id for r in self.rows], result.total, capped=result.total_is_capped)
+        editable = leads.changeable_ids(session=s, user=user, ids=[r.id for r in self.rows])
+        for row in self.rows:
+            row.editable = row.id in editable
+        self._set_page(
+            [r.id for r in self.rows],
+            result.total,
+            capped=result.total_is_capped,
+            selectable=[r.id for r in self.rows if r.editable],
+        )
         self.loaded = True
         return None
 

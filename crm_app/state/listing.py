@@ -39,6 +39,8 @@ class ListState(SessionState, mixin=True):
     total_capped: bool = False
     # the ids of the rows on this page, in order (what "select all" selects)
     page_ids: list[int] = []
+    # the rows of this page the user may select (those they may change: see services.permissions)
+    selectable_ids: list[int] = []
     selected: list[int] = []
 
     # --- computed vars -----------------------------------------------------------------------
@@ -71,7 +73,7 @@ class ListState(SessionState, mixin=True):
 
     @rx.var
     def all_selected(self) -> bool:
-        return bool(self.page_ids) and all(i in self.selected for i in self.page_ids)
+        return bool(self.selectable_ids) and all(i in self.selected for i in self.selectable_ids)
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -79,12 +81,16 @@ class ListState(SessionState, mixin=True):
         """Load the current page (and call `_set_page`); may return a toast. Subclasses implement it."""
         raise NotImplementedError
 
-    def _set_page(self, ids: list[int], total: int, *, capped: bool = False) -> None:
-        """Record the page just loaded; a selection keeps only the rows still on the page."""
+    def _set_page(
+        self, ids: list[int], total: int, *, capped: bool = False, selectable: list[int] | None = None
+    ) -> None:
+        """Record the page just loaded; a selection keeps only the selectable rows still on the page."""
         self.page_ids = list(ids)
+        allowed = set(self.page_ids if selectable is None else selectable)
+        self.selectable_ids = [i for i in self.page_ids if i in allowed]
         self.total = total
         self.total_capped = capped
-        visible = set(self.page_ids)
+        visible = set(self.selectable_ids)
         self.selected = [i for i in self.selected if i in visible]
 
     def _last_page(self, total: int) -> int:
@@ -134,12 +140,12 @@ class ListState(SessionState, mixin=True):
             return
         if row_id in self.selected:
             self.selected = [i for i in self.selected if i != row_id]
-        elif row_id in self.page_ids:  # only a row the page shows can be selected
+        elif row_id in self.selectable_ids:  # only a row the page shows, and the user may change
             self.selected = [*self.selected, row_id]
 
     @rx.event
     def toggle_all(self, checked: bool):
-        self.selected = list(self.page_ids) if checked else []
+        self.selected = list(self.selectable_ids) if checked else []
 
     @rx.event
     def clear_selection(self):

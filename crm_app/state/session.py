@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import reflex as rx
+from sqlalchemy.orm import object_session
 from sqlmodel import Session
 
 from crm_app import db, routes
 from crm_app.models import User
-from crm_app.services import auth
+from crm_app.services import auth, permissions
 from crm_app.services.errors import DomainError, NotAuthenticated, ValidationError
 from crm_app.services.i18n import Msg, normalize_language, tr
 from crm_app.ui_catalog import full_catalog
@@ -32,6 +33,8 @@ class SessionState(rx.State):
     user_name: str = ""
     user_email: str = ""
     user_role: str = ""
+    # may change settings, users and permissions (services.permissions; administrators by default)
+    can_settings: bool = False
     lang: str = "en"
     # counters per sidebar section (filled by the activities issue); 0 shows no badge
     counters: dict[str, int] = {}
@@ -43,7 +46,8 @@ class SessionState(rx.State):
 
     @rx.var
     def is_admin(self) -> bool:
-        return self.user_role == "admin"
+        """Shows the settings controls; the services check the same right on every change."""
+        return self.can_settings
 
     @rx.var
     def user_initials(self) -> str:
@@ -72,6 +76,12 @@ class SessionState(rx.State):
         self.user_name = user.name
         self.user_email = user.email
         self.user_role = user.role.value
+        session = object_session(user)
+        self.can_settings = (
+            permissions.can_edit_settings(session, user)
+            if session is not None
+            else user.role.value == "admin"
+        )
         self.lang = normalize_language(user.language)
         self.browser_lang = self.lang
 
@@ -80,6 +90,7 @@ class SessionState(rx.State):
         self.user_name = ""
         self.user_email = ""
         self.user_role = ""
+        self.can_settings = False
         self.counters = {}
 
     def _logged_out(self):

@@ -1,4 +1,5 @@
-"""Settings -> Users: administrators add team members, change roles, deactivate."""
+"""Settings -> Users: administrators add team members, change roles and teams, deactivate;
+the teams list (add, rename, delete)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import ClassVar
 import reflex as rx
 
 from crm_app.models import Role
-from crm_app.services import auth
+from crm_app.services import auth, teams
 from crm_app.services.errors import DomainError, ValidationError
+from crm_app.services.i18n import N_
 from crm_app.state.listing import ListState
 from crm_app.state.session import SessionState
 
@@ -22,6 +24,14 @@ class UserRow:
     role: str
     is_active: bool
     last_login: str
+    team_id: str  # "" for no team
+
+
+@dataclasses.dataclass
+class TeamView:
+    id: int
+    name: str
+    members: int
 
 
 class UsersState(ListState, SessionState):
@@ -33,6 +43,8 @@ class UsersState(ListState, SessionState):
     loaded: bool = False
     dialog_open: bool = False
     errors: dict[str, str] = {}
+    teams: list[TeamView] = []
+    team_errors: dict[str, str] = {}
 
     def _load(self, s) -> None:
         actor = self._user(s)
@@ -49,10 +61,12 @@ class UsersState(ListState, SessionState):
                 role=u.role.value,
                 is_active=u.is_active,
                 last_login=u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "",
+                team_id=str(u.team_id or ""),
             )
             for u in users
         ]
         self._set_page([r.id for r in self.rows], total)
+        self.teams = [TeamView(t.id, t.name, t.members) for t in teams.list_teams(session=s, user=actor)]
         self.loaded = True
 
     def _reload(self):
@@ -121,3 +135,40 @@ class UsersState(ListState, SessionState):
             except DomainError as exc:
                 return self._fail(exc)
         return rx.toast.success(self._t("User activated.") if active else self._t("User deactivated."))
+
+    # --- teams -----------------------------------------------------------------------------------
+
+    def _team_action(self, action, done: str, **kwargs):
+        self.team_errors = {}
+        with self._db() as s:
+            try:
+                action(session=s, user=self._user(s), **kwargs)
+                self._load(s)
+            except ValidationError as exc:
+                self.team_errors = self._field_errors(exc)
+                return rx.toast.error("; ".join(self.team_errors.values()))
+            except DomainError as exc:
+                return self._fail(exc)
+        return rx.toast.success(self._t(done))
+
+    @rx.event
+    def set_team(self, user_id: int, team_id: str):
+        value = int(team_id) if str(team_id).isdigit() else None
+        return self._team_action(
+            teams.set_user_team, N_("Team changed."), user_id=int(user_id), team_id=value
+        )
+
+    @rx.event
+    def add_team(self, form: dict):
+        return self._team_action(teams.add_team, N_("Team added."), name=str(form.get("name", "")))
+
+    @rx.event
+    def rename_team(self, team_id: int, name: str):
+        return self._team_action(teams.rename_team, N_("Team renamed."), team_id=int(team_id), name=str(name))
+
+    @rx.event
+    def delete_team(self, team_id: int):
+        """Its members move to no team."""
+        return self._team_action(
+            teams.delete_team, N_("Team deleted."), team_id=int(team_id), move_members=True
+        )

@@ -73,10 +73,14 @@ def test_dry_run_and_duplicate_policies(session, admin, leads_csv, capsys):
 
 
 def test_it_acts_as_the_user_given(session, admin, leads_csv, capsys):
-    sales = create_user(session, email="sam@example.com")
+    manager = create_user(session, role=Role.MANAGER, email="sam@example.com")
     code, _out, err = run(capsys, "import", "leads", str(leads_csv), "--as", "SAM@example.com")
     assert code == 0, err
-    assert session.exec(select(Lead.created_by_id)).one() == sales.id
+    assert session.exec(select(Lead.created_by_id)).one() == manager.id
+    # sales representatives import nothing by default (Settings -> Permissions)
+    create_user(session, email="rep@example.com")
+    code, _out, err = run(capsys, "import", "leads", str(leads_csv), "--as", "rep@example.com")
+    assert code == 1 and "You may not import records." in err
     code, _out, err = run(capsys, "import", "leads", str(leads_csv), "--as", "nobody@example.com")
     assert code == 1 and "No active user with the e-mail nobody@example.com" in err
 

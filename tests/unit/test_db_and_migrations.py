@@ -27,6 +27,8 @@ TABLES = {
     "source",
     "lost_reason",
     "currency",
+    "team",
+    "role_permission",
 }
 
 
@@ -37,6 +39,22 @@ def test_migrations_build_the_schema_of_the_models(db_url):
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(ctx, SQLModel.metadata)
     assert diff == []
+
+
+def test_migration_stores_the_default_permissions(tmp_path):
+    from sqlmodel import Session
+
+    from crm_app.services import permissions
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    migrations.upgrade(url)
+    engine = db.get_engine(url)
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("select count(*) from role_permission")).scalar()
+    assert stored == 3 * (5 * 6 + 1)  # roles x (entities x actions + settings)
+    with Session(engine) as s:
+        assert permissions.matrix(s) == permissions.default_matrix()
+    db.dispose_engines()
 
 
 def test_upgrade_is_idempotent(db_url):

@@ -388,5 +388,8 @@ def test_a_sales_rep_cannot_merge_away_someone_elses_lead(session):
         duplicates.merge_leads(session=session, user=rep, keep_id=mine.id, merge_ids=[theirs.id])
     session.expire_all()
     assert session.get(Lead, theirs.id).deleted_at is None
-    # keeping their lead and merging my own into it is fine
-    duplicates.merge_leads(session=session, user=rep, keep_id=theirs.id, merge_ids=[mine.id])
+    # keeping their lead changes it: that needs the right to edit it (issue 6: edit own by default)
+    with pytest.raises(PermissionDenied):
+        duplicates.merge_leads(session=session, user=rep, keep_id=theirs.id, merge_ids=[mine.id])
+    session.expire_all()
+    assert session.get(Lead, mine.id).deleted_at is None

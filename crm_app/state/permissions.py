@@ -1,0 +1,114 @@
+"""Settings -> Permissions: the role x entity x action matrix, one select per cell."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from crm_app.services import permissions
+from crm_app.services.errors import DomainError, ValidationError
+from crm_app.services.i18n import N_
+from crm_app.state.session import SessionState
+
+ROLE_LABELS = {
+    "admin": N_("Administrator"),
+    "manager": N_("Manager"),
+    "sales": N_("Sales representative"),
+}
+
+
+@dataclasses.dataclass
+class ScopeOption:
+    value: str
+    label: str
+
+
+@dataclasses.dataclass
+class CellView:
+    key: str  # "role.entity.action"
+    label: str  # "Leads: Edit", the select's accessible name
+    value: str
+    options: list[ScopeOption]
+
+
+@dataclasses.dataclass
+class EntityRowView:
+    label: str
+    cells: list[CellView]
+
+
+@dataclasses.dataclass
+class RoleBlockView:
+    role: str
+    label: str
+    rows: list[EntityRowView]
+
+
+class PermissionsState(SessionState):
+    blocks: list[RoleBlockView] = []
+    action_labels: list[str] = []
+    loaded: bool = False
+    allowed: bool = False
+
+    def _build(self, s) -> None:
+        grid = permissions.matrix(s)
+        options = {
+            entity: [ScopeOption(v, self._t(permissions.SCOPE_LABELS[v])) for v in scopes]
+            for entity, scopes in permissions.ENTITY_SCOPES.items()
+        }
+        self.action_labels = [self._t(permissions.ACTION_LABELS[a.value]) for a in permissions.Action]
+        blocks = []
+        for role, role_label in ROLE_LABELS.items():
+            rows = []
+            for entity, actions in permissions.MATRIX_ACTIONS.items():
+                entity_label = self._t(permissions.ENTITY_LABELS[entity])
+                rows.append(
+                    EntityRowView(
+                        label=entity_label,
+                        cells=[
+                            CellView(
+                                key=f"{role}.{entity}.{action}",
+                                label=f"{self._t(role_label)}: {entity_label}: "
+                                f"{self._t(permissions.ACTION_LABELS[action])}",
+                                value=grid[role][entity][action],
+                                options=options[entity],
+                            )
+                            for action in actions
+                        ],
+                    )
+                )
+            blocks.append(RoleBlockView(role=role, label=self._t(role_label), rows=rows))
+        self.blocks = blocks
+        self.loaded = True
+
+    @rx.event
+    def load(self):
+        self.loaded = False
+        with self._db() as s:
+            try:
+                permissions.require_settings(s, self._user(s))
+                self.allowed = True
+                self._build(s)
+            except DomainError as exc:
+                self.allowed, self.loaded = False, True
+                return self._fail(exc)
+        return None
+
+    @rx.event
+    def set_cell(self, key: str, value: str):
+        parts = str(key).split(".")
+        if len(parts) != 3:
+            return None
+        with self._db() as s:
+            try:
+                permissions.set_matrix(
+                    s, actor=self._user(s), cells={(parts[0], parts[1], parts[2]): str(value)}
+                )
+                self._build(s)
+            except ValidationError as exc:
+                self._build(s)  # the select shows the stored value again
+                return rx.toast.error("; ".join(self._field_errors(exc).values()))
+            except DomainError as exc:
+                return self._fail(exc)
+        return rx.toast.success(self._t("Saved."))
