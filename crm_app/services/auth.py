@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from crm_app.models import AuthSession, LoginAttempt, Role, User
 from crm_app.models.base import utcnow
-from crm_app.services import defaults
+from crm_app.services import defaults, uow
 from crm_app.services.errors import (
     Conflict,
     NotAuthenticated,
@@ -194,9 +194,8 @@ def change_role(*, session: Session, actor: User, user_id: int, role: Role | str
     if user.role == Role.ADMIN and role != Role.ADMIN and user.is_active and _active_admins(session) <= 1:
         raise Conflict("The CRM needs at least one active administrator.")
     user.role = role
-    user.updated_at = utcnow()
     session.add(user)
-    session.commit()
+    uow.commit(session)
     return user
 
 
@@ -211,9 +210,8 @@ def set_active(*, session: Session, actor: User, user_id: int, active: bool) -> 
             raise Conflict("The CRM needs at least one active administrator.")
         session.exec(delete(AuthSession).where(AuthSession.user_id == user.id))
     user.is_active = active
-    user.updated_at = utcnow()
     session.add(user)
-    session.commit()
+    uow.commit(session)
     return user
 
 
@@ -231,9 +229,8 @@ def update_profile(*, session: Session, user: User, name: str) -> User:
         raise ValidationError({"name": err})
     user = session.get(User, user.id) or user
     user.name = name
-    user.updated_at = utcnow()
     session.add(user)
-    session.commit()
+    uow.commit(session)
     return user
 
 

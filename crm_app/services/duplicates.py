@@ -14,8 +14,7 @@ import itertools
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -23,7 +22,6 @@ from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 from sqlalchemy import and_, func, or_, update
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from crm_app.models import (
@@ -43,10 +41,10 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import utcnow
-from crm_app.services import formatting, timeline
+from crm_app.services import formatting, timeline, uow
 from crm_app.services import leads as leads_service
 from crm_app.services.auth import require_role
-from crm_app.services.errors import Conflict, NotFound, PermissionDenied, StaleRecord, ValidationError
+from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.leads import MAX_ITEMS, TEXT_FIELDS, person_name
 from crm_app.services.phones import display_phone
@@ -583,21 +581,8 @@ def merge_leads(
     values someone changed since.
     """
     require_role(user)
-    with _one_transaction(session):
+    with uow.unit_of_work(session):
         return _merge(session, user, keep_id, merge_ids, choices, expected_versions)
-
-
-@contextmanager
-def _one_transaction(session: Session) -> Iterator[None]:
-    """Nothing half done: any refusal or failure rolls the whole change back."""
-    try:
-        yield
-    except StaleDataError:
-        session.rollback()
-        raise StaleRecord() from None
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def _merge(
@@ -618,8 +603,8 @@ def _merge(
     if any(not leads_service.can_delete(user, by_id[i]) for i in merge_ids):
         raise PermissionDenied(Msg("You can merge away only leads you may delete: your own ones."))
     for lead_id, version in (expected_versions or {}).items():
-        if lead_id in by_id and by_id[lead_id].version != int(version):
-            raise StaleRecord()
+        if lead_id in by_id:
+            uow.check_version(by_id[lead_id], int(version))
     kept = by_id[keep_id]
     ordered = [kept, *(by_id[i] for i in merge_ids)]
     comms = _comm_rows(session, by_id)
@@ -667,13 +652,10 @@ def _merge(
     moved_timeline = _move(session, TimelineEntry, merge_ids, keep_id)
 
     now = utcnow()
-    if changes:
-        kept.updated_at = now
     session.add(kept)
     merged_versions = {}
     for lead in ordered[1:]:
         lead.deleted_at = now
-        lead.updated_at = now
         session.add(lead)
         merged_versions[lead.id] = lead.version
     merge = LeadMerge(
@@ -719,7 +701,7 @@ def _merge(
             payload={"action": "merged_into", "merge_id": merge.id, "kept_id": keep_id},
             at=now,
         )
-    session.commit()
+    uow.commit(session)
     session.refresh(merge)
     return merge
 
@@ -762,7 +744,7 @@ def undo_merge(*, session: Session, user: User, merge_id: int) -> Lead:
     merge (the history's undo entry lists them). Returns the kept lead.
     """
     require_role(user)
-    with _one_transaction(session):
+    with uow.unit_of_work(session):
         return _undo(session, user, merge_id)
 
 
@@ -868,7 +850,6 @@ def _undo(session: Session, user: User, merge_id: Any) -> Lead:
             continue
         if lead.deleted_at is not None:
             lead.deleted_at = None
-            lead.updated_at = now
             session.add(lead)
         timeline.record(
             session,
@@ -880,7 +861,6 @@ def _undo(session: Session, user: User, merge_id: Any) -> Lead:
             payload={"action": "unmerge", "merge_id": merge.id, "kept_id": kept.id},
             at=now,
         )
-    kept.updated_at = now
     session.add(kept)
     timeline.record(
         session,
@@ -898,7 +878,7 @@ def _undo(session: Session, user: User, merge_id: Any) -> Lead:
         },
         at=now,
     )
-    session.commit()
+    uow.commit(session)
     session.refresh(kept)
     return kept
 

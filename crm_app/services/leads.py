@@ -13,7 +13,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, func
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from crm_app.models import (
@@ -33,9 +32,9 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import utcnow
-from crm_app.services import defaults, textsearch, timeline
+from crm_app.services import defaults, textsearch, timeline, uow
 from crm_app.services.auth import require_role
-from crm_app.services.errors import Conflict, NotFound, PermissionDenied, StaleRecord, ValidationError
+from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crm_app.services.formatting import TIMEZONE
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.phones import get_region, normalize_phone
@@ -312,7 +311,7 @@ def create_lead(
         payload={"origin": origin if origin in ORIGINS else "form"},
     )
     if commit:
-        session.commit()
+        uow.commit(session)
         session.refresh(lead)
     return lead
 
@@ -342,15 +341,6 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _commit(session: Session) -> None:
-    """Commit; a save that raced another one on the same row becomes StaleRecord."""
-    try:
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        raise StaleRecord() from None
-
-
 def update_lead(
     *,
     session: Session,
@@ -366,8 +356,7 @@ def update_lead(
     A finalised (converted or junk) lead keeps its status.
     """
     lead = get_lead(session=session, user=user, lead_id=lead_id)
-    if expected_version is not None and lead.version != expected_version:
-        raise StaleRecord()
+    uow.check_version(lead, expected_version)
     cleaned = clean_lead_data(session, data, partial=True)
     if "status_id" in cleaned:
         new_status = cleaned.pop("status_id")
@@ -393,7 +382,6 @@ def update_lead(
             changes.append({"field": key, "old": _jsonable(before[key]), "new": _jsonable(value)})
             setattr(lead, key, value)
     if changes:
-        lead.updated_at = utcnow()
         session.add(lead)
         for change in changes:
             timeline.record(
@@ -405,7 +393,7 @@ def update_lead(
                 payload=change,
             )
     if commit:
-        _commit(session)
+        uow.commit(session)
         session.refresh(lead)
     return lead
 
@@ -421,8 +409,7 @@ def change_status(
 ) -> Lead:
     """Move a lead along its in-progress statuses. Final statuses go through finalising."""
     lead = get_lead(session=session, user=user, lead_id=lead_id)
-    if expected_version is not None and lead.version != expected_version:
-        raise StaleRecord()
+    uow.check_version(lead, expected_version)
     if lead.result is not None:
         raise Conflict(Msg("This lead is finalised: its status cannot change."))
     stage = session.get(Stage, status_id)
@@ -447,10 +434,9 @@ def change_status(
         },
     )
     lead.status_id = stage.id
-    lead.updated_at = utcnow()
     session.add(lead)
     if commit:
-        _commit(session)
+        uow.commit(session)
         session.refresh(lead)
     return lead
 
@@ -727,7 +713,7 @@ def bulk_assign(*, session: Session, user: User, ids: list[int], responsible_id:
                 session=session, user=user, lead_id=lead.id, data={"responsible_id": target.id}, commit=False
             )
             count += 1
-    session.commit()
+    uow.commit(session)
     return count
 
 
@@ -746,7 +732,7 @@ def bulk_set_status(*, session: Session, user: User, ids: list[int], status_id: 
         if lead.result is None and lead.status_id != stage.id:
             change_status(session=session, user=user, lead_id=lead.id, status_id=stage.id, commit=False)
             count += 1
-    session.commit()
+    uow.commit(session)
     return count
 
 
@@ -775,7 +761,7 @@ def bulk_delete(*, session: Session, user: User, ids: list[int]) -> int:
             kind=TimelineKind.DELETED,
             author_id=user.id,
         )
-    session.commit()
+    uow.commit(session)
     return len(leads)
 
 
@@ -792,7 +778,7 @@ def bulk_restore(*, session: Session, user: User, ids: list[int]) -> int:
         raise PermissionDenied(Msg("You can restore only your own leads."))
     for lead in rows:
         restore_lead(session=session, user=user, lead_id=lead.id, commit=False)
-    session.commit()
+    uow.commit(session)
     return len(rows)
 
 
@@ -810,5 +796,5 @@ def restore_lead(*, session: Session, user: User, lead_id: int, commit: bool = T
             kind=TimelineKind.RESTORED,
             author_id=user.id,
         )
-        session.commit()
+        uow.commit(session)
     return lead
