@@ -8,7 +8,7 @@ from crm_app.components.forms import crm_form, field_error, form_error, text_fie
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
 from crm_app.services.i18n import N_
-from crm_app.services.lead_settings import DEFAULT_COLOR
+from crm_app.services.settings_lists import DEFAULT_COLOR
 from crm_app.state.lead_settings import LeadSettingsState as S
 
 LABEL_STYLE = {"fontSize": "0.875rem", "fontWeight": 500}
