@@ -7,6 +7,11 @@ CHANNEL as JSON, so every worker's subscribers hear it, the publisher's own incl
 
     def on_change(events: list[ChangeEvent]) -> None: ...
     notifier.subscribe(on_change)
+
+A callback runs in the committing thread (in-process) or in the listener thread (Redis): keep
+it short and hand real work (recounting, touching Reflex state) to a queue or task of its own,
+never inline (see the design note on live updates: that can deadlock on a state lock).
+`entity_id` 0 means "several rows of this entity" (a big batch such as an import).
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ or, where a service already ends with a commit, one line at that place: `uow.com
 - Change events: every flushed insert/update/delete of a record with a responsible user (lead,
   contact, company, deal, activity) adds ChangeEvent(entity, id, users) with the responsible
   and creator before and after; `uow.changed(...)` adds others. They are published to the
-  notifier after the commit, merged per row, and dropped on rollback.
+  notifier after the commit, merged per row (past MAX_EVENTS rows: one event per entity, id 0),
+  and dropped on rollback.
 """
 
 from __future__ import annotations
@@ -139,11 +140,23 @@ def _collect(session: OrmSession, _context) -> None:
         _pending(session).append(ChangeEvent(str(table), int(obj.id), _users(obj)))
 
 
-def merged(events: Iterable[ChangeEvent]) -> list[ChangeEvent]:
-    """One event per row, with the users of all its events, in first-seen order."""
+MAX_EVENTS = 500  # per commit; a bigger batch (an import) is told as one event per entity
+
+
+def merged(events: Iterable[ChangeEvent], limit: int = MAX_EVENTS) -> list[ChangeEvent]:
+    """One event per row, with the users of all its events, in first-seen order.
+
+    Past `limit` rows, one event per entity with id 0 ("several rows") and all their users:
+    listeners recount rather than follow rows, and a Redis message stays small.
+    """
     out: dict[tuple[str, int], set[int]] = {}
     for e in events:
         out.setdefault((e.entity, e.entity_id), set()).update(e.users)
+    if len(out) > limit:
+        per_entity: dict[tuple[str, int], set[int]] = {}
+        for (entity, _id), users in out.items():
+            per_entity.setdefault((entity, 0), set()).update(users)
+        out = per_entity
     return [ChangeEvent(entity, entity_id, frozenset(users)) for (entity, entity_id), users in out.items()]
 
 

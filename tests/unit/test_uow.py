@@ -110,6 +110,12 @@ def test_events_of_one_row_are_merged_per_commit():
         ChangeEvent("lead", 1, frozenset({2})),
     ]
     assert uow.merged(events) == [ChangeEvent("lead", 1, frozenset({1, 2})), ChangeEvent("lead", 2)]
+    # a big batch (an import) is told per entity: listeners recount, the message stays small
+    many = [ChangeEvent("lead", i, frozenset({i % 3 + 1})) for i in range(1, 11)] + [ChangeEvent("deal", 5)]
+    assert uow.merged(many, limit=10) == [
+        ChangeEvent("lead", 0, frozenset({1, 2, 3})),
+        ChangeEvent("deal", 0),
+    ]
 
 
 def test_updated_at_moves_on_edit_delete_and_restore(session):
