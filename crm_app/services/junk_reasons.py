@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from crm_app.services.errors import Conflict, NotFound, ValidationError
 from crm_app.services.i18n import Msg
 
 
+@dataclass
 class ReasonRow:
     id: int
     name: str

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,6 +36,7 @@ from crm_app.services.i18n import Msg
 SYSTEM_SOURCES = frozenset({"import", "web_form", "api"})
 
 
+@dataclass
 class SourceRow:
     id: int
     code: str
