@@ -25,8 +25,18 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     with get_engine(_url()).connect() as conn:
-        _run(conn)
-        conn.commit()
+        # SQLite table rebuilds (batch mode) must not fire foreign keys: dropping the old `deal`
+        # would cascade-delete its line items. The pragma only works outside a transaction.
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        try:
+            _run(conn)
+            conn.commit()
+        finally:
+            if sqlite:
+                conn.rollback()
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 def _run(connection) -> None:

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from bench import Row
 from crm_app import db, migrations
 from crm_app.models import Communication, Lead
-from crm_app.models.base import UTCDateTime, utcnow
+from crm_app.models.base import Fixed, UTCDateTime, utcnow
 from crm_app.services import bulk_seed
 
 NAME = "seed"
@@ -52,8 +52,8 @@ def _converter(column: sa.Column) -> Callable[[Any], Any] | None:
         return lambda v: v.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
     if isinstance(kind, sa.Enum):
         return lambda v: v.value if isinstance(v, Enum) else v
-    if isinstance(kind, sa.Numeric):
-        return float
+    if isinstance(kind, Fixed):
+        return kind.to_units
     if isinstance(kind, sa.JSON):
         return json.dumps
     if isinstance(kind, sa.Date):

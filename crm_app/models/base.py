@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -72,8 +72,51 @@ def ts_field(*, nullable: bool = True, index: bool = False, default_now: bool = 
     return Field(default=None, sa_column_kwargs={}, sa_type=UTCDateTime, nullable=nullable, index=index)
 
 
+class Fixed(TypeDecorator):
+    """An exact decimal stored as an integer count of 10**-scale units (BIGINT) on every backend.
+
+    SQLite has no decimal type (Numeric is REAL there: 0.10 + 0.20 sums to 0.30000000000000004);
+    integers add up exactly on every backend, so `select(func.sum(Lead.amount))` is an exact
+    Decimal on SQLite and PostgreSQL alike. Raw SQL sees the integer units (use `to_units`).
+    """
+
+    impl = sa.BigInteger
+    cache_ok = True
+
+    def __init__(self, scale: int = 2) -> None:
+        super().__init__()
+        self.scale = scale
+        self._quantum = Decimal(1).scaleb(-scale)
+
+    def to_units(self, value: Decimal | int | str) -> int:
+        exact = Decimal(value).quantize(self._quantum, rounding=ROUND_HALF_UP)
+        return int(exact.scaleb(self.scale))
+
+    def from_units(self, units: int) -> Decimal:
+        return Decimal(int(units)).scaleb(-self.scale).quantize(self._quantum)
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else self.to_units(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else self.from_units(value)
+
+    @property
+    def python_type(self):
+        return Decimal
+
+
+MONEY_SCALE = 2  # cents: every money column (amounts, prices, discounts, revenue)
+Money = Fixed(MONEY_SCALE)
+
+
 def money_field(*, nullable: bool = True, default: Decimal | None = None) -> Any:
-    return Field(default=default, sa_type=sa.Numeric(18, 2), nullable=nullable)
+    return Field(default=default, sa_type=Money, nullable=nullable)
+
+
+def fixed_field(scale: int, *, default: Decimal, nullable: bool = False) -> Any:
+    """A non-money exact decimal (quantity: 3 places, tax rate: 2, exchange rate: 6)."""
+    return Field(default=default, sa_type=Fixed(scale), nullable=nullable)
 
 
 def enum_field(
@@ -107,7 +150,10 @@ class Audited(SQLModel):
     """
 
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # stamped on every UPDATE of the row (ORM or Core) that does not set it itself
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, nullable=False, sa_column_kwargs={"onupdate": utcnow}
+    )
     version: int = Field(default=1, nullable=False)
 
     @declared_attr.directive
@@ -115,6 +161,25 @@ class Audited(SQLModel):
         # __table__ exists on the table=True subclass being mapped, not on this mixin
         table: sa.Table = cls.__table__  # pyright: ignore[reportAttributeAccessIssue]
         return {"version_id_col": table.c.version}
+
+
+_NOW = sa.text("CURRENT_TIMESTAMP")
+
+
+class AuditedRow(Audited):
+    """Audited, with database defaults too: for tables that raw/bulk inserts also fill
+    (communication, contact_company, deal_product, currency; added by migration 0005)."""
+
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, nullable=False, sa_column_kwargs={"server_default": _NOW}
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=UTCDateTime,
+        nullable=False,
+        sa_column_kwargs={"server_default": _NOW, "onupdate": utcnow},
+    )
+    version: int = Field(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
 
 
 class StrEnum(enum.StrEnum):

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from crm_app.models.base import Audited, UTCDateTime, enum_field, money_field, utcnow
+from crm_app.models.base import Audited, AuditedRow, UTCDateTime, enum_field, fixed_field, money_field, utcnow
 from crm_app.models.enums import (
     ActivityType,
     CommKind,
@@ -75,7 +75,7 @@ class Lead(LeadBase, Audited, table=True):
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class Communication(SQLModel, table=True):
+class Communication(AuditedRow, table=True):
     """A phone, e-mail or web address of a lead, contact or company.
 
     `normalized` is E.164 for phones and lower case for e-mails: duplicate checks and
@@ -151,7 +151,7 @@ class Company(CompanyBase, Audited, table=True):
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class ContactCompany(SQLModel, table=True):
+class ContactCompany(AuditedRow, table=True):
     """A contact may belong to several companies."""
 
     __tablename__ = "contact_company"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
@@ -202,7 +202,7 @@ class ProductBase(SQLModel):
     description: str = Field(default="", max_length=10000)
     price: Decimal = money_field(nullable=False, default=Decimal("0"))
     currency_code: str = Field(foreign_key="currency.code", max_length=3)
-    tax_rate: Decimal = Field(default=Decimal("0"), sa_type=sa.Numeric(5, 2), nullable=False)
+    tax_rate: Decimal = fixed_field(2, default=Decimal("0"))
     tax_included: bool = Field(default=False)
     unit: str = Field(default="pcs", max_length=20)
     is_active: bool = Field(default=True)
@@ -216,7 +216,7 @@ class Product(ProductBase, Audited, table=True):
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class DealProduct(SQLModel, table=True):
+class DealProduct(AuditedRow, table=True):
     """A deal's line item: a catalogue product or a free row."""
 
     __tablename__ = "deal_product"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
@@ -225,11 +225,11 @@ class DealProduct(SQLModel, table=True):
     deal_id: int = Field(foreign_key="deal.id", index=True, ondelete="CASCADE")
     product_id: int | None = Field(default=None, foreign_key="product.id", index=True)
     name: str = Field(max_length=255)
-    quantity: Decimal = Field(default=Decimal("1"), sa_type=sa.Numeric(14, 3), nullable=False)
+    quantity: Decimal = fixed_field(3, default=Decimal("1"))
     unit_price: Decimal = money_field(nullable=False, default=Decimal("0"))
     discount_type: DiscountType = enum_field(DiscountType, default=DiscountType.PERCENT)
     discount_value: Decimal = money_field(nullable=False, default=Decimal("0"))
-    tax_rate: Decimal = Field(default=Decimal("0"), sa_type=sa.Numeric(5, 2), nullable=False)
+    tax_rate: Decimal = fixed_field(2, default=Decimal("0"))
     tax_included: bool = Field(default=False)
     sort: int = Field(default=0)
 

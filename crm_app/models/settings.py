@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from crm_app.models.base import Audited, enum_field
+from crm_app.models.base import Audited, AuditedRow, enum_field, fixed_field
 from crm_app.models.enums import PipelineKind, ReasonKind, StageSemantic
 
 
@@ -56,11 +56,11 @@ class LostReason(Audited, table=True):
     sort: int = Field(default=0)
 
 
-class Currency(SQLModel, table=True):
+class Currency(AuditedRow, table=True):
     __tablename__ = "currency"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
 
     code: str = Field(primary_key=True, max_length=3)
     name: str = Field(max_length=60)
-    rate: Decimal = Field(default=Decimal("1"), sa_type=sa.Numeric(18, 6), nullable=False)
+    rate: Decimal = fixed_field(6, default=Decimal("1"))
     is_base: bool = Field(default=False)
     sort: int = Field(default=0)

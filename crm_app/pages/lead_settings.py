@@ -23,7 +23,7 @@ from crm_app.components.settings_list import (
     swatch,
 )
 from crm_app.services.i18n import N_
-from crm_app.services.lead_settings import DEFAULT_COLOR
+from crm_app.services.settings_lists import DEFAULT_COLOR
 from crm_app.state.lead_settings import LeadSettingsState as S
 
 # --- rows ----------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from crm_app.models import AuthSession, LoginAttempt, Role, User
 from crm_app.models.base import saved_id, utcnow
-from crm_app.services import defaults, permissions
+from crm_app.services import defaults, permissions, uow
 from crm_app.services.errors import (
     Conflict,
     NotAuthenticated,
@@ -191,9 +191,8 @@ def change_role(*, session: Session, actor: User, user_id: int, role: Role | str
     if user.is_active and permissions.settings_editors_without(session, user, role=role) == 0:
         raise Conflict("The CRM needs at least one active administrator.")
     user.role = role
-    user.updated_at = utcnow()
     session.add(user)
-    session.commit()
+    uow.commit(session)
     return user
 
 
@@ -208,9 +207,8 @@ def set_active(*, session: Session, actor: User, user_id: int, active: bool) -> 
             raise Conflict("The CRM needs at least one active administrator.")
         session.exec(delete(AuthSession).where(col(AuthSession.user_id) == user.id))
     user.is_active = active
-    user.updated_at = utcnow()
     session.add(user)
-    session.commit()
+    uow.commit(session)
     return user
 
 
@@ -228,9 +226,8 @@ def update_profile(*, session: Session, user: User, name: str) -> User:
         raise ValidationError({"name": err})
     user = session.get(User, user.id) or user
     user.name = name
-    user.updated_at = utcnow()
     session.add(user)
-    session.commit()
+    uow.commit(session)
     return user
 
 

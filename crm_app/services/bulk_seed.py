@@ -161,8 +161,9 @@ def _audit(created: datetime) -> dict[str, Any]:
     return {"created_at": created, "updated_at": created, "version": 1}
 
 
-def _email_comm(etype: EntityType, email: str) -> dict[str, Any]:
+def _email_comm(etype: EntityType, email: str, created: datetime) -> dict[str, Any]:
     return {
+        **_audit(created),
         "entity_type": etype,
         "kind": CommKind.EMAIL,
         "label": "work",
@@ -172,9 +173,10 @@ def _email_comm(etype: EntityType, email: str) -> dict[str, Any]:
     }
 
 
-def _phone_comm(etype: EntityType, rng: random.Random) -> dict[str, Any]:
+def _phone_comm(etype: EntityType, rng: random.Random, created: datetime) -> dict[str, Any]:
     e164, display = _phone(rng)
     return {
+        **_audit(created),
         "entity_type": etype,
         "kind": CommKind.PHONE,
         "label": "work",
@@ -231,7 +233,7 @@ def lead_rows(
             "closed_at": None,
             "deleted_at": None,
         }
-        yield row, [_email_comm(EntityType.LEAD, email), _phone_comm(EntityType.LEAD, rng)]
+        yield row, [_email_comm(EntityType.LEAD, email, created), _phone_comm(EntityType.LEAD, rng, created)]
 
 
 def company_rows(
@@ -258,7 +260,7 @@ def company_rows(
             "lead_id": None,
             "deleted_at": None,
         }
-        yield row, [_phone_comm(EntityType.COMPANY, rng)]
+        yield row, [_phone_comm(EntityType.COMPANY, rng, created)]
 
 
 def contact_rows(
@@ -291,7 +293,11 @@ def contact_rows(
             "deleted_at": None,
         }
         email = f"{first_slug}.{last_slug}{rng.randrange(1000)}@{domain}"
-        yield row, [_email_comm(EntityType.CONTACT, email), _phone_comm(EntityType.CONTACT, rng)], company_id
+        yield (
+            row,
+            [_email_comm(EntityType.CONTACT, email, created), _phone_comm(EntityType.CONTACT, rng, created)],
+            company_id,
+        )
 
 
 def deal_rows(

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
 from crm_app.models import (
@@ -31,7 +30,7 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import utcnow
-from crm_app.services import defaults, duplicates, leads, permissions, records, timeline
+from crm_app.services import defaults, duplicates, leads, permissions, records, timeline, uow
 from crm_app.services.errors import Conflict, NotFound, StaleRecord, ValidationError
 from crm_app.services.i18n import Msg, normalize_language, tr
 from crm_app.services.permissions import Action
@@ -99,23 +98,21 @@ def _lock_open_lead(session: Session, user: User, lead_id: int, expected_version
     leads.require_lead(session, user, Action.EDIT, lead)  # finalising changes the lead
     if lead.result is not None:
         raise _already_finalised(lead)
-    if expected_version is not None and lead.version != expected_version:
-        raise StaleRecord()
+    uow.check_version(lead, expected_version)
     return lead
 
 
 def _commit_or_explain(session: Session, lead_id: int) -> None:
     """Commit; if someone finalised or edited the lead meanwhile, roll back and say why."""
     try:
-        session.commit()
-    except StaleDataError:
-        session.rollback()
+        uow.commit(session)
+    except StaleRecord:
         lead = session.exec(
             select(Lead).where(Lead.id == lead_id).execution_options(populate_existing=True)
         ).first()
         if lead is not None and lead.result is not None:
             raise _already_finalised(lead) from None
-        raise StaleRecord() from None
+        raise
 
 
 def _summary_name(session: Session, model, row_id: int | None) -> dict[str, Any] | None:
@@ -336,7 +333,7 @@ def convert_lead(
         success = final_status(session, StageSemantic.SUCCESS)
         lead.result = LeadResult.CONVERTED
         lead.status_id = success.id
-        lead.closed_at = lead.updated_at = utcnow()
+        lead.closed_at = utcnow()
         lead.contact_id, lead.company_id, lead.deal_id = result.contact_id, result.company_id, result.deal_id
         session.add(lead)
         links = {"contact_id": result.contact_id, "company_id": result.company_id, "deal_id": result.deal_id}
@@ -410,7 +407,7 @@ def close_as_junk(
         lead.result = LeadResult.JUNK
         lead.status_id = failure.id
         lead.junk_reason_id = reason.id
-        lead.closed_at = lead.updated_at = utcnow()
+        lead.closed_at = utcnow()
         session.add(lead)
         timeline.record(
             session,

@@ -14,8 +14,7 @@ import itertools
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -23,7 +22,6 @@ from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 from sqlalchemy import and_, func, or_, update
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from crm_app.models import (
@@ -42,8 +40,8 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import utcnow
-from crm_app.services import formatting, permissions, timeline
-from crm_app.services.errors import Conflict, NotFound, PermissionDenied, StaleRecord, ValidationError
+from crm_app.services import formatting, permissions, timeline, uow
+from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.leads import MAX_ITEMS, TEXT_FIELDS, person_name
 from crm_app.services.permissions import Action
@@ -609,21 +607,8 @@ def merge_leads(
     values someone changed since.
     """
     permissions.require_user(user)
-    with _one_transaction(session):
+    with uow.unit_of_work(session):
         return _merge(session, user, keep_id, merge_ids, choices, expected_versions)
-
-
-@contextmanager
-def _one_transaction(session: Session) -> Iterator[None]:
-    """Nothing half done: any refusal or failure rolls the whole change back."""
-    try:
-        yield
-    except StaleDataError:
-        session.rollback()
-        raise StaleRecord() from None
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def _merge(
@@ -642,8 +627,8 @@ def _merge(
     by_id = _load_mergeable(session, [keep_id, *merge_ids])
     _require_merge_rights(session, user, by_id, keep_id, merge_ids)
     for lead_id, version in (expected_versions or {}).items():
-        if lead_id in by_id and by_id[lead_id].version != int(version):
-            raise StaleRecord()
+        if lead_id in by_id:
+            uow.check_version(by_id[lead_id], int(version))
     kept = by_id[keep_id]
     ordered = [kept, *(by_id[i] for i in merge_ids)]
     comms = _comm_rows(session, by_id)
@@ -691,13 +676,10 @@ def _merge(
     moved_timeline = _move(session, TimelineEntry, merge_ids, keep_id)
 
     now = utcnow()
-    if changes:
-        kept.updated_at = now
     session.add(kept)
     merged_versions = {}
     for lead in ordered[1:]:
         lead.deleted_at = now
-        lead.updated_at = now
         session.add(lead)
         merged_versions[lead.id] = lead.version
     merge = LeadMerge(
@@ -743,7 +725,7 @@ def _merge(
             payload={"action": "merged_into", "merge_id": merge.id, "kept_id": keep_id},
             at=now,
         )
-    session.commit()
+    uow.commit(session)
     session.refresh(merge)
     return merge
 
@@ -789,7 +771,7 @@ def undo_merge(*, session: Session, user: User, merge_id: int) -> Lead:
     merge (the history's undo entry lists them). Returns the kept lead.
     """
     permissions.require_user(user)
-    with _one_transaction(session):
+    with uow.unit_of_work(session):
         return _undo(session, user, merge_id)
 
 
@@ -895,7 +877,6 @@ def _undo(session: Session, user: User, merge_id: Any) -> Lead:
             continue
         if lead.deleted_at is not None:
             lead.deleted_at = None
-            lead.updated_at = now
             session.add(lead)
         timeline.record(
             session,
@@ -907,7 +888,6 @@ def _undo(session: Session, user: User, merge_id: Any) -> Lead:
             payload={"action": "unmerge", "merge_id": merge.id, "kept_id": kept.id},
             at=now,
         )
-    kept.updated_at = now
     session.add(kept)
     timeline.record(
         session,
@@ -925,7 +905,7 @@ def _undo(session: Session, user: User, merge_id: Any) -> Lead:
         },
         at=now,
     )
-    session.commit()
+    uow.commit(session)
     session.refresh(kept)
     return kept
 

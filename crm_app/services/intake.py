@@ -20,7 +20,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from crm_app.models import EntityType, Lead, Source, TimelineEntry, TimelineKind, User
-from crm_app.services import duplicates, leads, permissions
+from crm_app.services import duplicates, leads, permissions, uow
 from crm_app.services.duplicates import Match
 from crm_app.services.errors import Conflict, ValidationError
 from crm_app.services.i18n import Msg
@@ -164,6 +164,6 @@ def create_lead_with_policy(
         return IntakeResult(lead=lead, created=False, duplicate_of=lead_id, matches=matches)
     lead = leads.create_lead(session=session, user=user, data=data, origin=origin, commit=False)
     flag_duplicates(session, lead.id or 0, matches)
-    session.commit()
+    uow.commit(session)
     session.refresh(lead)
     return IntakeResult(lead=lead, created=True, matches=matches)

@@ -1151,6 +1151,9 @@ def _insert_leads(ctx: _Context, rows: list[_Row]) -> None:
                         "value": value[:255],
                         "normalized": norm[:255],
                         "is_primary": i == 0,
+                        "created_at": now,
+                        "updated_at": now,
+                        "version": 1,
                     }
                 )
     if comms:

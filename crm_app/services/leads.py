@@ -13,7 +13,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, func
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from crm_app.models import (
@@ -32,8 +31,8 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import utcnow
-from crm_app.services import defaults, permissions, textsearch, timeline
-from crm_app.services.errors import Conflict, NotFound, PermissionDenied, StaleRecord, ValidationError
+from crm_app.services import defaults, permissions, textsearch, timeline, uow
+from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crm_app.services.formatting import TIMEZONE
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.permissions import Action
@@ -311,7 +310,7 @@ def create_lead(
         payload={"origin": origin if origin in ORIGINS else "form"},
     )
     if commit:
-        session.commit()
+        uow.commit(session)
         session.refresh(lead)
     return lead
 
@@ -353,15 +352,6 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _commit(session: Session) -> None:
-    """Commit; a save that raced another one on the same row becomes StaleRecord."""
-    try:
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        raise StaleRecord() from None
-
-
 def update_lead(
     *,
     session: Session,
@@ -378,8 +368,7 @@ def update_lead(
     """
     lead = get_lead(session=session, user=user, lead_id=lead_id)
     require_lead(session, user, Action.EDIT, lead)
-    if expected_version is not None and lead.version != expected_version:
-        raise StaleRecord()
+    uow.check_version(lead, expected_version)
     cleaned = clean_lead_data(session, data, partial=True)
     if "status_id" in cleaned:
         new_status = cleaned.pop("status_id")
@@ -405,7 +394,6 @@ def update_lead(
             changes.append({"field": key, "old": _jsonable(before[key]), "new": _jsonable(value)})
             setattr(lead, key, value)
     if changes:
-        lead.updated_at = utcnow()
         session.add(lead)
         for change in changes:
             timeline.record(
@@ -417,7 +405,7 @@ def update_lead(
                 payload=change,
             )
     if commit:
-        _commit(session)
+        uow.commit(session)
         session.refresh(lead)
     return lead
 
@@ -434,8 +422,7 @@ def change_status(
     """Move a lead along its in-progress statuses. Final statuses go through finalising."""
     lead = get_lead(session=session, user=user, lead_id=lead_id)
     require_lead(session, user, Action.EDIT, lead)
-    if expected_version is not None and lead.version != expected_version:
-        raise StaleRecord()
+    uow.check_version(lead, expected_version)
     if lead.result is not None:
         raise Conflict(Msg("This lead is finalised: its status cannot change."))
     stage = session.get(Stage, status_id)
@@ -460,10 +447,9 @@ def change_status(
         },
     )
     lead.status_id = stage.id
-    lead.updated_at = utcnow()
     session.add(lead)
     if commit:
-        _commit(session)
+        uow.commit(session)
         session.refresh(lead)
     return lead
 
@@ -772,7 +758,7 @@ def bulk_assign(*, session: Session, user: User, ids: list[int], responsible_id:
                 session=session, user=user, lead_id=lead.id, data={"responsible_id": target.id}, commit=False
             )
             count += 1
-    session.commit()
+    uow.commit(session)
     return count
 
 
@@ -793,7 +779,7 @@ def bulk_set_status(*, session: Session, user: User, ids: list[int], status_id: 
         if lead.result is None and lead.status_id != stage.id:
             change_status(session=session, user=user, lead_id=lead.id, status_id=stage.id, commit=False)
             count += 1
-    session.commit()
+    uow.commit(session)
     return count
 
 
@@ -814,7 +800,7 @@ def bulk_delete(*, session: Session, user: User, ids: list[int]) -> int:
             kind=TimelineKind.DELETED,
             author_id=user.id,
         )
-    session.commit()
+    uow.commit(session)
     return len(leads)
 
 
@@ -831,7 +817,7 @@ def bulk_restore(*, session: Session, user: User, ids: list[int]) -> int:
         raise PermissionDenied(Msg("You can restore only your own leads."))
     for lead in rows:
         restore_lead(session=session, user=user, lead_id=lead.id, commit=False)
-    session.commit()
+    uow.commit(session)
     return len(rows)
 
 
@@ -849,5 +835,5 @@ def restore_lead(*, session: Session, user: User, lead_id: int, commit: bool = T
             kind=TimelineKind.RESTORED,
             author_id=user.id,
         )
-        session.commit()
+        uow.commit(session)
     return lead

@@ -28,7 +28,7 @@ from crm_app.models import (
     TimelineKind,
     User,
 )
-from crm_app.services import defaults, leads, permissions, textsearch, timeline
+from crm_app.services import defaults, leads, permissions, textsearch, timeline, uow
 from crm_app.services.errors import NotFound, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.permissions import Action
@@ -218,7 +218,7 @@ def _created(
 
 def _finish(session: Session, row, commit: bool):
     if commit:
-        session.commit()
+        uow.commit(session)
         session.refresh(row)
     return row
 

@@ -3,13 +3,22 @@
     with unit_of_work(session) as uow:
         uow.check_version(lead, expected_version)
         ... change rows ...
-        uow.changed(EntityType.LEAD, lead.id, users={lead.responsible_id})
+        uow.changed(EntityType.LEAD, lead.id, users={lead.responsible_id})   # optional, see below
 
-One commit at the end (nested units join the outer one and do not commit); a row changed under
-us becomes StaleRecord; change events are published to the notifier only after the commit.
+or, where a service already ends with a commit, one line at that place: `uow.commit(session)`.
 
-SKELETON (issue 6): `updated_at` stamping, the notifier (in-process / Redis) and the events come
-next. Keep the names.
+- One commit at the end; nested units join the outer one and do not commit, and so does
+  `commit(session)` inside a unit.
+- `updated_at` is stamped on every UPDATE of an Audited row by the column itself
+  (models.base.Audited: `onupdate`), so soft delete, restore and Core bulk updates get it too;
+  a value set on purpose (seed data with past dates) is kept.
+- A row changed under us (SQLAlchemy's version counter: StaleDataError) or an `expected_version`
+  that is not the row's version becomes StaleRecord, and nothing is written.
+- Change events: every flushed insert/update/delete of a record with a responsible user (lead,
+  contact, company, deal, activity) adds ChangeEvent(entity, id, users) with the responsible
+  and creator before and after; `uow.changed(...)` adds others. They are published to the
+  notifier after the commit, merged per row (past MAX_EVENTS rows: one event per entity, id 0),
+  and dropped on rollback.
 """
 
 from __future__ import annotations
@@ -19,51 +28,145 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session
 
+from crm_app.services import notifier
 from crm_app.services.errors import StaleRecord
+from crm_app.services.notifier import ChangeEvent
+
+__all__ = ["ChangeEvent", "UnitOfWork", "check_version", "commit", "unit_of_work"]
+
+_UOW = "crm_uow"
+_EVENTS = "crm_events"
+# the tables whose changes concern users (counters, lists): their rows get events by themselves
+TRACKED = frozenset({"lead", "contact", "company", "deal", "activity"})
+_USER_COLUMNS = ("responsible_id", "created_by_id")
 
 
-@dataclass(frozen=True)
-class ChangeEvent:
-    entity: str
-    entity_id: int
-    users: frozenset[int] = frozenset()
+def _entity_key(entity: Any) -> str:
+    return entity.value if hasattr(entity, "value") else str(entity)
+
+
+def _pending(session: OrmSession) -> list[ChangeEvent]:
+    return session.info.setdefault(_EVENTS, [])
+
+
+def check_version(record: Any, expected_version: int | None) -> None:
+    """StaleRecord when the user saw another version of `record` than the stored one."""
+    if expected_version is not None and getattr(record, "version", None) != expected_version:
+        raise StaleRecord()
 
 
 @dataclass
 class UnitOfWork:
-    session: Session
+    session: OrmSession
     events: list[ChangeEvent] = field(default_factory=list)
 
     def changed(self, entity: Any, entity_id: int | None, users: Iterable[int | None] = ()) -> None:
-        key = entity.value if hasattr(entity, "value") else str(entity)
-        self.events.append(ChangeEvent(key, int(entity_id or 0), frozenset(u for u in users if u)))
+        """Tell the listeners, after the commit, that this row changed for these users."""
+        evt = ChangeEvent(_entity_key(entity), int(entity_id or 0), frozenset(u for u in users if u))
+        self.events.append(evt)
+        _pending(self.session).append(evt)
 
-    @staticmethod
-    def check_version(record: Any, expected_version: int | None) -> None:
-        if expected_version is not None and getattr(record, "version", None) != expected_version:
-            raise StaleRecord()
+    check_version = staticmethod(check_version)
+
+
+def current(session: OrmSession) -> UnitOfWork | None:
+    """The unit of work running on this session, if any."""
+    return session.info.get(_UOW)
 
 
 @contextmanager
-def unit_of_work(session: Session) -> Iterator[UnitOfWork]:
-    outer = session.info.get("crm_uow")
+def unit_of_work(session: OrmSession) -> Iterator[UnitOfWork]:
+    outer = current(session)
     if outer is not None:
         yield outer
         return
     uow = UnitOfWork(session)
-    session.info["crm_uow"] = uow
+    session.info[_UOW] = uow
     try:
-        yield uow
         try:
+            yield uow
             session.commit()
         except StaleDataError:
-            session.rollback()
             raise StaleRecord() from None
     except BaseException:
         session.rollback()
         raise
     finally:
-        session.info.pop("crm_uow", None)
+        session.info.pop(_UOW, None)
+
+
+def commit(session: OrmSession) -> None:
+    """The end of a service's writes: commit (or only flush inside an outer unit of work).
+
+    A save that raced another one on the same row becomes StaleRecord, rolled back.
+    """
+    try:
+        if current(session) is not None:
+            session.flush()
+        else:
+            session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise StaleRecord() from None
+
+
+# --- change events, collected at flush and published after the commit --------------------------
+
+
+def _users(obj: Any) -> frozenset[int]:
+    state = sa.inspect(obj)
+    users: set[int] = set()
+    for name in _USER_COLUMNS:
+        if name not in state.attrs:
+            continue
+        attr = state.attrs[name]
+        users.update(v for v in (attr.value, *attr.history.deleted) if isinstance(v, int))
+    return frozenset(users)
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _collect(session: OrmSession, _context) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(obj, "__tablename__", None)
+        if table not in TRACKED or getattr(obj, "id", None) is None:
+            continue
+        if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+            continue
+        _pending(session).append(ChangeEvent(str(table), int(obj.id), _users(obj)))
+
+
+MAX_EVENTS = 500  # per commit; a bigger batch (an import) is told as one event per entity
+
+
+def merged(events: Iterable[ChangeEvent], limit: int = MAX_EVENTS) -> list[ChangeEvent]:
+    """One event per row, with the users of all its events, in first-seen order.
+
+    Past `limit` rows, one event per entity with id 0 ("several rows") and all their users:
+    listeners recount rather than follow rows, and a Redis message stays small.
+    """
+    out: dict[tuple[str, int], set[int]] = {}
+    for e in events:
+        out.setdefault((e.entity, e.entity_id), set()).update(e.users)
+    if len(out) > limit:
+        per_entity: dict[tuple[str, int], set[int]] = {}
+        for (entity, _id), users in out.items():
+            per_entity.setdefault((entity, 0), set()).update(users)
+        out = per_entity
+    return [ChangeEvent(entity, entity_id, frozenset(users)) for (entity, entity_id), users in out.items()]
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _publish(session: OrmSession) -> None:
+    events = session.info.pop(_EVENTS, None)
+    if events:
+        notifier.publish(merged(events))
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _drop(session: OrmSession) -> None:
+    session.info.pop(_EVENTS, None)

@@ -28,9 +28,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from crm_app.models import EntityType, Source, User, WebForm
-from crm_app.models.base import utcnow
-from crm_app.services import intake, leads, permissions, rate_limit
-from crm_app.services.errors import DomainError, NotFound, StaleRecord, Throttled, ValidationError
+from crm_app.services import intake, leads, permissions, rate_limit, uow
+from crm_app.services.errors import DomainError, NotFound, Throttled, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.validation import clean_text
 
@@ -211,7 +210,7 @@ def _clean_form(
 def _save(session: Session, form: WebForm) -> WebForm:
     session.add(form)
     try:
-        session.commit()
+        uow.commit(session)
     except IntegrityError:  # the same slug saved at the same moment by someone else
         session.rollback()
         raise ValidationError({"slug": Msg("Another form already uses this address.")}) from None
@@ -241,14 +240,12 @@ def update_web_form(
 ) -> WebForm:
     """Change a form. An empty slug keeps the current one (links already shared keep working)."""
     form = get_web_form(session=session, user=user, form_id=form_id)
-    if expected_version is not None and form.version != expected_version:
-        raise StaleRecord()
+    uow.check_version(form, expected_version)
     values = _clean_form(
         session, {"is_active": form.is_active, **data}, form_id=form.id, current_slug=form.slug
     )
     for key, value in values.items():
         setattr(form, key, value)
-    form.updated_at = utcnow()
     return _save(session, form)
 
 
@@ -256,7 +253,6 @@ def set_web_form_active(*, session: Session, user: User, form_id: int, active: b
     form = get_web_form(session=session, user=user, form_id=form_id)
     if form.is_active != active:
         form.is_active = active
-        form.updated_at = utcnow()
         form = _save(session, form)
     return form
 

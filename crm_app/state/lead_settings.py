@@ -11,7 +11,9 @@ import reflex as rx
 from crm_app.services import lead_settings as ls
 from crm_app.services.errors import DomainError, ValidationError
 from crm_app.services.i18n import N_
-from crm_app.services.lead_settings import ReasonRow, SourceRow, StatusRow
+from crm_app.services.junk_reasons import ReasonRow
+from crm_app.services.lead_statuses import StatusRow
+from crm_app.services.sources import SourceRow
 from crm_app.state.session import SessionState
 
 KINDS = ("status", "source", "reason")

@@ -19,7 +19,7 @@ from crm_app.models import (
     WebForm,
 )
 from crm_app.services import lead_settings as ls
-from crm_app.services import leads, phones
+from crm_app.services import leads, phones, settings_lists
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, StaleRecord, ValidationError
 from tests.factories import create_user
 
@@ -271,7 +271,7 @@ def test_moving_and_deleting_is_one_transaction(session, admin, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ls, "_renumber", broken)  # fails after the leads moved, before the commit
+    monkeypatch.setattr(settings_lists, "renumber", broken)  # fails after the leads moved, before the commit
     with pytest.raises(RuntimeError):
         ls.delete_status(
             session=session, user=admin, status_id=processed, move_to_id=status_id(session, admin, "New")
