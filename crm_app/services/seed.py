@@ -23,8 +23,7 @@ from typing import Any, TypeVar
 
 import phonenumbers
 from faker import Faker
-from sqlalchemy import insert, text
-from sqlalchemy import select as sa_select
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from crm_app.models import (
@@ -57,6 +56,7 @@ from crm_app.models import (
 from crm_app.models.base import utcnow
 from crm_app.models.enums import Direction, DiscountType, Priority
 from crm_app.services import auth, defaults
+from crm_app.services.bulk import insert_returning_ids
 from crm_app.services.errors import Conflict, ValidationError
 from crm_app.services.i18n import Msg
 
@@ -1142,30 +1142,6 @@ def activity_rows(
             "details": {},
             "deleted_at": None,
         }
-
-
-def insert_returning_ids(conn, table, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert rows and return their ids in the order of `rows`.
-
-    RETURNING in parameter order is slow in SQLAlchemy (row by row on SQLite, a sorted
-    INSERT ... SELECT on PostgreSQL, 3-4x a plain executemany), so ids come another way.
-    """
-    if conn.dialect.name == "postgresql":
-        # ids reserved from the column's sequence: unique even with concurrent writers
-        seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}).scalar_one()
-        ids = list(
-            conn.execute(
-                text("SELECT nextval(CAST(:seq AS regclass)) FROM generate_series(1, :n)"),
-                {"seq": seq, "n": len(rows)},
-            ).scalars()
-        )
-        conn.execute(insert(table), [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
-        return ids
-    # SQLite gives each row max(id) + 1 while this transaction holds the single write lock,
-    # so our rows are the last len(rows) ids.
-    conn.execute(insert(table), rows)
-    last = conn.execute(sa_select(table.c.id).order_by(table.c.id.desc()).limit(len(rows))).scalars()
-    return list(reversed(list(last)))
 
 
 def _insert_with_comms(conn, table, items: Iterable[tuple], batch_size: int, counts: Counter) -> list[int]:

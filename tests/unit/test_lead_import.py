@@ -542,10 +542,10 @@ def test_validation_in_a_worker_process_gives_the_same_result(session, admin, tm
         email = "broken@" if i % 7 == 0 else f"p{i % 50}@example.com"  # bad rows and repeats
         lines.append(f"P{i},Worker{i},{email},+33 6 12 34 {i:02d} 00")
     path = write(tmp_path, "\n".join(lines) + "\n")
-    monkeypatch.setattr(lead_import, "PARALLEL_MIN_ROWS", 1)
+    monkeypatch.setattr(lead_import.run, "PARALLEL_MIN_ROWS", 1)
     used = []
-    real = lead_import._parallel_pool
-    monkeypatch.setattr(lead_import, "_parallel_pool", lambda ctx, total: used.append(1) or real(ctx, total))
+    real = lead_import.run._parallel_pool
+    monkeypatch.setattr(lead_import.run, "_parallel_pool", lambda ctx, total: used.append(1) or real(ctx, total))
     parallel = lead_import.run_import(session=session, user=admin, path=path, batch_size=7)
     assert used and (parallel.created, parallel.failed, parallel.skipped) == (44, 9, 7)
     names = sorted(lead.last_name for lead in session.exec(select(Lead)).all())
