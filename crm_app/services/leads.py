@@ -284,8 +284,8 @@ def communications(
 def clean_new_lead(session: Session, data: dict[str, Any]) -> dict[str, Any]:
     """`clean_lead_data` for a new lead: also, a given status must be one in progress."""
     cleaned = clean_lead_data(session, data)
-    status_id = cleaned.get("status_id")
-    if status_id is not None and session.get(Stage, status_id).semantic != StageSemantic.IN_PROGRESS:
+    stage = session.get(Stage, cleaned["status_id"]) if cleaned.get("status_id") is not None else None
+    if stage is not None and stage.semantic != StageSemantic.IN_PROGRESS:
         raise ValidationError({"status_id": Msg("A new lead starts in a status in progress.")})
     return cleaned
 
@@ -467,7 +467,7 @@ def fill_lead(
                     Communication.entity_id == lead.id,
                     Communication.kind == kind,
                 )
-                .order_by(col(Communication.is_primary).desc(), Communication.id)
+                .order_by(col(Communication.is_primary).desc(), col(Communication.id))
             ).all()
         )
     changes = fill_values(current, given, finalised=lead.result is not None)
@@ -476,7 +476,7 @@ def fill_lead(
             changes[key] = [shown for shown, _n in changes[key]]
     if not changes:
         return lead
-    return update_lead(session=session, user=user, lead_id=lead.id, data=changes, commit=commit)
+    return update_lead(session=session, user=user, lead_id=lead_id, data=changes, commit=commit)
 
 
 def get_lead(*, session: Session, user: User, lead_id: int, include_deleted: bool = False) -> Lead:

@@ -17,7 +17,7 @@ from typing import Any
 from rapidfuzz import fuzz, process, utils
 from sqlalchemy import and_, exists, func, or_
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from crm_app.models import CommKind, Communication, Company, Contact, EntityType, Lead
 from crm_app.services.validation import fold
@@ -85,31 +85,25 @@ def _chunks(values: Sequence[Any]) -> list[list[Any]]:
 
 def _names(session: Session, entity_type: EntityType, ids: set[int]) -> dict[int, str]:
     """Display names of the records that are not deleted (deleted ones never match)."""
+    model = {EntityType.LEAD: Lead, EntityType.CONTACT: Contact}.get(entity_type, Company)
+    t = model.__table__.c  # type: ignore[attr-defined]
+    if entity_type == EntityType.LEAD:
+        columns = (t.first_name, t.last_name, t.company_name, t.title)
+    elif entity_type == EntityType.CONTACT:
+        columns = (t.first_name, t.last_name)
+    else:
+        columns = (t.name,)
     out: dict[int, str] = {}
     for part in _chunks(sorted(ids)):
-        if entity_type == EntityType.LEAD:
-            rows = session.exec(
-                select(Lead.id, Lead.first_name, Lead.last_name, Lead.company_name, Lead.title).where(
-                    col(Lead.id).in_(part), Lead.deleted_at.is_(None)
-                )
-            ).all()
-            out.update(
-                {i: " ".join(p for p in (first, last) if p) or c or t for i, first, last, c, t in rows}
-            )
-        elif entity_type == EntityType.CONTACT:
-            rows = session.exec(
-                select(Contact.id, Contact.first_name, Contact.last_name).where(
-                    col(Contact.id).in_(part), Contact.deleted_at.is_(None)
-                )
-            ).all()
-            out.update({i: " ".join(p for p in (first, last) if p) for i, first, last in rows})
-        else:
-            rows = session.exec(
-                select(Company.id, Company.name).where(
-                    col(Company.id).in_(part), Company.deleted_at.is_(None)
-                )
-            ).all()
-            out.update(dict(rows))
+        stmt = sa_select(t.id, *columns).where(t.id.in_(part), t.deleted_at.is_(None))
+        for row_id, *values in session.connection().execute(stmt):
+            if entity_type == EntityType.LEAD:
+                first, last, company, title = values
+                out[row_id] = " ".join(p for p in (first, last) if p) or company or title
+            elif entity_type == EntityType.CONTACT:
+                out[row_id] = " ".join(p for p in values if p)
+            else:
+                out[row_id] = values[0]
     return out
 
 
@@ -305,7 +299,7 @@ class _CompanyNames:
                     .where(_prefix_condition(name_col, prefix))
                     .limit(PREFIX_CANDIDATES)
                 ).all()
-                found += [(kind, i, n) for i, n, deleted in rows if deleted is None]
+                found += [(kind, int(i or 0), n) for i, n, deleted in rows if deleted is None]
             self._by_prefix[prefix] = found
         return self._by_prefix[prefix]
 
