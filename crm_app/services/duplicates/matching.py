@@ -148,7 +148,11 @@ def _holders(session: Session, kind: CommKind, values: set[str], per_value: int)
 
 
 def find_matches_batch(
-    session: Session, candidates: Sequence[Candidate], *, limit: int = MAX_MATCHES
+    session: Session,
+    candidates: Sequence[Candidate],
+    *,
+    limit: int = MAX_MATCHES,
+    company_names: CompanyNames | None = None,
 ) -> dict[int, list[Match]]:
     """{index in `candidates`: its matches} for the candidates that have any (see the module doc).
 
@@ -166,7 +170,7 @@ def find_matches_batch(
         for _, etype, eid in held:
             ids_by_type[etype].add(eid)
     names = {etype: _names(session, etype, ids) for etype, ids in ids_by_type.items()}
-    companies = _CompanyNames(session, limit)
+    companies = company_names or CompanyNames(session, limit)
     by_names = _leads_by_names(
         session, [c.names for c in candidates if c.names and not (c.emails or c.phones)]
     )
@@ -275,19 +279,27 @@ def _prefix_condition(column, prefix: str):
     return and_(or_(*ranges), func.lower(column).like(f"{prefix}%"))
 
 
-class _CompanyNames:
-    """Close company names among companies and leads. Candidates share the first letters (an
-    indexed prefix scan, read once per prefix for a whole batch), then rapidfuzz scores them."""
+class CompanyNames:
+    """Close company names among companies and leads. Candidates share the first three letters
+    (an indexed prefix scan, read once per prefix), then rapidfuzz scores each distinct name.
 
-    def __init__(self, session: Session, limit: int) -> None:
+    One instance serves one batch; an import keeps one for all its batches and tells it about
+    the leads it writes (`added`), so each prefix is read from the database once per import.
+    """
+
+    def __init__(self, session: Session, limit: int = MAX_MATCHES) -> None:
         self.session = session
         self.limit = limit
-        self._by_prefix: dict[str, list[tuple[str, int, str]]] = {}
+        # prefix -> {name as rapidfuzz processes it: its first `limit` [(kind, id, name)]}, in the
+        # order read: memory follows the number of distinct names, not of records
+        self._by_prefix: dict[str, dict[str, list[tuple[str, int, str]]]] = {}
+        self._leads: dict[str, int] = {}  # leads among a prefix's candidates
         self._by_name: dict[str, list[Match]] = {}
 
-    def _candidates(self, prefix: str) -> list[tuple[str, int, str]]:
+    def _candidates(self, prefix: str) -> dict[str, list[tuple[str, int, str]]]:
         if prefix not in self._by_prefix:
-            found: list[tuple[str, int, str]] = []
+            by_name: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
+            leads = 0
             # deleted rows are dropped here rather than in SQL: a `deleted_at IS NULL` term makes
             # SQLite scan the list index (every row) instead of the name index
             for kind, model, name_col in (
@@ -299,28 +311,45 @@ class _CompanyNames:
                     .where(_prefix_condition(name_col, prefix))
                     .limit(PREFIX_CANDIDATES)
                 ).all()
-                found += [(kind, int(i or 0), n) for i, n, deleted in rows if deleted is None]
-            self._by_prefix[prefix] = found
+                for i, n, deleted in rows:
+                    if deleted is None:
+                        leads += kind == "lead"
+                        same = by_name[utils.default_process(n)]
+                        if len(same) < self.limit:  # never more than `limit` are shown
+                            same.append((kind, int(i or 0), n))
+            self._by_prefix[prefix] = by_name
+            self._leads[prefix] = leads
         return self._by_prefix[prefix]
 
+    def added(self, leads: list[tuple[int, str]]) -> None:
+        """New leads (id, company name) written since the prefixes were read."""
+        self._by_name.clear()
+        for lead_id, name in leads:
+            processed = utils.default_process(name or "")
+            by_name = self._by_prefix.get(processed[:3]) if processed else None
+            if by_name is not None and self._leads[processed[:3]] < PREFIX_CANDIDATES:
+                self._leads[processed[:3]] += 1
+                if len(by_name[processed]) < self.limit:
+                    by_name[processed].append(("lead", lead_id, name))
+
     def matches(self, name: str) -> list[Match]:
+        """The records with a name close to `name`, best score first (then in the order read)."""
         if name not in self._by_name:
             processed = utils.default_process(name)
-            candidates = self._candidates(processed[:3]) if processed else []
-            scored = (
-                process.extract(
-                    name,
-                    [c[2] for c in candidates],
-                    scorer=fuzz.token_sort_ratio,
-                    processor=utils.default_process,
-                    score_cutoff=COMPANY_SCORE,
-                    limit=self.limit,
-                )
-                if candidates
-                else []
+            by_name = self._candidates(processed[:3]) if processed else {}
+            names = list(by_name)
+            scored = process.extract(
+                processed,
+                names,
+                scorer=fuzz.token_sort_ratio,
+                processor=None,
+                score_cutoff=COMPANY_SCORE,
+                limit=None,
             )
-            self._by_name[name] = [
-                Match(candidates[i][0], candidates[i][1], candidates[i][2], "company", candidates[i][2])
-                for _, _, i in scored
-            ]
+            found: list[Match] = []
+            for _, _, i in sorted(scored, key=lambda s: (-s[1], s[2])):
+                for kind, record_id, shown in by_name[names[i]]:
+                    if len(found) < self.limit:
+                        found.append(Match(kind, record_id, shown, "company", shown))
+            self._by_name[name] = found
         return self._by_name[name]

@@ -70,6 +70,8 @@ class _Context:
     settings: Any = None  # _SettingsCache: what clean_lead_data reads
     # dry run only: what earlier batches would have created (a real import finds them in the DB)
     seen: set[str] = field(default_factory=set)
+    # company names read for the matcher, kept for the whole import (see duplicates.CompanyNames)
+    company_names: duplicates.CompanyNames | None = None
 
 
 def create_job(
@@ -294,8 +296,12 @@ def _run_batch(ctx: _Context, batch: list[tuple[int, list[str]]], parsed: Parsed
     # "create" flags what it finds, as the form does; the other policies also match rows without
     # an e-mail or phone on a lead's names (what re-importing the same file needs)
     by_names = ctx.policy != "create"
+    if ctx.company_names is None:
+        ctx.company_names = duplicates.CompanyNames(session)
     found = duplicates.find_matches_batch(
-        session, [duplicates.candidate(r.data, names=_name_key(r) if by_names else None) for r in rows]
+        session,
+        [duplicates.candidate(r.data, names=_name_key(r) if by_names else None) for r in rows],
+        company_names=ctx.company_names,
     )
     pending: list[_Row] = []  # rows to create, in file order
     pending_matches: dict[int, list[duplicates.Match]] = {}
@@ -342,7 +348,7 @@ def _run_batch(ctx: _Context, batch: list[tuple[int, list[str]]], parsed: Parsed
         for row in pending:
             ctx.seen.update(_row_keys(row))
     elif pending:
-        leads.create_leads(
+        made = leads.create_leads(
             session=session,
             user=ctx.user,
             rows=[row.data for row in pending],
@@ -351,6 +357,9 @@ def _run_batch(ctx: _Context, batch: list[tuple[int, list[str]]], parsed: Parsed
             matches=pending_matches,
             default_source_id=ctx.refs.import_source_id,
             commit=False,
+        )
+        ctx.company_names.added(
+            [(new.id, row.data.get("company_name") or "") for new, row in zip(made, pending, strict=True)]
         )
     if failures:
         session.connection().execute(
