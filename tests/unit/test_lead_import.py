@@ -466,6 +466,20 @@ def test_create_flags_rows_of_the_same_file_as_each_other(session, admin, tmp_pa
     assert "duplicates" not in _created_entry(session, alone.id).payload
 
 
+def test_a_close_company_name_from_an_earlier_batch_is_flagged(session, admin, tmp_path):
+    """The import reads company names once per prefix and keeps them up to date with the leads it
+    writes: a later batch still sees the leads of the earlier ones, as the form would."""
+    body = "Ann,A,,,Globex Corporation\nBob,B,,,GLOBEX corporation\n"
+    run_import(
+        session=session, user=admin, path=write(tmp_path, HEADER + body), on_duplicate="create", batch_size=1
+    )
+    first, second = lead_by_last_name(session, "A"), lead_by_last_name(session, "B")
+    assert "duplicates" not in _created_entry(session, first.id).payload
+    assert [(d["id"], d["reason"]) for d in _created_entry(session, second.id).payload["duplicates"]] == [
+        (first.id, "company")
+    ]
+
+
 def test_reimporting_the_same_file_with_skip_creates_nothing(session, admin, tmp_path):
     path = write(tmp_path, DUPLICATES + "No,Contact,,,\n" + ",,,,Company Only\n")
     first = run_import(session=session, user=admin, path=path, batch_size=2)
