@@ -3,8 +3,10 @@
 A CSV of N leads (names from bulk_seed's faker pools, a unique e-mail and phone each, company, position,
 website, address, amount) is written to a temporary folder. The import runs on a fresh, migrated
 SQLite file: it reads and sniffs the file, validates every row with `leads.clean_lead_data`, checks
-e-mails and phones for duplicates (one query per batch of 1,000), and writes each lead with its
-e-mail, phone and "created" history entry (4 rows per lead), one transaction per batch.
+duplicates with the one matcher (`duplicates.find_matches_batch`: e-mails and phones in one query
+per batch of 1,000, close company names once per 3-letter prefix) and writes each lead with its
+e-mail, phone and "created" history entry (4 rows per lead) through the one write path of every
+way in, `leads.create_leads`, one transaction per batch.
 The baseline inserts the same leads and communications (3 rows per lead, no history, no checks)
 with two sqlite3 executemany calls into another fresh file, in the same process.
 

@@ -250,17 +250,24 @@ def _lead_convert(args, url: str) -> int:
     _require_migrated(url)
     with db.session(url) as s:
         user = _acting_user(s, _as_email(args))
-        carried = conversion.conversion_defaults(session=s, user=user, lead_id=args.lead_id)
-        deal = dict(carried["deal"]) if args.deal else None
-        if deal is not None and args.deal_title:
-            deal["title"] = args.deal_title
+        deal_title = {"title": args.deal_title} if args.deal_title else {}
+        parts = conversion.carried_parts(
+            session=s,
+            user=user,
+            lead_id=args.lead_id,
+            parts={
+                "contact": {"carry": True} if args.contact else None,
+                "company": {"carry": True} if args.company else None,
+                "deal": {"carry": True, **deal_title} if args.deal else None,
+            },
+        )
         result = conversion.convert_lead(
             session=s,
             user=user,
             lead_id=args.lead_id,
-            contact=carried["contact"] if args.contact else None,
-            company=carried["company"] if args.company else None,
-            deal=deal,
+            contact=parts["contact"],
+            company=parts["company"],
+            deal=parts["deal"],
             contact_id=args.contact_id,
             company_id=args.company_id,
         )

@@ -296,12 +296,12 @@ def convert_lead(
     One transaction: on any error nothing is created. Converting twice gives 409."""
     from crm_app.services import conversion
 
-    parts = {"contact": body.contact, "company": body.company, "deal": body.deal}
-    if any(p and p.get("carry") for p in parts.values()):
-        carried = conversion.conversion_defaults(session=session, user=user, lead_id=lead_id)
-        for key, part in parts.items():
-            if part and part.get("carry"):
-                parts[key] = {**carried[key], **{k: v for k, v in part.items() if k != "carry"}}
+    parts = conversion.carried_parts(
+        session=session,
+        user=user,
+        lead_id=lead_id,
+        parts={"contact": body.contact, "company": body.company, "deal": body.deal},
+    )
     result = conversion.convert_lead(
         session=session,
         user=user,

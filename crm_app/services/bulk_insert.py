@@ -28,6 +28,8 @@ def insert_returning_ids(conn, table, rows: list[dict[str, Any]]) -> list[int]:
     RETURNING in parameter order is slow in SQLAlchemy (row by row on SQLite, a sorted
     INSERT ... SELECT on PostgreSQL, 3-4x a plain executemany), so ids come another way.
     """
+    if not rows:
+        return []
     if conn.dialect.name == "postgresql":
         # ids reserved from the column's sequence: unique even with concurrent writers
         seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}).scalar_one()

@@ -149,20 +149,20 @@ def lead_summary(session: Session, lead: Lead) -> dict[str, Any]:
 # --- defaults ---------------------------------------------------------------------------------
 
 
-def conversion_defaults(*, session: Session, user: User, lead_id: int) -> dict[str, Any]:
-    """The lead's values carried over to a new contact, company and deal, for the user to edit.
+def carried_values(session: Session, user: User, lead: Lead) -> dict[str, dict[str, Any]]:
+    """The one "carry fields" rule: the values a lead gives to a new contact, company and deal
+    (the Finalise dialog pre-fills them, the API's `"carry": true` and `crm lead convert` use them).
 
-    Also: which records the lead suggests (a person name -> a contact, a company name -> a
-    company), existing contacts and companies that look the same (to link instead), the deal
-    pipelines, currencies and junk reasons to choose from.
+    The person's fields, phones and e-mails go to the contact; the company name and website to
+    the company, with the address, phones and e-mails too when the lead names no person; the
+    title (else "<name> deal"), amount and currency to a deal in the default pipeline.
+    Source and responsible carry over to all three in `convert_lead`.
     """
-    lead = leads.get_lead(session=session, user=user, lead_id=lead_id)
-    leads.require_lead(session, user, Action.EDIT, lead)
     comms = leads.communications(session, EntityType.LEAD, [lead.id])[lead.id]
     phones = [display_phone(p) for p in comms["phones"]]
     emails = comms["emails"]
     person = leads.person_name(lead.first_name, lead.last_name)
-    contact = {k: getattr(lead, k) for k in CONTACT_KEYS}
+    contact: dict[str, Any] = {k: getattr(lead, k) for k in CONTACT_KEYS}
     contact.update(phones=phones, emails=emails)
     company = {
         "name": lead.company_name,
@@ -181,6 +181,40 @@ def conversion_defaults(*, session: Session, user: User, lead_id: int) -> dict[s
         "currency_code": lead.currency_code or defaults.base_currency(session=session),
         "pipeline_id": pipeline.id,
     }
+    return {"contact": contact, "company": company, "deal": deal}
+
+
+def carried_parts(
+    *, session: Session, user: User, lead_id: int, parts: dict[str, dict[str, Any] | None]
+) -> dict[str, dict[str, Any] | None]:
+    """The parts of a conversion ("contact", "company", "deal": None or a dict of fields) with the
+    lead's values filled in where a part says `"carry": True` (`carried_values`); the part's other
+    keys replace the carried ones. What the REST API and `crm lead convert` pass to `convert_lead`.
+    """
+    out = dict(parts)
+    if any(part and part.get("carry") for part in parts.values()):
+        lead = leads.get_lead(session=session, user=user, lead_id=lead_id)
+        carried = carried_values(session, user, lead)
+        for key, part in parts.items():
+            if part and part.get("carry"):
+                out[key] = {**carried[key], **{k: v for k, v in part.items() if k != "carry"}}
+    return out
+
+
+def conversion_defaults(*, session: Session, user: User, lead_id: int) -> dict[str, Any]:
+    """The lead's values carried over to a new contact, company and deal, for the user to edit.
+
+    Also: which records the lead suggests (a person name -> a contact, a company name -> a
+    company), existing contacts and companies that look the same (to link instead), the deal
+    pipelines, currencies and junk reasons to choose from.
+    """
+    lead = leads.get_lead(session=session, user=user, lead_id=lead_id)
+    leads.require_lead(session, user, Action.EDIT, lead)
+    carried = carried_values(session, user, lead)
+    contact, company, deal = carried["contact"], carried["company"], carried["deal"]
+    comms = leads.communications(session, EntityType.LEAD, [lead.id])[lead.id]
+    emails = comms["emails"]
+    person = leads.person_name(lead.first_name, lead.last_name)
     matches = duplicates.find_matches(
         session=session, emails=emails, phones=comms["phones"], company_name=lead.company_name, limit=10
     )

@@ -1,18 +1,19 @@
 """Leads: validation, create, update (with history), status moves, the list query, bulk actions.
 
-Every way in (form, import, web form, API) goes through `create_lead`; every list goes through
+Every way in (form, import, web form, API) goes through `create_leads`; every list goes through
 `search_leads`. Input is a plain dict of field -> value, as a form or a JSON body gives it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, bindparam, func
+from sqlalchemy import Integer, bindparam, func, insert
 from sqlmodel import Session, col, select
 
 from crm_app.models import (
@@ -27,17 +28,22 @@ from crm_app.models import (
     Source,
     Stage,
     StageSemantic,
+    TimelineEntry,
     TimelineKind,
     User,
 )
-from crm_app.models.base import utcnow
+from crm_app.models.base import table_of, utcnow
 from crm_app.services import defaults, permissions, textsearch, timeline, uow
+from crm_app.services.bulk_insert import insert_returning_ids
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crm_app.services.formatting import TIMEZONE
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.permissions import Action
 from crm_app.services.phones import get_region, normalize_phone
 from crm_app.services.validation import clean_text, normalize_email
+
+if TYPE_CHECKING:
+    from crm_app.services.duplicates import Match
 
 # field -> (label, max length)
 TEXT_FIELDS: dict[str, tuple[str, int]] = {
@@ -274,45 +280,207 @@ def communications(
 # --- create / read / update ----------------------------------------------------------------
 
 
+def clean_new_lead(session: Session, data: dict[str, Any]) -> dict[str, Any]:
+    """`clean_lead_data` for a new lead: also, a given status must be one in progress."""
+    cleaned = clean_lead_data(session, data)
+    stage = session.get(Stage, cleaned["status_id"]) if cleaned.get("status_id") is not None else None
+    if stage is not None and stage.semantic != StageSemantic.IN_PROGRESS:
+        raise ValidationError({"status_id": Msg("A new lead starts in a status in progress.")})
+    return cleaned
+
+
+@dataclass
+class NewLead:
+    id: int
+    matches: list[Match] = field(default_factory=list)  # kept in its "created" history entry
+
+
+def create_leads(
+    *,
+    session: Session,
+    user: User | None,
+    rows: Sequence[dict[str, Any]],
+    origin: str = "form",
+    validated: bool = False,
+    matches: dict[int, list[Match]] | None = None,
+    default_source_id: int | None = None,
+    commit: bool = True,
+) -> list[NewLead]:
+    """The one write path of new leads: the form, the CSV import, web forms and the REST API.
+
+    Each row is validated by `clean_new_lead` (or was, `validated=True`: the import validates
+    one batch ahead, in another process). Possible duplicates are found by the one matcher
+    (`duplicates.find_matches_batch`, unless the caller found them already: `matches`, by row
+    index) and kept, with the origin, in each lead's "created" history entry; rows of the same
+    batch that share an e-mail or phone are flagged as each other's duplicates, as if saved one
+    after the other. Leads, their phones and e-mails and the history are written with one
+    executemany per table (no ORM flush per row). user=None is a public web form.
+    Raises ValidationError for the first bad row, before anything is written.
+    """
+    from crm_app.services import duplicates  # duplicates reads this module's fields
+
+    if user is not None:
+        permissions.require(session, user, Action.CREATE, EntityType.LEAD)
+    cleaned = list(rows) if validated else [clean_new_lead(session, data) for data in rows]
+    if not cleaned:
+        return []
+    if matches is None:
+        matches = duplicates.find_matches_batch(session, [duplicates.candidate(c) for c in cleaned])
+    now = utcnow()
+    user_id = user.id if user else None
+    first_status_id = None
+    lead_rows = []
+    for c in cleaned:
+        status_id = c.get("status_id")
+        if status_id is None:
+            if first_status_id is None:
+                first_status_id = first_status(session).id
+            status_id = first_status_id
+        lead_rows.append(
+            {
+                **{k: c.get(k) or "" for k in TEXT_FIELDS},
+                "amount": c.get("amount"),
+                "currency_code": c.get("currency_code"),
+                "status_id": status_id,
+                "source_id": c.get("source_id") or default_source_id,
+                "responsible_id": c.get("responsible_id") or user_id,
+                "created_by_id": user_id,
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+            }
+        )
+    conn = session.connection()
+    ids = insert_returning_ids(conn, table_of(Lead), lead_rows)
+    found = {i: list(matches.get(i, [])) for i in range(len(cleaned))}
+    _flag_within_batch(cleaned, ids, found)
+    comms = []
+    for lead_id, c in zip(ids, cleaned, strict=True):
+        for key, kind in (("phones", CommKind.PHONE), ("emails", CommKind.EMAIL)):
+            for i, (value, norm) in enumerate(c.get(key) or []):
+                comms.append(
+                    {
+                        "entity_type": EntityType.LEAD,
+                        "entity_id": lead_id,
+                        "kind": kind,
+                        "label": "work",
+                        "value": value[:255],
+                        "normalized": norm[:255],
+                        "is_primary": i == 0,
+                        "created_at": now,
+                        "updated_at": now,
+                        "version": 1,
+                    }
+                )
+    if comms:
+        conn.execute(insert(table_of(Communication)), comms)
+    origin = origin if origin in ORIGINS else "form"
+    history = []
+    for index, lead_id in enumerate(ids):
+        payload: dict[str, Any] = {"origin": origin}
+        if found[index]:
+            payload["duplicates"] = [duplicates.match_json(m) for m in found[index]]
+        history.append(
+            {
+                "entity_type": EntityType.LEAD,
+                "entity_id": lead_id,
+                "kind": TimelineKind.CREATED,
+                "author_id": user_id,
+                "text": "",
+                "payload": payload,
+                "created_at": now,
+            }
+        )
+    conn.execute(insert(table_of(TimelineEntry)), history)
+    for row, lead_id in zip(lead_rows, ids, strict=True):  # Core inserts: the flush listener sees none
+        uow.note_change(session, EntityType.LEAD, lead_id, (row["responsible_id"], user_id))
+    if commit:
+        uow.commit(session)
+    return [NewLead(lead_id, found[i]) for i, lead_id in enumerate(ids)]
+
+
+def _flag_within_batch(cleaned: list[dict[str, Any]], ids: list[int], found: dict[int, list[Match]]) -> None:
+    """A row whose e-mail or phone an earlier row of the batch has is flagged with that lead."""
+    from crm_app.services.duplicates import MAX_MATCHES, Match
+
+    first_by_value: dict[tuple[str, str], int] = {}
+    for index, c in enumerate(cleaned):
+        for reason, key in (("email", "emails"), ("phone", "phones")):
+            for _value, norm in c.get(key) or []:
+                earlier = first_by_value.setdefault((reason, norm), index)
+                if earlier == index:
+                    continue
+                known = {(m.entity_type, m.id) for m in found[index]}
+                if ("lead", ids[earlier]) in known or len(found[index]) >= MAX_MATCHES:
+                    continue
+                e = cleaned[earlier]
+                title = person_name(e.get("first_name", ""), e.get("last_name", ""))
+                title = title or e.get("company_name") or e.get("title") or ""
+                found[index].append(Match("lead", ids[earlier], title, reason, norm))
+
+
 def create_lead(
     *, session: Session, user: User | None, data: dict[str, Any], origin: str = "form", commit: bool = True
 ) -> Lead:
-    """Create a lead from any way in, with a 'created' history entry saying how it came in.
-
-    user=None is a public web form (no logged-in user); the form gives the responsible.
-    """
-    if user is not None:
-        permissions.require(session, user, Action.CREATE, EntityType.LEAD)
-    cleaned = clean_lead_data(session, data)
-    status_id = cleaned.get("status_id")
-    if status_id is None:
-        status_id = first_status(session).id
-    elif session.get(Stage, status_id).semantic != StageSemantic.IN_PROGRESS:
-        raise ValidationError({"status_id": Msg("A new lead starts in a status in progress.")})
-    lead = Lead(
-        **{k: cleaned[k] for k in TEXT_FIELDS},
-        amount=cleaned.get("amount"),
-        currency_code=cleaned.get("currency_code"),
-        status_id=status_id,
-        source_id=cleaned.get("source_id"),
-        responsible_id=cleaned.get("responsible_id") or (user.id if user else None),
-        created_by_id=user.id if user else None,
-    )
-    session.add(lead)
-    session.flush()
-    set_communications(session, EntityType.LEAD, lead.id, phones=cleaned["phones"], emails=cleaned["emails"])
-    timeline.record(
-        session,
-        entity_type=EntityType.LEAD,
-        entity_id=lead.id,
-        kind=TimelineKind.CREATED,
-        author_id=user.id if user else None,
-        payload={"origin": origin if origin in ORIGINS else "form"},
-    )
-    if commit:
-        uow.commit(session)
-        session.refresh(lead)
+    """One new lead: `create_leads` with a batch of one. Returns the lead."""
+    [new] = create_leads(session=session, user=user, rows=[data], origin=origin, commit=commit)
+    lead = session.get(Lead, new.id)
+    assert lead is not None
     return lead
+
+
+def fill_values(current: dict[str, Any], given: dict[str, Any], *, finalised: bool = False) -> dict[str, Any]:
+    """The one rule for merging values into an existing lead (the import's and the API's "update"
+    policy, a file's later row for a lead still to be created): what changes.
+
+    Values are as `clean_lead_data` returns them (phones / e-mails: [(shown, normalised)]). Every
+    non-empty value given replaces the current one (an empty one blanks nothing); phones and
+    e-mails given are added after the current ones, without repeats, at most MAX_ITEMS; a
+    finalised lead keeps its status.
+    """
+    changes: dict[str, Any] = {}
+    for key, value in given.items():
+        if key in LIST_FIELDS:
+            merged = list(current.get(key) or [])
+            known = {n for _v, n in merged}
+            for item in value or []:
+                if item[1] not in known:
+                    merged.append(item)
+                    known.add(item[1])
+            if len(merged) > len(current.get(key) or []):
+                changes[key] = merged[:MAX_ITEMS]
+        elif key == "status_id" and finalised:
+            continue
+        elif value not in (None, ""):
+            changes[key] = value
+    return changes
+
+
+def fill_lead(
+    *, session: Session, user: User, lead_id: int, given: dict[str, Any], commit: bool = True
+) -> Lead:
+    """Merge cleaned values into an existing lead (`fill_values`), through `update_lead`."""
+    lead = get_lead(session=session, user=user, lead_id=lead_id)
+    current: dict[str, Any] = {k: getattr(lead, k) for k in (*TEXT_FIELDS, *REF_FIELDS, *MONEY_FIELDS)}
+    for key, kind in (("phones", CommKind.PHONE), ("emails", CommKind.EMAIL)):
+        current[key] = list(
+            session.exec(
+                select(Communication.value, Communication.normalized)
+                .where(
+                    Communication.entity_type == EntityType.LEAD,
+                    Communication.entity_id == lead.id,
+                    Communication.kind == kind,
+                )
+                .order_by(col(Communication.is_primary).desc(), col(Communication.id))
+            ).all()
+        )
+    changes = fill_values(current, given, finalised=lead.result is not None)
+    for key in LIST_FIELDS:
+        if key in changes:
+            changes[key] = [shown for shown, _n in changes[key]]
+    if not changes:
+        return lead
+    return update_lead(session=session, user=user, lead_id=lead_id, data=changes, commit=commit)
 
 
 def get_lead(*, session: Session, user: User, lead_id: int, include_deleted: bool = False) -> Lead:

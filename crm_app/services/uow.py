@@ -37,7 +37,7 @@ from crm_app.services import notifier
 from crm_app.services.errors import StaleRecord
 from crm_app.services.notifier import ChangeEvent
 
-__all__ = ["ChangeEvent", "UnitOfWork", "check_version", "commit", "unit_of_work"]
+__all__ = ["ChangeEvent", "UnitOfWork", "check_version", "commit", "note_change", "unit_of_work"]
 
 _UOW = "crm_uow"
 _EVENTS = "crm_events"
@@ -72,6 +72,16 @@ class UnitOfWork:
         _pending(self.session).append(evt)
 
     check_version = staticmethod(check_version)
+
+
+def note_change(
+    session: OrmSession, entity: Any, entity_id: int | None, users: Iterable[int | None] = ()
+) -> None:
+    """A change written with Core statements (bulk inserts), which the flush listener does not see:
+    published after the commit like the others."""
+    _pending(session).append(
+        ChangeEvent(_entity_key(entity), int(entity_id or 0), frozenset(u for u in users if u))
+    )
 
 
 def current(session: OrmSession) -> UnitOfWork | None:

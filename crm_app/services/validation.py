@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -39,3 +40,10 @@ def normalize_email(raw: str | None) -> tuple[str, Msg | None]:
     except EmailNotValidError:
         return value, Msg("Enter a valid e-mail address, like name@example.com.")
     return info.normalized.lower(), None
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form: 'Téléphone mobile' -> 'telephone mobile'."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.casefold().split())

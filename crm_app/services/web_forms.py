@@ -9,7 +9,8 @@ A post from the public page (`submit_web_form`):
 2. is silently dropped when the honeypot field (hidden from people, filled by bots) has a value:
    the bot sees the thank-you text and nothing is created;
 3. keeps only the fields the form shows (a visitor cannot set the status or the responsible);
-4. goes through `leads.clean_lead_data` and `leads.create_lead` (origin "web_form").
+4. goes through `leads.clean_lead_data` and the one write path, `leads.create_leads` (origin
+   "web_form"), by way of `intake.create_lead_with_policy`.
 Duplicates never stop a web form lead (a visitor cannot choose to update an existing lead):
 the lead is created and its matches are kept in its "created" history entry as
 payload["duplicates"] (see services.intake).

@@ -73,7 +73,7 @@ def test_a_binary_upload_gives_a_message_and_keeps_nothing(state, uploads):
 
 
 def test_a_file_over_the_limit_is_refused(state, uploads, monkeypatch):
-    monkeypatch.setattr(lead_import, "MAX_FILE_BYTES", 10)
+    monkeypatch.setattr(lead_import.upload, "MAX_FILE_BYTES", 10)
     upload(state, CSV)
     assert "larger than" in state.upload_error and not list(uploads.glob("*.csv"))
 

@@ -114,6 +114,40 @@ def test_it_finds_leads_contacts_and_companies_by_email_phone_and_company_name(s
     assert duplicates.find_matches(session=session, phones=["+33199000001"]) == []
 
 
+def test_the_batch_matcher_gives_each_candidate_what_the_single_one_gives(session):
+    """find_matches_batch (the import, create_leads) and find_matches (the form, the API) are
+    one rule: the same matches, in the same order, for every candidate of a batch."""
+    user = create_user(session)
+    a = _lead(session, user, company_name="Acme Industries", emails="ann@acme.io", phones="+33123456789")
+    b = _lead(session, user, last_name="Bee", emails="bee@acme.io, ann@acme.io")
+    _lead(session, user, company_name="Zenith Trading", phones="+33199000001")
+    gone = _lead(session, user, last_name="Gone", emails="gone@acme.io")
+    leads.bulk_delete(session=session, user=user, ids=[gone.id])
+    candidates = [
+        duplicates.Candidate(emails=("ann@acme.io",)),
+        duplicates.Candidate(
+            emails=("bee@acme.io",), phones=("+33123456789",), company_name="ACME industrie"
+        ),
+        duplicates.Candidate(phones=("+33199000001",), company_name="zenith trading"),
+        duplicates.Candidate(emails=("gone@acme.io", "nobody@acme.io")),
+        duplicates.Candidate(emails=("ann@acme.io",), exclude=("lead", a.id)),
+        duplicates.Candidate(company_name="Acme Foods"),
+    ]
+    batch = duplicates.find_matches_batch(session, candidates)
+    for index, cand in enumerate(candidates):
+        single = duplicates.find_matches(
+            session=session,
+            emails=cand.emails,
+            phones=cand.phones,
+            company_name=cand.company_name,
+            exclude=cand.exclude,
+        )
+        assert batch.get(index, []) == single
+    assert [(m.id, m.reason) for m in batch[0]] == [(b.id, "email"), (a.id, "email")]
+    assert {(m.id, m.reason) for m in batch[1]} == {(b.id, "email"), (a.id, "phone")}
+    assert 3 not in batch and 5 not in batch and [m.id for m in batch[4]] == [b.id]
+
+
 # --- groups --------------------------------------------------------------------------------------
 
 

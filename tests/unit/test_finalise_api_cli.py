@@ -97,3 +97,78 @@ def test_cli_converts_and_junks(session, user, capsys):
     assert session.get(Lead, second.id).result == LeadResult.JUNK
     assert cli.main(["lead", "convert", str(second.id)]) == 1
     assert "Say what to convert into" in capsys.readouterr().err
+
+
+def _carried_records(session, out: dict) -> tuple:
+    """What a conversion made, as comparable values (ids and timestamps left out)."""
+    from crm_app.models import CommKind, Communication, EntityType
+
+    def comms(entity_type, entity_id):
+        rows = session.exec(
+            select(Communication.kind, Communication.normalized)
+            .where(Communication.entity_type == entity_type, Communication.entity_id == entity_id)
+            .order_by(Communication.kind, Communication.id)
+        ).all()
+        return [(CommKind(k).value, n) for k, n in rows]
+
+    contact = session.get(Contact, out["contact_id"])
+    company = session.get(Company, out["company_id"])
+    deal = session.get(Deal, out["deal_id"])
+    return (
+        {k: getattr(contact, k) for k in ("honorific", "first_name", "last_name", "position", "address")},
+        comms(EntityType.CONTACT, contact.id),
+        (contact.source_id, contact.responsible_id),
+        {k: getattr(company, k) for k in ("name", "website", "address")},
+        comms(EntityType.COMPANY, company.id),
+        (deal.title, deal.amount, deal.currency_code, deal.pipeline_id, deal.source_id, deal.responsible_id),
+    )
+
+
+def test_the_api_the_cli_and_the_service_carry_the_same_values(session, user, auth, capsys):
+    """One "carry fields" rule (conversion.carried_values): the dialog's service call, the REST
+    API's `"carry": true` and `crm lead convert` make the same contact, company and deal."""
+    from crm_app.services import conversion
+
+    data = {
+        "honorific": "Dr",
+        "position": "CTO",
+        "address": "1 rue de la Paix",
+        "website": "leeco.example",
+        "emails": "ann@leeco.example",
+        "phones": "+33 1 23 45 67 89",
+        "currency_code": "EUR",
+    }
+    by_service, by_api, by_cli = (_lead(session, user, **data) for _ in range(3))
+
+    carried = conversion.conversion_defaults(session=session, user=user, lead_id=by_service.id)
+    result = conversion.convert_lead(
+        session=session,
+        user=user,
+        lead_id=by_service.id,
+        contact=carried["contact"],
+        company=carried["company"],
+        deal=carried["deal"],
+    )
+    service_out = {
+        "contact_id": result.contact_id,
+        "company_id": result.company_id,
+        "deal_id": result.deal_id,
+    }
+
+    body = {"contact": {"carry": True}, "company": {"carry": True}, "deal": {"carry": True}}
+    r = client.post(f"/api/v1/leads/{by_api.id}/convert", json=body, headers=auth)
+    assert r.status_code == 200, r.text
+
+    cli_args = ["lead", "convert", str(by_cli.id), "--contact", "--company", "--deal", "--json"]
+    assert cli.main([*cli_args, "--as", user.email]) == 0
+    cli_out = json.loads(capsys.readouterr().out)
+
+    session.expire_all()
+    expected = _carried_records(session, service_out)
+    assert expected[0]["position"] == "CTO" and expected[1] == [
+        ("email", "ann@leeco.example"),
+        ("phone", "+33123456789"),
+    ]
+    assert expected[3]["name"] == "Leeco" and expected[5][0] == "Leeco deal"
+    assert _carried_records(session, r.json()) == expected
+    assert _carried_records(session, cli_out) == expected

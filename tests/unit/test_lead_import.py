@@ -421,6 +421,65 @@ def test_create_makes_duplicates_anyway(session, admin, tmp_path):
     assert lead_count(session) == 6
 
 
+def _created_entry(session, lead_id: int) -> TimelineEntry:
+    return session.exec(
+        select(TimelineEntry).where(
+            TimelineEntry.entity_id == lead_id, TimelineEntry.kind == TimelineKind.CREATED
+        )
+    ).one()
+
+
+def test_create_flags_a_duplicate_as_the_lead_form_does(session, admin, tmp_path):
+    """A row imported with "create" that matches an existing lead, contact or company gets the
+    same "possible duplicates" in its "created" history entry as the same lead saved in the form."""
+    from crm_app.services import intake
+
+    lead = _existing(session, admin)
+    row = "Zoé,Martin,zoe@example.com,01 02 03 04 05,Old\n"  # the lead's e-mail and name, the contact's phone
+    summary = run_import(
+        session=session, user=admin, path=write(tmp_path, HEADER + row), on_duplicate="create"
+    )
+    assert summary.created == 1
+    imported = session.exec(select(Lead).where(Lead.id != lead.id)).one()
+    entry = _created_entry(session, imported.id)
+    assert entry.payload["origin"] == "import"
+    flagged = entry.payload["duplicates"]
+    assert {(d["entity_type"], d["reason"]) for d in flagged} == {("lead", "email"), ("contact", "phone")}
+
+    values = {"first_name": "Zoé", "last_name": "Martin", "emails": "zoe@example.com",
+              "phones": "01 02 03 04 05", "company_name": "Old"}  # fmt: skip
+    by_form = intake.create_lead_with_policy(session=session, user=admin, data=values, origin="form").lead
+    form_entry = _created_entry(session, by_form.id)
+    assert form_entry.payload["origin"] == "form"
+    # the form's lead also matches the imported one (it exists by then); the rest is the same
+    assert [d for d in form_entry.payload["duplicates"] if d["id"] != imported.id] == flagged
+
+
+def test_create_flags_rows_of_the_same_file_as_each_other(session, admin, tmp_path):
+    body = "Ann,First,ann@example.com,,\nAnn,Again,ann@example.com,,\nBob,Alone,bob@example.com,,\n"
+    run_import(session=session, user=admin, path=write(tmp_path, HEADER + body), on_duplicate="create")
+    first, again, alone = (lead_by_last_name(session, n) for n in ("First", "Again", "Alone"))
+    assert "duplicates" not in _created_entry(session, first.id).payload
+    assert [(d["id"], d["reason"]) for d in _created_entry(session, again.id).payload["duplicates"]] == [
+        (first.id, "email")
+    ]
+    assert "duplicates" not in _created_entry(session, alone.id).payload
+
+
+def test_a_close_company_name_from_an_earlier_batch_is_flagged(session, admin, tmp_path):
+    """The import reads company names once per prefix and keeps them up to date with the leads it
+    writes: a later batch still sees the leads of the earlier ones, as the form would."""
+    body = "Ann,A,,,Globex Corporation\nBob,B,,,GLOBEX corporation\n"
+    run_import(
+        session=session, user=admin, path=write(tmp_path, HEADER + body), on_duplicate="create", batch_size=1
+    )
+    first, second = lead_by_last_name(session, "A"), lead_by_last_name(session, "B")
+    assert "duplicates" not in _created_entry(session, first.id).payload
+    assert [(d["id"], d["reason"]) for d in _created_entry(session, second.id).payload["duplicates"]] == [
+        (first.id, "company")
+    ]
+
+
 def test_reimporting_the_same_file_with_skip_creates_nothing(session, admin, tmp_path):
     path = write(tmp_path, DUPLICATES + "No,Contact,,,\n" + ",,,,Company Only\n")
     first = run_import(session=session, user=admin, path=path, batch_size=2)
@@ -542,10 +601,12 @@ def test_validation_in_a_worker_process_gives_the_same_result(session, admin, tm
         email = "broken@" if i % 7 == 0 else f"p{i % 50}@example.com"  # bad rows and repeats
         lines.append(f"P{i},Worker{i},{email},+33 6 12 34 {i:02d} 00")
     path = write(tmp_path, "\n".join(lines) + "\n")
-    monkeypatch.setattr(lead_import, "PARALLEL_MIN_ROWS", 1)
+    monkeypatch.setattr(lead_import.run, "PARALLEL_MIN_ROWS", 1)
     used = []
-    real = lead_import._parallel_pool
-    monkeypatch.setattr(lead_import, "_parallel_pool", lambda ctx, total: used.append(1) or real(ctx, total))
+    real = lead_import.run._parallel_pool
+    monkeypatch.setattr(
+        lead_import.run, "_parallel_pool", lambda ctx, total: used.append(1) or real(ctx, total)
+    )
     parallel = lead_import.run_import(session=session, user=admin, path=path, batch_size=7)
     assert used and (parallel.created, parallel.failed, parallel.skipped) == (44, 9, 7)
     names = sorted(lead.last_name for lead in session.exec(select(Lead)).all())

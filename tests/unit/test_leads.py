@@ -4,9 +4,19 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import func
 from sqlmodel import select
 
-from crm_app.models import Communication, Lead, LeadResult, Role, StageSemantic, TimelineEntry, TimelineKind
+from crm_app.models import (
+    Communication,
+    EntityType,
+    Lead,
+    LeadResult,
+    Role,
+    StageSemantic,
+    TimelineEntry,
+    TimelineKind,
+)
 from crm_app.models.base import utcnow
 from crm_app.services import duplicates, leads
 from crm_app.services.errors import Conflict, PermissionDenied, StaleRecord, ValidationError
@@ -244,3 +254,52 @@ def test_sort_by_email_and_phone(session):
     assert [r.id for r in by_email.rows] == [a.id, b.id, c.id]
     by_phone = leads.search_leads(session=session, user=user, sort="phone", descending=True)
     assert [r.id for r in by_phone.rows] == [a.id, b.id, c.id]
+
+
+# --- the one write path --------------------------------------------------------------------------
+
+
+def test_create_leads_writes_a_batch_with_history_or_nothing(session):
+    user = create_user(session)
+    rows = [
+        {"last_name": "One", "emails": "one@example.com", "phones": "+33 1 23 45 67 89"},
+        {"company_name": "Two Co", "amount": "10,5"},
+    ]
+    made = leads.create_leads(session=session, user=user, rows=rows, origin="api")
+    assert len(made) == 2 and all(m.matches == [] for m in made)
+    one, two = (session.get(Lead, m.id) for m in made)
+    assert (one.last_name, one.responsible_id, one.created_by_id, one.version) == ("One", user.id, user.id, 1)
+    assert one.status_id == leads.first_status(session).id
+    assert str(two.amount) == "10.50" and two.currency_code
+    assert leads.communications(session, EntityType.LEAD, [one.id])[one.id] == {
+        "phones": ["+33123456789"],
+        "emails": ["one@example.com"],
+    }
+    entries = session.exec(select(TimelineEntry).where(TimelineEntry.kind == TimelineKind.CREATED)).all()
+    assert sorted((e.entity_id, e.payload["origin"]) for e in entries) == sorted(
+        [(one.id, "api"), (two.id, "api")]
+    )
+    with pytest.raises(ValidationError):
+        leads.create_leads(
+            session=session, user=user, rows=[{"last_name": "Fine"}, {"last_name": "Bad", "emails": "x@"}]
+        )
+    session.rollback()
+    assert session.exec(select(func.count()).select_from(Lead)).one() == 2
+
+
+def test_fill_values_is_the_one_merge_rule():
+    current = {"last_name": "Lee", "company_name": "Old", "status_id": 3,
+               "emails": [("a@x.io", "a@x.io")], "phones": []}  # fmt: skip
+    given = {
+        "company_name": "New",
+        "position": "",  # empty: blanks nothing
+        "status_id": 4,
+        "emails": [("A@x.io", "a@x.io"), ("b@x.io", "b@x.io"), ("b@x.io", "b@x.io")],
+        "phones": [(f"+3312345678{i}", f"+3312345678{i}") for i in range(12)],
+    }
+    changes = leads.fill_values(current, given)
+    assert changes["company_name"] == "New" and changes["status_id"] == 4 and "position" not in changes
+    assert changes["emails"] == [("a@x.io", "a@x.io"), ("b@x.io", "b@x.io")]
+    assert len(changes["phones"]) == leads.MAX_ITEMS
+    assert "status_id" not in leads.fill_values(current, given, finalised=True)
+    assert leads.fill_values(current, {"emails": [("a@x.io", "a@x.io")], "last_name": ""}) == {}

@@ -1,0 +1,68 @@
+"""CSV import and export of leads, in five parts:
+
+- `upload`: uploaded files (a private folder, the 50 MB limit) and reading them as CSV;
+- `mapping`: which column feeds which lead field (Bitrix24's headers recognised);
+- `rows`: one row read, resolved and validated (no writes);
+- `run`: jobs, batches, the duplicate policy, writing through `leads.create_leads`;
+- `export`: the failed rows and every lead as CSV.
+"""
+
+from crm_app.services.lead_import.export import ERROR_COLUMN, export_leads, failed_rows_csv
+from crm_app.services.lead_import.mapping import (
+    EXPORT_COLUMNS,
+    FIELDS,
+    FIELDS_BY_KEY,
+    IGNORE,
+    ImportField,
+    auto_map,
+    clean_mapping,
+    match_header,
+)
+from crm_app.services.lead_import.rows import _parse_row, _Refs, _SettingsCache
+from crm_app.services.lead_import.run import (
+    BATCH_SIZE,
+    POLICIES,
+    ImportSummary,
+    create_job,
+    get_job,
+    run_import,
+)
+from crm_app.services.lead_import.upload import (
+    MAX_FILE_BYTES,
+    CsvFile,
+    ImportFileError,
+    open_csv,
+    remove_upload,
+    store_upload,
+    upload_dir,
+)
+
+__all__ = [
+    "BATCH_SIZE",
+    "ERROR_COLUMN",
+    "EXPORT_COLUMNS",
+    "FIELDS",
+    "FIELDS_BY_KEY",
+    "IGNORE",
+    "MAX_FILE_BYTES",
+    "POLICIES",
+    "CsvFile",
+    "ImportField",
+    "ImportFileError",
+    "ImportSummary",
+    "_Refs",
+    "_SettingsCache",
+    "_parse_row",
+    "auto_map",
+    "clean_mapping",
+    "create_job",
+    "export_leads",
+    "failed_rows_csv",
+    "get_job",
+    "match_header",
+    "open_csv",
+    "remove_upload",
+    "run_import",
+    "store_upload",
+    "upload_dir",
+]

@@ -1,0 +1,99 @@
+"""The rows an import could not take, and every lead, as CSV files the import reads back."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from crm_app.models import EntityType, ImportRowError, Source, User
+from crm_app.services import leads, permissions
+from crm_app.services.lead_import.mapping import EXPORT_COLUMNS
+from crm_app.services.lead_import.rows import _FORMULA_START, _PHONE_LIKE
+from crm_app.services.lead_import.run import get_job
+
+ERROR_COLUMN = "Error"
+
+
+def _safe_cell(value: str) -> str:
+    """Cells a spreadsheet would run as a formula get a leading quote (the import takes it off).
+
+    Phone numbers such as +33 1 23 45 67 89 stay as they are: they cannot call anything.
+    """
+    if value.startswith(_FORMULA_START) and not _PHONE_LIKE.match(value):
+        return "'" + value
+    return value
+
+
+def failed_rows_csv(*, session: Session, user: User, job_id: int) -> str:
+    """The rows a job could not take: the file's columns as read, then an "Error" column."""
+    job = get_job(session=session, user=user, job_id=job_id)
+    errors = session.exec(
+        select(ImportRowError)
+        .where(ImportRowError.job_id == job.id)
+        .order_by(ImportRowError.row_number, ImportRowError.id)
+    ).all()
+    headers = [str(h) for h in (job.mapping or {}).get("headers") or []]
+    width = max([len(headers), *(len(e.raw) for e in errors)])
+    headers += [f"Column {i + 1}" for i in range(len(headers), width)]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([*headers, ERROR_COLUMN])
+    for e in errors:
+        cells = [_safe_cell(str(c)) for c in e.raw] + [""] * (width - len(e.raw))
+        writer.writerow([*cells, _safe_cell(f"Row {e.row_number}: {e.reason}")])
+    return out.getvalue()
+
+
+def export_leads(*, session: Session, user: User, path: str | Path, page_size: int = 500) -> int:
+    """Write every lead (not deleted) as CSV the import reads back. Returns the number of leads.
+
+    UTF-8 with a BOM (spreadsheets then show accents right), several phones or e-mails joined
+    with ", ", newest lead first, read in keyset pages. Only the leads the user may export.
+    """
+    permissions.require(session, user, permissions.Action.EXPORT, EntityType.LEAD)
+    statuses = {s.id: s.name for s in leads.lead_statuses(session)}
+    sources = {s.id: s.name for s in session.exec(select(Source)).all()}
+    users = {u.id: u.email for u in session.exec(select(User)).all()}
+    count = 0
+    with Path(path).open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow([header for _key, header in EXPORT_COLUMNS])
+        after_id = None
+        while True:
+            page = leads.leads_after(
+                session=session,
+                user=user,
+                after_id=after_id,
+                limit=page_size,
+                action=permissions.Action.EXPORT,
+            )
+            if not page:
+                break
+            comms = leads.communications(session, EntityType.LEAD, [lead.id for lead in page])
+            for lead in page:
+                values = {
+                    **{k: getattr(lead, k) or "" for k in leads.TEXT_FIELDS},
+                    "phones": ", ".join(comms[lead.id]["phones"]),
+                    "emails": ", ".join(comms[lead.id]["emails"]),
+                    "source": sources.get(lead.source_id, ""),
+                    # a converted/junk lead's final status cannot start a new lead: left empty,
+                    # so the file imports back (into the first status in progress)
+                    "status": "" if lead.result else statuses.get(lead.status_id, ""),
+                    "responsible": users.get(lead.responsible_id, ""),
+                    "amount": _amount_text(lead.amount),
+                    "currency": lead.currency_code or "",
+                }
+                writer.writerow([_safe_cell(str(values[key])) for key, _h in EXPORT_COLUMNS])
+            count += len(page)
+            after_id = page[-1].id
+            for lead in page:
+                session.expunge(lead)  # keep memory flat on big exports
+    return count
+
+
+def _amount_text(amount: Decimal | None) -> str:
+    return "" if amount is None else f"{amount:.2f}"

@@ -1,0 +1,247 @@
+"""Uploaded CSV files: where they wait for their import, and reading them.
+
+`open_csv` sniffs the encoding (UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252)
+and the separator, rejects binary files, and streams records (a 50 MB file is read in one pass,
+never held in memory).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from crm_app.services.errors import DomainError
+from crm_app.services.i18n import N_, Msg
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+PREVIEW_ROWS = 5
+SAMPLE_BYTES = 64 * 1024
+READ_CHUNK = 1024 * 1024
+DELIMITERS = (",", ";", "\t")
+
+
+class ImportFileError(DomainError):
+    """The file cannot be read as CSV (binary, unknown encoding, malformed)."""
+
+
+# --- uploaded files --------------------------------------------------------------------------
+
+UPLOAD_MAX_AGE = 24 * 3600  # seconds an unused upload is kept
+
+
+def upload_dir() -> Path:
+    """Where uploaded CSV files wait for their import: CRM_UPLOAD_DIR, else data/uploads.
+
+    Not Reflex's upload folder: that one is served to anyone who knows a file's name.
+    """
+    from crm_app.db import PROJECT_ROOT
+
+    path = Path(os.environ.get("CRM_UPLOAD_DIR") or PROJECT_ROOT / "data" / "uploads")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store_upload(source: BinaryIO, *, max_bytes: int | None = None) -> Path:
+    """Copy an uploaded file to a new private file, refusing it past `max_bytes` (50 MB)."""
+    max_bytes = max_bytes or MAX_FILE_BYTES
+    directory = upload_dir()
+    _remove_old_uploads(directory)
+    path = directory / f"{secrets.token_hex(16)}.csv"
+    size = 0
+    try:
+        with path.open("wb") as out:
+            while chunk := source.read(READ_CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ImportFileError(
+                        Msg(
+                            "This file is larger than {max} MB: split it into smaller files.",
+                            max=max_bytes // 2**20,
+                        )
+                    )
+                out.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def remove_upload(path: str | Path | None) -> None:
+    """Delete an uploaded file (only ever one inside the upload folder)."""
+    if not path:
+        return
+    path = Path(path)
+    if path.parent.resolve() == upload_dir().resolve():
+        path.unlink(missing_ok=True)
+
+
+def _remove_old_uploads(directory: Path) -> None:
+    limit = time.time() - UPLOAD_MAX_AGE
+    for old in directory.glob("*.csv"):
+        try:
+            if old.stat().st_mtime < limit:
+                old.unlink()
+        except OSError:
+            pass  # another worker removed it first
+
+
+# --- reading the file -----------------------------------------------------------------------
+
+_MAGIC = (
+    (b"PK\x03\x04", N_("This is a zip or Excel (.xlsx) file, not a CSV file. Save it as CSV first.")),
+    (b"\xd0\xcf\x11\xe0", N_("This is an Excel (.xls) file, not a CSV file. Save it as CSV first.")),
+    (b"%PDF", N_("This is a PDF file, not a CSV file.")),
+)
+_NOT_TEXT = N_("This file is not a CSV text file (it holds binary data).")
+
+
+def _sniff_encoding(path: Path) -> str:
+    """utf-8-sig, utf-16 (with BOM), or cp1252, checked over the whole file in one pass."""
+    with path.open("rb") as f:
+        head = f.read(SAMPLE_BYTES)
+    if not head:
+        raise ImportFileError(Msg("This file is empty."))
+    for magic, message in _MAGIC:
+        if head.startswith(magic):
+            raise ImportFileError(Msg(message))
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ["utf-16"]
+    else:
+        if b"\x00" in head:
+            raise ImportFileError(Msg(_NOT_TEXT))
+        candidates = ["utf-8-sig", "cp1252"]
+    for encoding in candidates:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as f:
+                while chunk := f.read(READ_CHUNK):
+                    if encoding != "utf-16" and b"\x00" in chunk:
+                        raise ImportFileError(Msg(_NOT_TEXT))
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise ImportFileError(Msg("This file is not a text file in a known encoding: save it as CSV in UTF-8."))
+
+
+def _sniff_delimiter(sample: str, truncated: bool) -> str:
+    """The separator that gives the most columns, consistently, over the first records."""
+    lines = sample.splitlines(keepends=True)
+    if truncated and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut in the middle
+    best, best_score = ",", (0.0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            records = [r for r in csv.reader(lines, delimiter=delimiter) if any(c.strip() for c in r)][:50]
+        except csv.Error:
+            continue
+        if not records:
+            continue
+        width = len(records[0])
+        if width < 2:
+            continue
+        consistent = sum(1 for r in records if len(r) == width) / len(records)
+        score = (consistent, width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _check_text(sample: str) -> None:
+    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\r\n\f")
+    if controls > max(2, len(sample) // 200):
+        raise ImportFileError(Msg(_NOT_TEXT))
+
+
+@dataclass
+class CsvFile:
+    """A CSV file ready to stream: its encoding, separator, headers and the first rows."""
+
+    path: Path
+    encoding: str
+    delimiter: str
+    headers: list[str]
+    preview: list[list[str]]
+    size: int
+    header_row: int = 1  # the row number of the headers (blank rows before them are skipped)
+
+    def _reader(self, f) -> Iterator[list[str]]:
+        return csv.reader(f, delimiter=self.delimiter)
+
+    def records(self) -> Iterator[tuple[int, list[str]]]:
+        """(row number, cells) for every row after the headers, blank rows included.
+
+        Row numbers count records the way a spreadsheet shows them: the header row is 1 (when
+        the file starts with it), a value with line breaks inside quotes stays in one row.
+        """
+        with self.path.open(encoding=self.encoding, newline="") as f:
+            reader = self._reader(f)
+            number = 0
+            try:
+                for cells in reader:
+                    number += 1
+                    if number > self.header_row:
+                        yield number, cells
+            except csv.Error as exc:
+                raise ImportFileError(
+                    Msg("Row {row} cannot be read as CSV: {problem}.", row=number + 1, problem=str(exc))
+                ) from None
+
+    def count_rows(self) -> int:
+        """Rows after the headers that hold something (one quick pass over the file)."""
+        return sum(1 for _n, cells in self.records() if _has_values(cells))
+
+
+def _has_values(cells: list[str]) -> bool:
+    return any(c.strip() for c in cells)
+
+
+def open_csv(path: str | Path, *, preview_rows: int = PREVIEW_ROWS) -> CsvFile:
+    """Sniff a CSV file and read its headers and first rows. Raises ImportFileError."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise ImportFileError(Msg("This file cannot be read.")) from None
+    if size > MAX_FILE_BYTES:
+        raise ImportFileError(
+            Msg(
+                "This file is larger than {max} MB: split it into smaller files.", max=MAX_FILE_BYTES // 2**20
+            )
+        )
+    encoding = _sniff_encoding(path)
+    with path.open(encoding=encoding, newline="") as f:
+        sample = f.read(SAMPLE_BYTES)
+        truncated = bool(f.read(1))
+    _check_text(sample)
+    delimiter = _sniff_delimiter(sample, truncated)
+    csv_file = CsvFile(path, encoding, delimiter, [], [], size)
+    with path.open(encoding=encoding, newline="") as f:
+        number = 0
+        try:
+            for cells in csv.reader(f, delimiter=delimiter):
+                number += 1
+                if not csv_file.headers:
+                    if _has_values(cells):
+                        csv_file.headers = [c.strip() or f"Column {i + 1}" for i, c in enumerate(cells)]
+                        csv_file.header_row = number
+                    continue
+                if _has_values(cells):
+                    csv_file.preview.append(cells)
+                    if len(csv_file.preview) >= preview_rows:
+                        break
+        except csv.Error as exc:
+            raise ImportFileError(
+                Msg("Row {row} cannot be read as CSV: {problem}.", row=number + 1, problem=str(exc))
+            ) from None
+    if not csv_file.headers:
+        raise ImportFileError(Msg("This file is empty."))
+    return csv_file
