@@ -145,8 +145,8 @@ class LeadsState(SessionState):
         self.rows = [
             LeadListRow(
                 id=r.id,
-                name=r.name or r.title or r.company_name,
-                company=r.company_name if r.name else "",
+                name=r.name,
+                company=r.company_name if r.person else "",
                 status=r.status,
                 color=r.status_color,
                 source=r.source,
