@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app.services import auth
-from crm_app.services.errors import Conflict, DomainError, ValidationError
+from crm_app.services.errors import Conflict, DomainError
 from crm_app.state.session import SessionState
 
 
@@ -25,7 +25,10 @@ class SetupState(SessionState):
     def submit(self, form: dict):
         self.errors = {}
         with self._db() as s:
-            try:
+            with self._handling(
+                "errors",
+                on={Conflict: lambda exc: [rx.toast.error(self._t(exc.message)), rx.redirect("/login")]},
+            ) as h:
                 user = auth.setup_first_admin(
                     session=s,
                     name=str(form.get("name", "")),
@@ -44,11 +47,8 @@ class SetupState(SessionState):
                     ip=self.router.session.client_ip,
                     user_agent=self.router.headers.user_agent,
                 )
-            except ValidationError as exc:
-                self.errors = self._field_errors(exc)
-                return None
-            except Conflict as exc:
-                return [rx.toast.error(self._t(exc.message)), rx.redirect("/login")]
+            if h.failed:
+                return h.events
         self.auth_token = token
         self._set_user(user)
         return rx.redirect("/")
@@ -56,6 +56,9 @@ class SetupState(SessionState):
 
 class LoginState(SessionState):
     errors: dict[str, str] = {}
+
+    def _form_error(self, exc: DomainError) -> None:
+        self.errors = {"": self._t(exc.message)}
 
     @rx.event
     def check_public(self):
@@ -72,7 +75,7 @@ class LoginState(SessionState):
     def submit(self, form: dict):
         self.errors = {}
         with self._db() as s:
-            try:
+            with self._handling("errors", on={DomainError: self._form_error}) as h:  # throttled
                 user, token = auth.login(
                     session=s,
                     email=str(form.get("email", "")),
@@ -80,12 +83,8 @@ class LoginState(SessionState):
                     ip=self.router.session.client_ip,
                     user_agent=self.router.headers.user_agent,
                 )
-            except ValidationError as exc:
-                self.errors = self._field_errors(exc)
-                return None
-            except DomainError as exc:  # throttled
-                self.errors = {"": self._t(exc.message)}
-                return None
+            if h.failed:
+                return h.events
         self.auth_token = token
         self._set_user(user)
         return rx.redirect("/")

@@ -8,7 +8,7 @@ import re
 import reflex as rx
 
 from crm_app.services import duplicates, formatting
-from crm_app.services.errors import DomainError, NotAuthenticated, ValidationError
+from crm_app.services.errors import DomainError, NotAuthenticated
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.leads import TEXT_FIELDS
 from crm_app.state.session import SessionState
@@ -138,10 +138,10 @@ class DuplicatesState(SessionState):
     @rx.event
     def load(self):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 self._load(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return None
 
     @rx.event
@@ -158,11 +158,11 @@ class DuplicatesState(SessionState):
     @rx.event
     def undo_merge(self, merge_id: int):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 duplicates.undo_merge(session=s, user=self._user(s), merge_id=int(merge_id))
                 self._load(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return rx.toast.success(self._t("Merge undone: the leads are back."))
 
 
@@ -315,10 +315,10 @@ class MergeState(SessionState):
         self.errors = {}
         self.loaded = False
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 self._load_candidates(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return None
 
     @rx.event
@@ -340,7 +340,7 @@ class MergeState(SessionState):
         for name in duplicates.LIST_FIELDS:
             choices[name] = [str(v) for k, v in form.items() if k.startswith(f"{name}:") and v]
         with self._db() as s:
-            try:
+            with self._handling("errors") as h:
                 merge = duplicates.merge_leads(
                     session=s,
                     user=self._user(s),
@@ -349,11 +349,8 @@ class MergeState(SessionState):
                     choices=choices,
                     expected_versions={int(k): v for k, v in self.versions.items()},
                 )
-            except ValidationError as exc:
-                self.errors = self._field_errors(exc)
-                return None
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         self.merge_id = merge.id or 0
         self.kept_id = keep_id
         title = next((c.title for c in self.columns if c.id == keep_id), f"#{keep_id}")
@@ -368,11 +365,11 @@ class MergeState(SessionState):
     def undo_merge(self, merge_id: int):
         """The toast's Undo and the page's "Undo merge" button."""
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 duplicates.undo_merge(session=s, user=self._user(s), merge_id=int(merge_id))
                 if int(merge_id) == self.merge_id:
                     self.merge_id = 0
                     self._load_candidates(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return rx.toast.success(self._t("Merge undone: the leads are back."))

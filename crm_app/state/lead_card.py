@@ -9,7 +9,7 @@ import reflex as rx
 
 from crm_app.models import Company, Contact, Deal, LostReason, Source, StageSemantic, User
 from crm_app.services import formatting, leads
-from crm_app.services.errors import DomainError, NotFound, StaleRecord, ValidationError
+from crm_app.services.errors import NotFound, StaleRecord
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.phones import display_phone
 from crm_app.state.lead_form import load_lead_options
@@ -155,6 +155,17 @@ class LeadCardState(SessionState):
         self.loaded = True
         self.not_found = False
 
+    def _not_found(self, _exc: NotFound) -> None:
+        self.not_found, self.loaded = True, True
+
+    def _stale_on_save(self, exc: StaleRecord) -> None:
+        self.stale = True
+        self.errors = {"": self._t(exc.message)}
+
+    def _stale_on_move(self, s, exc: StaleRecord):
+        self._reload(s)
+        return rx.toast.error(self._t(exc.message))
+
     def _reload(self, s) -> None:
         lead = leads.get_lead(session=s, user=self._user(s), lead_id=self.lead_id)
         self._fill(s, lead)
@@ -164,16 +175,13 @@ class LeadCardState(SessionState):
         self.loaded, self.editing, self.stale, self.errors = False, False, False, {}
         self.lead_id = _lead_id_from_path(self.router.url.path)
         with self._db() as s:
-            try:
+            with self._handling(on={NotFound: self._not_found}) as h:
                 user = self._user(s)
                 load_lead_options(s, self, in_progress_only=False)
                 lead = leads.get_lead(session=s, user=user, lead_id=self.lead_id)
                 self._fill(s, lead)
-            except NotFound:
-                self.not_found, self.loaded = True, True
-                return None
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return TimelineState.load_for("lead", self.lead_id)
 
     @rx.event
@@ -190,7 +198,7 @@ class LeadCardState(SessionState):
         self.errors, self.stale = {}, False
         data = {k: str(v) for k, v in form.items() if k in leads.ALL_FIELDS and k != "status_id"}
         with self._db() as s:
-            try:
+            with self._handling("errors", on={StaleRecord: self._stale_on_save}) as h:
                 lead = leads.update_lead(
                     session=s,
                     user=self._user(s),
@@ -199,15 +207,8 @@ class LeadCardState(SessionState):
                     expected_version=self.version,
                 )
                 self._fill(s, lead)
-            except ValidationError as exc:
-                self.errors = self._field_errors(exc)
-                return None
-            except StaleRecord as exc:
-                self.stale = True
-                self.errors = {"": self._t(exc.message)}
-                return None
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         self.editing = False
         return [rx.toast.success(self._t("Saved.")), TimelineState.refresh]
 
@@ -215,10 +216,10 @@ class LeadCardState(SessionState):
     def reload_after_stale(self):
         self.editing, self.stale, self.errors = False, False, {}
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 self._reload(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return [TimelineState.refresh, LeadCardState.start_edit]
 
     @rx.event
@@ -229,7 +230,7 @@ class LeadCardState(SessionState):
 
             return FinaliseState.open_for(self.lead_id)
         with self._db() as s:
-            try:
+            with self._handling(on={StaleRecord: lambda exc: self._stale_on_move(s, exc)}) as h:
                 lead = leads.change_status(
                     session=s,
                     user=self._user(s),
@@ -238,9 +239,6 @@ class LeadCardState(SessionState):
                     expected_version=self.version,
                 )
                 self._fill(s, lead)
-            except StaleRecord as exc:
-                self._reload(s)
-                return rx.toast.error(self._t(exc.message))
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return TimelineState.refresh

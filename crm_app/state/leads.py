@@ -10,7 +10,6 @@ from sqlmodel import select
 
 from crm_app.models import Source, StageSemantic, User
 from crm_app.services import formatting, leads
-from crm_app.services.errors import DomainError, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.phones import display_phone
 from crm_app.state.session import SessionState
@@ -166,21 +165,21 @@ class LeadsState(SessionState):
 
     def _reload(self):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 self._query(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return None
 
     @rx.event
     def load(self):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 self._user(s)
                 self._load_options(s)
                 self._query(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return None
 
     @rx.event
@@ -265,14 +264,12 @@ class LeadsState(SessionState):
 
     def _bulk(self, action, message: str = N_("{count} leads updated."), **kwargs):
         with self._db() as s:
-            try:
+            with self._handling(lambda errors: rx.toast.error("; ".join(errors.values()))) as h:
                 count = action(session=s, user=self._user(s), ids=list(self.selected), **kwargs)
                 self.selected = []
                 self._query(s)
-            except ValidationError as exc:
-                return rx.toast.error("; ".join(self._field_errors(exc).values()))
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return rx.toast.success(self._t(Msg(message, count=count)))
 
     @rx.event
