@@ -43,12 +43,12 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import utcnow
-from crm_app.services import formatting, timeline
+from crm_app.services import display, formatting, timeline
 from crm_app.services import leads as leads_service
 from crm_app.services.auth import require_role
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, StaleRecord, ValidationError
 from crm_app.services.i18n import N_, Msg
-from crm_app.services.leads import MAX_ITEMS, TEXT_FIELDS, person_name
+from crm_app.services.leads import MAX_ITEMS, TEXT_FIELDS
 from crm_app.services.phones import display_phone
 
 COMPANY_SCORE = 90  # rapidfuzz token_sort_ratio, 0-100
@@ -70,18 +70,14 @@ def _names(session: Session, entity_type: EntityType, ids: set[int]) -> dict[int
         return {}
     if entity_type == EntityType.LEAD:
         rows = session.exec(
-            select(Lead.id, Lead.first_name, Lead.last_name, Lead.company_name, Lead.title).where(
-                col(Lead.id).in_(ids), Lead.deleted_at.is_(None)
-            )
+            select(*display.LEAD_COLUMNS).where(col(Lead.id).in_(ids), Lead.deleted_at.is_(None))
         ).all()
-        return {i: " ".join(p for p in (first, last) if p) or c or t for i, first, last, c, t in rows}
+        return {row.id: display.lead_name(row) for row in rows}
     if entity_type == EntityType.CONTACT:
         rows = session.exec(
-            select(Contact.id, Contact.first_name, Contact.last_name).where(
-                col(Contact.id).in_(ids), Contact.deleted_at.is_(None)
-            )
+            select(*display.CONTACT_COLUMNS).where(col(Contact.id).in_(ids), Contact.deleted_at.is_(None))
         ).all()
-        return {i: " ".join(p for p in (first, last) if p) for i, first, last in rows}
+        return {row.id: display.contact_name(row) for row in rows}
     rows = session.exec(
         select(Company.id, Company.name).where(col(Company.id).in_(ids), Company.deleted_at.is_(None))
     ).all()
@@ -422,7 +418,7 @@ def _group_leads(session: Session, ids: list[int]) -> dict[int, GroupLead]:
         mine = comms.get(lead.id, [])
         out[lead.id] = GroupLead(
             id=lead.id,
-            name=person_name(lead.first_name, lead.last_name) or lead.title,
+            name=display.lead_name(lead),
             company_name=lead.company_name,
             emails=[c.normalized for c in mine if c.kind == CommKind.EMAIL],
             phones=[display_phone(c.normalized) for c in mine if c.kind == CommKind.PHONE],
@@ -983,7 +979,7 @@ def recent_merges(*, session: Session, user: User, limit: int = 10) -> list[Merg
         MergeSummary(
             id=merge.id,
             kept_lead_id=lead.id,
-            kept_name=person_name(lead.first_name, lead.last_name) or lead.company_name or lead.title,
+            kept_name=display.lead_name(lead),
             merged_count=len(merge.merged_lead_ids),
             author=author or "",
             created_at=merge.created_at,

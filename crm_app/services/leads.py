@@ -552,11 +552,6 @@ class LeadRow:
 LeadPage = listing.Page[LeadRow]
 
 
-def person_name(first: str, last: str, second: str = "") -> str:
-    """Kept for callers of the old name: see display.person_name."""
-    return display.person_name(first, last, second)
-
-
 def _result_filter(stmt, result: str, _user: User):
     if result == "open":
         return stmt.where(Lead.result.is_(None))
@@ -583,11 +578,12 @@ def _lead_row(r) -> LeadRow:
         email,
         phone,
     ) = r
-    person = display.person_name(first, last)
     return LeadRow(
         id=lead_id,
-        name=person or company or title or f"#{lead_id}",  # display.lead_name on raw values
-        person=person,
+        name=display.lead_name(
+            id=lead_id, first_name=first, last_name=last, company_name=company, title=title
+        ),
+        person=display.person_name(first, last),
         title=title,
         company_name=company,
         status=status_name,

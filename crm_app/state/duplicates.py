@@ -7,7 +7,7 @@ import re
 
 import reflex as rx
 
-from crm_app.services import duplicates, formatting
+from crm_app.services import display, duplicates, formatting
 from crm_app.services.errors import DomainError, NotAuthenticated
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.leads import TEXT_FIELDS
@@ -241,12 +241,7 @@ class MergeState(SessionState):
         self.columns = [
             MergeColumn(
                 id=c.id,
-                title=(
-                    " ".join(v for v in (c.values["first_name"], c.values["last_name"]) if v)
-                    or c.values["company_name"]
-                    or c.values["title"]
-                    or f"#{c.id}"
-                ),
+                title=display.lead_name(id=c.id, **c.values),
                 created=formatting.day(c.created_at, self.lang),
                 href=lead_href(c.id),
             )
