@@ -122,7 +122,8 @@ class ListConfig(Generic[F, R]):
 
     `columns` selects what a row shows (joins included); `sort` maps a sort key to a column of
     that select (every column should have one); `row` turns one result tuple into a row;
-    `cache_fields` are the filters that still allow the cached unfiltered statements.
+    `cache_fields` are the filters that still allow the cached unfiltered statements (they must
+    not depend on the acting user: the scope is applied after the cache, on every call).
     """
 
     entity: EntityType
