@@ -30,7 +30,7 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import utcnow
-from crm_app.services import defaults, duplicates, leads, permissions, records, timeline, uow
+from crm_app.services import defaults, display, duplicates, leads, permissions, records, timeline, uow
 from crm_app.services.errors import Conflict, NotFound, StaleRecord, ValidationError
 from crm_app.services.i18n import Msg, normalize_language, tr
 from crm_app.services.permissions import Action
@@ -52,10 +52,6 @@ class ConversionResult:
 
 
 # --- the lead and its statuses ---------------------------------------------------------------
-
-
-def lead_display_name(lead: Lead) -> str:
-    return leads.person_name(lead.first_name, lead.last_name) or lead.company_name or lead.title
 
 
 def final_status(session: Session, semantic: StageSemantic) -> Stage:
@@ -119,13 +115,7 @@ def _summary_name(session: Session, model, row_id: int | None) -> dict[str, Any]
     row = session.get(model, row_id) if row_id else None
     if row is None:
         return None
-    if isinstance(row, Contact):
-        name = records.contact_name(row)
-    elif isinstance(row, Company):
-        name = row.name
-    else:
-        name = row.title
-    return {"id": row.id, "name": name, "deleted": row.deleted_at is not None}
+    return {"id": row.id, "name": display.name_of(row), "deleted": row.deleted_at is not None}
 
 
 def lead_summary(session: Session, lead: Lead) -> dict[str, Any]:
@@ -134,7 +124,7 @@ def lead_summary(session: Session, lead: Lead) -> dict[str, Any]:
     status = session.get(Stage, lead.status_id)
     return {
         "id": lead.id,
-        "name": lead_display_name(lead),
+        "name": display.lead_name(lead),
         "version": lead.version,
         "result": lead.result.value if lead.result else "",
         "status": status.name if status else "",
@@ -161,7 +151,7 @@ def carried_values(session: Session, user: User, lead: Lead) -> dict[str, dict[s
     comms = leads.communications(session, EntityType.LEAD, [lead.id])[lead.id]
     phones = [display_phone(p) for p in comms["phones"]]
     emails = comms["emails"]
-    person = leads.person_name(lead.first_name, lead.last_name)
+    person = display.lead_person(lead)
     contact: dict[str, Any] = {k: getattr(lead, k) for k in CONTACT_KEYS}
     contact.update(phones=phones, emails=emails)
     company = {
@@ -214,7 +204,7 @@ def conversion_defaults(*, session: Session, user: User, lead_id: int) -> dict[s
     contact, company, deal = carried["contact"], carried["company"], carried["deal"]
     comms = leads.communications(session, EntityType.LEAD, [lead.id])[lead.id]
     emails = comms["emails"]
-    person = leads.person_name(lead.first_name, lead.last_name)
+    person = display.lead_person(lead)
     matches = duplicates.find_matches(
         session=session, emails=emails, phones=comms["phones"], company_name=lead.company_name, limit=10
     )
@@ -382,7 +372,7 @@ def convert_lead(
                 "created": list(result.created),
                 "linked": list(result.linked),
                 # names as they were, for the history to read without joins
-                "contact_name": records.contact_name(the_contact) if the_contact else "",
+                "contact_name": display.contact_name(the_contact) if the_contact else "",
                 "company_name": the_company.name if the_company else "",
                 "deal_title": new_deal.title if new_deal else "",
                 "old": old_status.name if old_status else "",
@@ -399,7 +389,7 @@ def convert_lead(
                     entity_id=row.id,
                     kind=TimelineKind.CONVERSION,
                     author_id=user.id,
-                    payload={"lead_id": lead.id, "lead": lead_display_name(lead), **links},
+                    payload={"lead_id": lead.id, "lead": display.lead_name(lead), **links},
                 )
         _commit_or_explain(session, lead.id)
     except BaseException:

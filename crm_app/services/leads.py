@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, bindparam, func, insert
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from crm_app.models import (
@@ -33,10 +33,9 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import table_of, utcnow
-from crm_app.services import defaults, permissions, textsearch, timeline, uow
+from crm_app.services import defaults, display, listing, permissions, timeline, uow
 from crm_app.services.bulk_insert import insert_returning_ids
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from crm_app.services.formatting import TIMEZONE
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.permissions import Action
 from crm_app.services.phones import get_region, normalize_phone
@@ -414,8 +413,13 @@ def _flag_within_batch(cleaned: list[dict[str, Any]], ids: list[int], found: dic
                 if ("lead", ids[earlier]) in known or len(found[index]) >= MAX_MATCHES:
                     continue
                 e = cleaned[earlier]
-                title = person_name(e.get("first_name", ""), e.get("last_name", ""))
-                title = title or e.get("company_name") or e.get("title") or ""
+                title = display.lead_name(
+                    id=ids[earlier],
+                    **{
+                        k: e.get(k, "")
+                        for k in ("first_name", "second_name", "last_name", "company_name", "title")
+                    },
+                )
                 found[index].append(Match("lead", ids[earlier], title, reason, norm))
 
 
@@ -622,23 +626,10 @@ def change_status(
     return lead
 
 
-# --- the list -------------------------------------------------------------------------------
+# --- the list (the first configuration of services/listing) ---------------------------------
 
-SORT_COLUMNS = {
-    "created_at": Lead.created_at,
-    "updated_at": Lead.updated_at,
-    "title": Lead.title,
-    "first_name": Lead.first_name,
-    "last_name": Lead.last_name,
-    "company_name": Lead.company_name,
-    "amount": Lead.amount,
-    "status": Stage.sort,
-    "source": Source.name,
-    "responsible": User.name,
-    "id": Lead.id,
-}  # "email" and "phone" are added below, once the list's columns exist
-PAGE_SIZES = (10, 20, 50, 100)
-COUNT_CAP = 10_000
+PAGE_SIZES = listing.PAGE_SIZES
+COUNT_CAP = listing.COUNT_CAP
 
 
 def _primary(kind: CommKind):
@@ -657,6 +648,8 @@ def _primary(kind: CommKind):
     )
 
 
+_EMAIL = _primary(CommKind.EMAIL)
+_PHONE = _primary(CommKind.PHONE)
 _LIST_SELECT = (
     select(
         Lead.id,
@@ -672,13 +665,29 @@ _LIST_SELECT = (
         Stage.color,
         Source.name,
         User.name,
-        _primary(CommKind.EMAIL),
-        _primary(CommKind.PHONE),
+        _EMAIL,
+        _PHONE,
     )
     .join(Stage, Stage.id == Lead.status_id)
     .join(Source, Source.id == Lead.source_id, isouter=True)
     .join(User, User.id == Lead.responsible_id, isouter=True)
 )
+
+SORT_COLUMNS = {
+    "created_at": Lead.created_at,
+    "updated_at": Lead.updated_at,
+    "title": Lead.title,
+    "first_name": Lead.first_name,
+    "last_name": Lead.last_name,
+    "company_name": Lead.company_name,
+    "amount": Lead.amount,
+    "status": Stage.sort,
+    "source": Source.name,
+    "responsible": User.name,
+    "email": _LIST_SELECT.selected_columns[13],
+    "phone": _LIST_SELECT.selected_columns[14],
+    "id": Lead.id,
+}
 
 
 @dataclass
@@ -697,7 +706,8 @@ class LeadFilters:
 @dataclass
 class LeadRow:
     id: int
-    name: str
+    name: str  # display.lead_name: the person, else the company, else the title
+    person: str  # the person part alone (empty for a company-only lead)
     title: str
     company_name: str
     status: str
@@ -712,82 +722,82 @@ class LeadRow:
     created_at: datetime
 
 
-@dataclass
-class LeadPage:
-    rows: list[LeadRow]
-    total: int
-    total_is_capped: bool
-    page: int
-    page_size: int
+LeadPage = listing.Page[LeadRow]
 
 
-def person_name(first: str, last: str, second: str = "") -> str:
-    return " ".join(p for p in (first, second, last) if p)
-
-
-def _text_condition(text: str):
-    return textsearch.matching(
-        EntityType.LEAD, Lead.id, [Lead.first_name, Lead.last_name, Lead.company_name, Lead.title], text
-    )
-
-
-def _filtered(stmt, user: User, filters: LeadFilters, scope=None):
-    if scope is not None:  # permissions.scope_condition: the rows this user may see
-        stmt = stmt.where(scope)
-    stmt = stmt.where(Lead.deleted_at.is_not(None) if filters.deleted else Lead.deleted_at.is_(None))
-    if filters.text.strip():
-        stmt = stmt.where(_text_condition(filters.text.strip()[:200]))
-    if filters.status_ids:
-        stmt = stmt.where(col(Lead.status_id).in_(filters.status_ids))
-    if filters.source_ids:
-        stmt = stmt.where(col(Lead.source_id).in_(filters.source_ids))
-    if filters.responsible_ids:
-        stmt = stmt.where(col(Lead.responsible_id).in_(filters.responsible_ids))
-    if filters.mine:
-        stmt = stmt.where(Lead.responsible_id == user.id)
-    if filters.created_from:  # days in the CRM's time zone (CRM_TIMEZONE)
-        stmt = stmt.where(
-            Lead.created_at >= datetime.combine(filters.created_from, time.min, tzinfo=TIMEZONE)
-        )
-    if filters.created_to:
-        end = datetime.combine(filters.created_to + timedelta(days=1), time.min, tzinfo=TIMEZONE)
-        stmt = stmt.where(Lead.created_at < end)
-    if filters.result == "open":
-        stmt = stmt.where(Lead.result.is_(None))
-    elif filters.result in ("converted", "junk"):
-        stmt = stmt.where(Lead.result == LeadResult(filters.result))
+def _result_filter(stmt, result: str, _user: User):
+    if result == "open":
+        return stmt.where(Lead.result.is_(None))
+    if result in ("converted", "junk"):
+        return stmt.where(Lead.result == LeadResult(result))
     return stmt
 
 
-SORT_COLUMNS["email"] = _LIST_SELECT.selected_columns[13]
-SORT_COLUMNS["phone"] = _LIST_SELECT.selected_columns[14]
-
-_UNFILTERED: dict[tuple, tuple] = {}
-
-
-def _list_statements(user: User, filters: LeadFilters, sort: str, descending: bool, scope=None):
-    """The page query (limit/offset as parameters) and the capped count. Built once per sort and
-    result filter when nothing else filters (nor the user's scope): the screens everyone opens first."""
-    plain = LeadFilters(result=filters.result, deleted=filters.deleted)
-    key = (sort, descending, filters.result, filters.deleted) if filters == plain and scope is None else None
-    if key is not None and key in _UNFILTERED:
-        return _UNFILTERED[key]
-    sort_col = SORT_COLUMNS.get(sort, Lead.created_at)
-    order = [
-        sort_col.desc() if descending else sort_col.asc(),
-        Lead.id.desc() if descending else Lead.id.asc(),
-    ]
-    page_stmt = (
-        _filtered(_LIST_SELECT, user, filters, scope)
-        .order_by(*order)
-        .limit(bindparam("limit", type_=Integer))
-        .offset(bindparam("offset", type_=Integer))
+def _lead_row(r) -> LeadRow:
+    (
+        lead_id,
+        title,
+        first,
+        last,
+        company,
+        amount,
+        currency,
+        result,
+        created_at,
+        status_name,
+        status_color,
+        source_name,
+        responsible,
+        email,
+        phone,
+    ) = r
+    return LeadRow(
+        id=lead_id,
+        name=display.lead_name(
+            id=lead_id, first_name=first, last_name=last, company_name=company, title=title
+        ),
+        person=display.person_name(first, last),
+        title=title,
+        company_name=company,
+        status=status_name,
+        status_color=status_color,
+        source=source_name or "",
+        responsible=responsible or "",
+        email=email or "",
+        phone=phone or "",
+        amount=amount,
+        currency_code=currency or "",
+        result=result.value if result else "",
+        created_at=created_at,
     )
-    count_inner = _filtered(select(Lead.id), user, filters, scope).limit(COUNT_CAP + 1).subquery()
-    statements = (page_stmt, select(func.count()).select_from(count_inner))
-    if key is not None:
-        _UNFILTERED[key] = statements
-    return statements
+
+
+LEAD_LIST = listing.ListConfig(
+    entity=EntityType.LEAD,
+    table=Lead,
+    columns=_LIST_SELECT,
+    sort=SORT_COLUMNS,
+    default_sort="created_at",
+    filters_type=LeadFilters,
+    filters=(
+        listing.FilterSpec("deleted", listing.deleted_flag(Lead.deleted_at), always=True),
+        listing.FilterSpec(
+            "text",
+            listing.text_search(
+                EntityType.LEAD, Lead.id, [Lead.first_name, Lead.last_name, Lead.company_name, Lead.title]
+            ),
+        ),
+        listing.FilterSpec("status_ids", listing.any_of(Lead.status_id)),
+        listing.FilterSpec("source_ids", listing.any_of(Lead.source_id)),
+        listing.FilterSpec("responsible_ids", listing.any_of(Lead.responsible_id)),
+        listing.FilterSpec("mine", listing.is_current_user(Lead.responsible_id)),
+        listing.FilterSpec("created_from", listing.on_or_after(Lead.created_at)),
+        listing.FilterSpec("created_to", listing.on_or_before(Lead.created_at)),
+        listing.FilterSpec("result", _result_filter),
+    ),
+    row=_lead_row,
+    cache_fields=("result", "deleted"),
+)
 
 
 def search_leads(
@@ -799,64 +809,25 @@ def search_leads(
     descending: bool = True,
     page: int = 0,
     page_size: int = 50,
-) -> LeadPage:
+) -> listing.Page[LeadRow]:
     """One page of leads, sorted and filtered in SQL, with a total counted up to COUNT_CAP."""
     permissions.require_user(user)
-    scope = permissions.scope_condition(
-        session=session, user=user, entity=EntityType.LEAD, action=Action.VIEW
-    )
-    filters = filters or LeadFilters()
-    page_size = page_size if page_size in PAGE_SIZES else 50
-    page = max(0, page)
-    sort = sort if sort in SORT_COLUMNS else "created_at"
-    # plain columns on the session's connection, not ORM objects: a list page needs no identity map
-    page_stmt, count_stmt = _list_statements(user, filters, sort, descending, scope)
-    conn = session.connection()
-    params = {"limit": page_size, "offset": page * page_size}
-    results = conn.execute(page_stmt, params).all()
-    total = conn.execute(count_stmt).scalar_one()
-    rows = [
-        LeadRow(
-            id=lead_id,
-            name=person_name(first, last),
-            title=title,
-            company_name=company,
-            status=status_name,
-            status_color=status_color,
-            source=source_name or "",
-            responsible=responsible or "",
-            email=email or "",
-            phone=phone or "",
-            amount=amount,
-            currency_code=currency or "",
-            result=result.value if result else "",
-            created_at=created_at,
-        )
-        for (
-            lead_id,
-            title,
-            first,
-            last,
-            company,
-            amount,
-            currency,
-            result,
-            created_at,
-            status_name,
-            status_color,
-            source_name,
-            responsible,
-            email,
-            phone,
-        ) in results
-    ]
-    return LeadPage(
-        rows=rows,
-        total=min(total, COUNT_CAP),
-        total_is_capped=total > COUNT_CAP,
+    return listing.page(
+        LEAD_LIST,
+        session=session,
+        user=user,
+        filters=filters,
+        sort=sort,
+        descending=descending,
         page=page,
         page_size=page_size,
     )
+
+
+def count_leads(*, session: Session, user: User, filters: LeadFilters | None = None) -> tuple[int, bool]:
+    """How many leads this user sees with these filters (capped at COUNT_CAP), and if capped."""
+    permissions.require_user(user)
+    return listing.count(LEAD_LIST, session=session, user=user, filters=filters)
 
 
 def leads_after(
@@ -866,16 +837,21 @@ def leads_after(
     filters: LeadFilters | None = None,
     after_id: int | None = None,
     limit: int = 50,
-    action: Action = Action.VIEW,
+    action: permissions.Action = permissions.Action.VIEW,
 ) -> list[Lead]:
     """Keyset pagination for the API and exports: newest id first, strictly before `after_id`.
     `action` is the right the rows need (an export passes Action.EXPORT)."""
     permissions.require_user(user)
-    scope = permissions.scope_condition(session=session, user=user, entity=EntityType.LEAD, action=action)
-    stmt = _filtered(select(Lead), user, filters or LeadFilters(), scope)
-    if after_id:
-        stmt = stmt.where(Lead.id < after_id)
-    return list(session.exec(stmt.order_by(Lead.id.desc()).limit(max(1, min(limit, 500)))).all())
+    return listing.keyset(
+        LEAD_LIST,
+        select(Lead),
+        session=session,
+        user=user,
+        filters=filters,
+        after_id=after_id,
+        limit=limit,
+        action=action,
+    )
 
 
 # --- bulk actions ---------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from crm_app.models import (
     TimelineKind,
     User,
 )
-from crm_app.services import defaults, leads, permissions, textsearch, timeline, uow
+from crm_app.services import defaults, display, leads, permissions, textsearch, timeline, uow
 from crm_app.services.errors import NotFound, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.permissions import Action
@@ -366,10 +366,6 @@ def get_company(*, session: Session, user: User, company_id: int) -> Company:
     return company
 
 
-def contact_name(contact: Contact) -> str:
-    return leads.person_name(contact.first_name, contact.last_name, contact.second_name)
-
-
 # --- search (to link a lead to an existing record) -----------------------------------------
 
 MAX_QUERY = 200
@@ -412,7 +408,7 @@ def search_contacts(*, session: Session, user: User, text: str, limit: int = 10)
     return [
         RecordHit(
             c.id,
-            contact_name(c),
+            display.contact_name(c),
             _detail(c.position, (comms[c.id]["emails"] or [""])[0], (comms[c.id]["phones"] or [""])[0]),
         )
         for c in rows

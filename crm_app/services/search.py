@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from crm_app.models import Company, Contact, Deal, EntityType, Lead, User
-from crm_app.services import permissions, textsearch
+from crm_app.services import display, permissions, textsearch
 
 MAX_QUERY = 200
 
@@ -19,10 +19,6 @@ class SearchHit:
     id: int
     title: str
     subtitle: str
-
-
-def _person(first: str, last: str) -> str:
-    return " ".join(p for p in (first, last) if p).strip()
 
 
 def global_search(*, session: Session, user: User, text: str, limit: int = 5) -> list[SearchHit]:
@@ -47,9 +43,11 @@ def global_search(*, session: Session, user: User, text: str, limit: int = 5) ->
         .limit(limit)
     ).all()
     for lead in leads:
-        name = _person(lead.first_name, lead.last_name)
-        title = lead.title or name or lead.company_name
-        hits.append(SearchHit("lead", lead.id or 0, title, lead.company_name if name else ""))
+        name = display.lead_name(lead)
+        detail = lead.company_name if display.lead_person(lead) else ""
+        hits.append(
+            SearchHit("lead", lead.id or 0, name, detail or (lead.title if lead.title != name else ""))
+        )
 
     contacts = session.exec(
         permissions.visible(select(Contact), session=session, user=user, entity=EntityType.CONTACT)
@@ -60,9 +58,7 @@ def global_search(*, session: Session, user: User, text: str, limit: int = 5) ->
         .order_by(Contact.last_name, Contact.first_name)
         .limit(limit)
     ).all()
-    hits += [
-        SearchHit("contact", c.id or 0, _person(c.first_name, c.last_name), c.position) for c in contacts
-    ]
+    hits += [SearchHit("contact", c.id or 0, display.contact_name(c), c.position) for c in contacts]
 
     companies = session.exec(
         permissions.visible(select(Company), session=session, user=user, entity=EntityType.COMPANY)
@@ -71,7 +67,7 @@ def global_search(*, session: Session, user: User, text: str, limit: int = 5) ->
         .order_by(Company.name)
         .limit(limit)
     ).all()
-    hits += [SearchHit("company", c.id or 0, c.name, c.industry) for c in companies]
+    hits += [SearchHit("company", c.id or 0, display.company_name(c), c.industry) for c in companies]
 
     pattern = textsearch.like_pattern(text)
     deals = session.exec(
@@ -80,5 +76,7 @@ def global_search(*, session: Session, user: User, text: str, limit: int = 5) ->
         .order_by(col(Deal.created_at).desc())
         .limit(limit)
     ).all()
-    hits += [SearchHit("deal", d.id or 0, d.title, f"{d.amount} {d.currency_code}") for d in deals]
+    hits += [
+        SearchHit("deal", d.id or 0, display.deal_name(d), f"{d.amount} {d.currency_code}") for d in deals
+    ]
     return hits

@@ -7,7 +7,6 @@ import dataclasses
 import reflex as rx
 
 from crm_app.services import api_keys
-from crm_app.services.errors import DomainError, ValidationError
 from crm_app.state.session import SessionState
 
 
@@ -55,10 +54,10 @@ class ApiKeysState(SessionState):
     @rx.event
     def load(self):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 self._load(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return None
 
     @rx.event
@@ -76,17 +75,14 @@ class ApiKeysState(SessionState):
     def create_key(self, form: dict):
         self.errors = {}
         with self._db() as s:
-            try:
+            with self._handling("errors") as h:
                 user = self._user(s)
                 _, raw = api_keys.create_api_key(
                     session=s, actor=user, user_email=user.email, name=str(form.get("name", ""))
                 )
                 self._load(s)
-            except ValidationError as exc:
-                self.errors = self._field_errors(exc)
-                return None
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         self.new_key = raw
         return None
 
@@ -108,9 +104,9 @@ class ApiKeysState(SessionState):
     def confirm_revoke(self):
         key_id, self.revoke_id = self.revoke_id, 0
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 api_keys.revoke_api_key(session=s, user=self._user(s), key_id=key_id)
                 self._load(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return rx.toast.success(self._t("Key revoked: it no longer works."))

@@ -6,7 +6,7 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.services import auth
-from crm_app.services.errors import Conflict, DomainError, ValidationError
+from crm_app.services.errors import Conflict, DomainError
 from crm_app.state.session import SessionState
 
 
@@ -26,7 +26,12 @@ class SetupState(SessionState):
     def submit(self, form: dict):
         self.errors = {}
         with self._db() as s:
-            try:
+            with self._handling(
+                "errors",
+                on={
+                    Conflict: lambda exc: [rx.toast.error(self._t(exc.message)), rx.redirect(routes.login())]
+                },
+            ) as h:
                 user = auth.setup_first_admin(
                     session=s,
                     name=str(form.get("name", "")),
@@ -45,11 +50,8 @@ class SetupState(SessionState):
                     ip=self.router.session.client_ip,
                     user_agent=self.router.headers.user_agent,
                 )
-            except ValidationError as exc:
-                self.errors = self._field_errors(exc)
-                return None
-            except Conflict as exc:
-                return [rx.toast.error(self._t(exc.message)), rx.redirect(routes.login())]
+            if h.failed:
+                return h.events
         self.auth_token = token
         self._set_user(user)
         return rx.redirect(routes.home())
@@ -57,6 +59,9 @@ class SetupState(SessionState):
 
 class LoginState(SessionState):
     errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+
+    def _form_error(self, exc: DomainError) -> None:
+        self.errors = {"": self._t(exc.message)}
 
     @rx.event
     def check_public(self):
@@ -73,7 +78,7 @@ class LoginState(SessionState):
     def submit(self, form: dict):
         self.errors = {}
         with self._db() as s:
-            try:
+            with self._handling("errors", on={DomainError: self._form_error}) as h:  # throttled
                 user, token = auth.login(
                     session=s,
                     email=str(form.get("email", "")),
@@ -81,12 +86,8 @@ class LoginState(SessionState):
                     ip=self.router.session.client_ip,
                     user_agent=self.router.headers.user_agent,
                 )
-            except ValidationError as exc:
-                self.errors = self._field_errors(exc)
-                return None
-            except DomainError as exc:  # throttled
-                self.errors = {"": self._t(exc.message)}
-                return None
+            if h.failed:
+                return h.events
         self.auth_token = token
         self._set_user(user)
         return rx.redirect(routes.home())

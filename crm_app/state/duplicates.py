@@ -9,8 +9,8 @@ from typing import ClassVar
 import reflex as rx
 
 from crm_app import routes
-from crm_app.services import duplicates, formatting
-from crm_app.services.errors import DomainError, NotAuthenticated, ValidationError
+from crm_app.services import display, duplicates, formatting
+from crm_app.services.errors import DomainError, NotAuthenticated
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.leads import TEXT_FIELDS
 from crm_app.state.listing import ListState
@@ -128,10 +128,10 @@ class DuplicatesState(ListState, SessionState):
 
     def _reload(self):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 self._load(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return None
 
     @rx.event
@@ -141,11 +141,11 @@ class DuplicatesState(ListState, SessionState):
     @rx.event
     def undo_merge(self, merge_id: int):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 duplicates.undo_merge(session=s, user=self._user(s), merge_id=int(merge_id))
                 self._load(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return rx.toast.success(self._t("Merge undone: the leads are back."))
 
 
@@ -224,12 +224,7 @@ class MergeState(SessionState):
         self.columns = [
             MergeColumn(
                 id=c.id,
-                title=(
-                    " ".join(v for v in (c.values["first_name"], c.values["last_name"]) if v)
-                    or c.values["company_name"]
-                    or c.values["title"]
-                    or f"#{c.id}"
-                ),
+                title=display.lead_name(id=c.id, **c.values),
                 created=formatting.day(c.created_at, self.lang),
                 href=lead_href(c.id),
             )
@@ -298,10 +293,10 @@ class MergeState(SessionState):
         self.errors = {}
         self.loaded = False
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 self._load_candidates(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return None
 
     @rx.event
@@ -323,7 +318,7 @@ class MergeState(SessionState):
         for name in duplicates.LIST_FIELDS:
             choices[name] = [str(v) for k, v in form.items() if k.startswith(f"{name}:") and v]
         with self._db() as s:
-            try:
+            with self._handling("errors") as h:
                 merge = duplicates.merge_leads(
                     session=s,
                     user=self._user(s),
@@ -332,11 +327,8 @@ class MergeState(SessionState):
                     choices=choices,
                     expected_versions={int(k): v for k, v in self.versions.items()},
                 )
-            except ValidationError as exc:
-                self.errors = self._field_errors(exc)
-                return None
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         self.merge_id = merge.id or 0
         self.kept_id = keep_id
         title = next((c.title for c in self.columns if c.id == keep_id), f"#{keep_id}")
@@ -351,11 +343,11 @@ class MergeState(SessionState):
     def undo_merge(self, merge_id: int):
         """The toast's Undo and the page's "Undo merge" button."""
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 duplicates.undo_merge(session=s, user=self._user(s), merge_id=int(merge_id))
                 if int(merge_id) == self.merge_id:
                     self.merge_id = 0
                     self._load_candidates(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return rx.toast.success(self._t("Merge undone: the leads are back."))

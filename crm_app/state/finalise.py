@@ -12,7 +12,7 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.services import conversion, formatting, leads, records
-from crm_app.services.errors import Conflict, DomainError, StaleRecord, ValidationError
+from crm_app.services.errors import Conflict, StaleRecord
 from crm_app.services.i18n import N_, Msg
 from crm_app.state.session import SessionState
 
@@ -165,9 +165,13 @@ class FinaliseState(SessionState):
         self.errors = {}
         self.tab = "convert"
 
-    def _form_errors(self, exc: ValidationError) -> dict[str, str]:
+    @staticmethod
+    def _renamed(errors: dict[str, str]) -> dict[str, str]:
         # "contact.first_name" from the service is the form's "contact_first_name"
-        return {key.replace(".", "_"): text for key, text in self._field_errors(exc).items()}
+        return {key.replace(".", "_"): text for key, text in errors.items()}
+
+    def _set_form_errors(self, errors: dict[str, str]) -> None:
+        self.errors = errors
 
     # --- events ---------------------------------------------------------------------------------
 
@@ -176,11 +180,11 @@ class FinaliseState(SessionState):
         """Load what the lead carries over and open the dialog."""
         self._reset_forms()
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 user = self._user(s)
                 defaults = conversion.conversion_defaults(session=s, user=user, lead_id=int(lead_id))
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         self._fill(defaults)
         self.dialog_open = True
         return None
@@ -221,12 +225,12 @@ class FinaliseState(SessionState):
     @rx.event
     def search_contacts(self, text: str):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 hits = records.search_contacts(
                     session=s, user=self._user(s), text=str(text), limit=SEARCH_LIMIT
                 )
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         self.contact_hits = [Hit(h.id, h.name, h.detail) for h in hits]
         self.contact_searched = len(str(text).strip()) >= 2
         return None
@@ -234,12 +238,12 @@ class FinaliseState(SessionState):
     @rx.event
     def search_companies(self, text: str):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 hits = records.search_companies(
                     session=s, user=self._user(s), text=str(text), limit=SEARCH_LIMIT
                 )
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         self.company_hits = [Hit(h.id, h.name, h.detail) for h in hits]
         self.company_searched = len(str(text).strip()) >= 2
         return None
@@ -287,7 +291,10 @@ class FinaliseState(SessionState):
         if company_id == -1:
             not_picked["company_id"] = self._t("Search for a company and select it, or create a new one.")
         with self._db() as s:
-            try:
+            with self._handling(
+                lambda errors: self._set_form_errors({**self._renamed(errors), **not_picked}),
+                on={StaleRecord: lambda _: self._stale(s), Conflict: lambda exc: self._already_final(s, exc)},
+            ) as h:
                 result = conversion.convert_lead(
                     session=s,
                     user=self._user(s),
@@ -299,15 +306,8 @@ class FinaliseState(SessionState):
                     company_id=company_id,
                     expected_version=self.lead_version,
                 )
-            except ValidationError as exc:
-                self.errors = {**self._form_errors(exc), **not_picked}
-                return None
-            except StaleRecord:
-                return self._stale(s)
-            except Conflict as exc:
-                return self._already_final(s, exc)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         made = ", ".join(
             self._t(label) for k, label in RECORD_LABELS.items() if k in result.created + result.linked
         )
@@ -317,7 +317,10 @@ class FinaliseState(SessionState):
     def close_junk(self, form: dict):
         self.errors = {}
         with self._db() as s:
-            try:
+            with self._handling(
+                lambda errors: self._set_form_errors(self._renamed(errors)),
+                on={StaleRecord: lambda _: self._stale(s), Conflict: lambda exc: self._already_final(s, exc)},
+            ) as h:
                 conversion.close_as_junk(
                     session=s,
                     user=self._user(s),
@@ -326,15 +329,8 @@ class FinaliseState(SessionState):
                     comment=str(form.get("comment", "")),
                     expected_version=self.lead_version,
                 )
-            except ValidationError as exc:
-                self.errors = self._form_errors(exc)
-                return None
-            except StaleRecord:
-                return self._stale(s)
-            except Conflict as exc:
-                return self._already_final(s, exc)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return self._done(self._t("Lead closed as junk."))
 
     def _done(self, message: str):
@@ -344,10 +340,10 @@ class FinaliseState(SessionState):
 
     def _stale(self, s):
         """Someone saved the lead meanwhile: keep what the user typed, take the new version."""
-        try:
+        with self._handling() as h:
             lead = leads.get_lead(session=s, user=self._user(s), lead_id=self.lead_id)
-        except DomainError as exc:
-            return self._fail(exc)
+        if h.failed:
+            return h.events
         self.lead_version = lead.version
         self.errors = {
             "": self._t(
@@ -358,11 +354,11 @@ class FinaliseState(SessionState):
 
     def _already_final(self, s, exc: Conflict):
         """Finalised by someone else meanwhile (or a settings problem): say so, show the result."""
-        try:
+        with self._handling() as h:
             lead = leads.get_lead(session=s, user=self._user(s), lead_id=self.lead_id)
             self._fill_final(conversion.lead_summary(s, lead))
-        except DomainError as other:
-            return self._fail(other)
+        if h.failed:
+            return h.events
         if self.final_text:
             self.done_count += 1
         return self._fail(exc)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app.services import stats
-from crm_app.services.errors import DomainError
 from crm_app.services.i18n import Msg, tr
 from crm_app.state.session import SessionState
 
@@ -20,9 +19,9 @@ class HomeState(SessionState):
     @rx.event
     def load(self):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 self._user(s)
                 self.counts = stats.table_counts(session=s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return None

@@ -8,9 +8,8 @@ import re
 import reflex as rx
 
 from crm_app import routes
-from crm_app.models import Company, Contact, Deal, LostReason, Source, StageSemantic, User
-from crm_app.services import formatting, leads, permissions
-from crm_app.services.errors import DomainError, NotFound, StaleRecord, ValidationError
+from crm_app.services import cards, formatting, leads
+from crm_app.services.errors import NotFound, StaleRecord
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.phones import display_phone
 from crm_app.state.lead_form import load_lead_options
@@ -61,6 +60,9 @@ DISPLAY_FIELDS = [
 ]
 
 
+LINK_LABELS = {"contact": N_("Contact"), "company": N_("Company"), "deal": N_("Deal")}
+
+
 def _lead_id_from_path(path: str) -> int:
     match = re.match(r"^/leads/(\d+)/?$", path or "")
     return int(match.group(1)) if match else 0
@@ -83,103 +85,98 @@ class LeadCardState(SessionState):
     stale: bool = False
     errors: dict[str, str] = {}
     created_text: str = ""
+    # what this user may do with the lead (permissions.can, through the card's view model)
+    can_edit: bool = False
+    can_delete: bool = False
+    can_convert: bool = False
     status_options: list[Option] = []
     source_options: list[Option] = []
     user_options: list[Option] = []
     currency_options: list[Option] = []
-    # what the user may do with this lead (services.permissions): the card hides the rest
-    can_edit: bool = False
-    can_delete: bool = False
 
     @rx.var
     def is_final(self) -> bool:
         return self.result != ""
 
-    def _fill(self, s, lead) -> None:
-        allowed = permissions.capabilities(s, self._user(s), lead)
-        self.can_edit, self.can_delete = allowed["edit"], allowed["delete"]
-        self.lead_id = lead.id
-        self.version = lead.version
-        values = leads.lead_values(s, lead)
-        name = leads.person_name(lead.first_name, lead.last_name, lead.second_name)
-        self.heading = lead.title or name or lead.company_name or self._t("Lead")
-        self.subtitle = " · ".join(p for p in (name if lead.title else "", lead.company_name) if p)
-        self.result = lead.result.value if lead.result else ""
-        statuses = leads.lead_statuses(s)
-        current_index = next((i for i, st in enumerate(statuses) if st.id == lead.status_id), 0)
+    def _fill(self, s, lead, user=None) -> None:
+        """Copy the card's view model (services/cards) into the vars the page shows."""
+        user = user if user is not None else self._user(s)
+        card = cards.lead_card(session=s, user=user, lead_id=lead.id, lead=lead)
+        self.lead_id = card.id
+        self.version = card.version
+        values = card.values
+        self.heading = card.name or self._t("Lead")
+        self.subtitle = " · ".join(
+            p for p in (card.title, card.company_name if card.person else "") if p and p != card.name
+        )
+        self.result = card.result
         self.stages = [
-            StageView(
-                id=st.id,
-                name=st.name,
-                color=st.color,
-                final=st.semantic != StageSemantic.IN_PROGRESS,
-                reached=i <= current_index
-                and (st.semantic == StageSemantic.IN_PROGRESS or st.id == lead.status_id),
-                current=st.id == lead.status_id,
-            )
-            for i, st in enumerate(statuses)
+            StageView(st.id, st.name, st.color, st.final, st.reached, st.current) for st in card.statuses
         ]
-        source = s.get(Source, lead.source_id) if lead.source_id else None
-        responsible = s.get(User, lead.responsible_id) if lead.responsible_id else None
         shown = {
             **{k: str(values[k] or "") for k in leads.TEXT_FIELDS},
             "phones": ", ".join(display_phone(p) for p in values["phones"]),
             "emails": ", ".join(values["emails"]),
-            "source_id": source.name if source else "",
-            "responsible_id": responsible.name if responsible else "",
-            "amount": formatting.money(lead.amount, lead.currency_code, self.lang),
+            "source_id": card.source_name,
+            "responsible_id": card.responsible_name,
+            "amount": formatting.money(card.amount, card.currency_code, self.lang),
         }
         self.fields = [FieldView(self._t(label), shown[key]) for key, label in DISPLAY_FIELDS if shown[key]]
         self.values = {
             **{k: str(values[k] or "") for k in leads.TEXT_FIELDS},
             "phones": ", ".join(display_phone(p) for p in values["phones"]),
             "emails": ", ".join(values["emails"]),
-            "status_id": str(lead.status_id),
-            "source_id": str(lead.source_id or ""),
-            "responsible_id": str(lead.responsible_id or ""),
-            "amount": str(lead.amount) if lead.amount is not None else "",
-            "currency_code": lead.currency_code or "",
+            "status_id": str(card.status_id),
+            "source_id": str(values["source_id"] or ""),
+            "responsible_id": str(values["responsible_id"] or ""),
+            "amount": str(card.amount) if card.amount is not None else "",
+            "currency_code": card.currency_code,
         }
-        self.links = []
-        if lead.contact_id and (contact := s.get(Contact, lead.contact_id)):
-            label = leads.person_name(contact.first_name, contact.last_name) or self._t("Contact")
-            self.links.append(LinkView(self._t("Contact"), label, routes.contact(contact.id)))
-        if lead.company_id and (company := s.get(Company, lead.company_id)):
-            self.links.append(LinkView(self._t("Company"), company.name, routes.company(company.id)))
-        if lead.deal_id and (deal := s.get(Deal, lead.deal_id)):
-            self.links.append(LinkView(self._t("Deal"), deal.title, routes.deal(deal.id)))
-        if lead.result and lead.result.value == "junk":
-            reason = s.get(LostReason, lead.junk_reason_id) if lead.junk_reason_id else None
-            self.result_text = self._t(Msg("Closed as junk: {reason}", reason=reason.name if reason else "—"))
-        elif lead.result:
+        self.links = [
+            LinkView(self._t(LINK_LABELS[link.kind]), link.name, routes.record(link.kind, link.id))
+            for link in card.links
+        ]
+        if card.result == "junk":
+            self.result_text = self._t(Msg("Closed as junk: {reason}", reason=card.junk_reason or "—"))
+        elif card.result:
             self.result_text = self._t(
-                Msg("Converted on {date}", date=formatting.day(lead.closed_at or lead.updated_at, self.lang))
+                Msg("Converted on {date}", date=formatting.day(card.closed_at or card.updated_at, self.lang))
             )
         else:
             self.result_text = ""
-        self.created_text = self._t(Msg("Created {when}", when=formatting.when(lead.created_at, self.lang)))
+        self.created_text = self._t(Msg("Created {when}", when=formatting.when(card.created_at, self.lang)))
+        self.can_edit, self.can_delete, self.can_convert = card.can.edit, card.can.delete, card.can.convert
         self.loaded = True
         self.not_found = False
 
+    def _not_found(self, _exc: NotFound) -> None:
+        self.not_found, self.loaded = True, True
+
+    def _stale_on_save(self, exc: StaleRecord) -> None:
+        self.stale = True
+        self.errors = {"": self._t(exc.message)}
+
+    def _stale_on_move(self, s, exc: StaleRecord):
+        self._reload(s)
+        return rx.toast.error(self._t(exc.message))
+
     def _reload(self, s) -> None:
-        lead = leads.get_lead(session=s, user=self._user(s), lead_id=self.lead_id)
-        self._fill(s, lead)
+        user = self._user(s)
+        lead = leads.get_lead(session=s, user=user, lead_id=self.lead_id)
+        self._fill(s, lead, user)
 
     @rx.event
     def load(self):
         self.loaded, self.editing, self.stale, self.errors = False, False, False, {}
         self.lead_id = _lead_id_from_path(self.router.url.path)
         with self._db() as s:
-            try:
+            with self._handling(on={NotFound: self._not_found}) as h:
                 user = self._user(s)
                 load_lead_options(s, self, in_progress_only=False)
                 lead = leads.get_lead(session=s, user=user, lead_id=self.lead_id)
-                self._fill(s, lead)
-            except NotFound:
-                self.not_found, self.loaded = True, True
-                return None
-            except DomainError as exc:
-                return self._fail(exc)
+                self._fill(s, lead, user)
+            if h.failed:
+                return h.events
         return TimelineState.load_for("lead", self.lead_id)
 
     @rx.event
@@ -199,24 +196,18 @@ class LeadCardState(SessionState):
         self.errors, self.stale = {}, False
         data = {k: str(v) for k, v in form.items() if k in leads.ALL_FIELDS and k != "status_id"}
         with self._db() as s:
-            try:
+            with self._handling("errors", on={StaleRecord: self._stale_on_save}) as h:
+                user = self._user(s)
                 lead = leads.update_lead(
                     session=s,
-                    user=self._user(s),
+                    user=user,
                     lead_id=self.lead_id,
                     data=data,
                     expected_version=self.version,
                 )
-                self._fill(s, lead)
-            except ValidationError as exc:
-                self.errors = self._field_errors(exc)
-                return None
-            except StaleRecord as exc:
-                self.stale = True
-                self.errors = {"": self._t(exc.message)}
-                return None
-            except DomainError as exc:
-                return self._fail(exc)
+                self._fill(s, lead, user)
+            if h.failed:
+                return h.events
         self.editing = False
         return [rx.toast.success(self._t("Saved.")), TimelineState.refresh]
 
@@ -224,10 +215,10 @@ class LeadCardState(SessionState):
     def reload_after_stale(self):
         self.editing, self.stale, self.errors = False, False, {}
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 self._reload(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return [TimelineState.refresh, LeadCardState.start_edit]
 
     @rx.event
@@ -238,18 +229,16 @@ class LeadCardState(SessionState):
 
             return FinaliseState.open_for(self.lead_id)
         with self._db() as s:
-            try:
+            with self._handling(on={StaleRecord: lambda exc: self._stale_on_move(s, exc)}) as h:
+                user = self._user(s)
                 lead = leads.change_status(
                     session=s,
-                    user=self._user(s),
+                    user=user,
                     lead_id=self.lead_id,
                     status_id=status_id,
                     expected_version=self.version,
                 )
-                self._fill(s, lead)
-            except StaleRecord as exc:
-                self._reload(s)
-                return rx.toast.error(self._t(exc.message))
-            except DomainError as exc:
-                return self._fail(exc)
+                self._fill(s, lead, user)
+            if h.failed:
+                return h.events
         return TimelineState.refresh

@@ -10,7 +10,6 @@ from sqlmodel import Session, select
 from crm_app import routes
 from crm_app.models import Currency, Source, StageSemantic, User
 from crm_app.services import duplicates, intake, leads
-from crm_app.services.errors import DomainError, ValidationError
 from crm_app.state.leads import Option
 from crm_app.state.session import SessionState
 
@@ -74,11 +73,11 @@ class LeadFormState(SessionState):
     def load(self):
         self.errors, self.matches, self.confirmed_key, self.ready = {}, [], "", False
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 user = self._user(s)
                 load_lead_options(s, self, in_progress_only=True)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
             self.values = {"responsible_id": str(user.id), "status_id": str(leads.first_status(s).id)}
         self.ready = True
         return None
@@ -89,7 +88,7 @@ class LeadFormState(SessionState):
         data = {k: str(v) for k, v in form.items() if k in leads.ALL_FIELDS}
         self.values = data
         with self._db() as s:
-            try:
+            with self._handling("errors") as h:
                 user = self._user(s)
                 found, key = intake.check_new_lead(session=s, user=user, data=data)
                 if found and key != self.confirmed_key:
@@ -98,10 +97,7 @@ class LeadFormState(SessionState):
                     return None
                 # saved anyway: the matches stay on the lead's "created" history entry
                 lead = intake.create_lead_with_policy(session=s, user=user, data=data, origin="form").lead
-            except ValidationError as exc:
-                self.errors = self._field_errors(exc)
-                return None
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         self.matches, self.confirmed_key = [], ""
         return [rx.toast.success(self._t("Lead created.")), rx.redirect(routes.lead(lead.id))]

@@ -11,7 +11,7 @@ import reflex as rx
 from crm_app import db
 from crm_app.models import ImportJob, ImportStatus, User
 from crm_app.services import formatting, lead_import
-from crm_app.services.errors import DomainError, ValidationError
+from crm_app.services.errors import DomainError
 from crm_app.state.session import SessionState
 
 IGNORE = "ignore"  # a select cannot hold "": the value of "Do not import"
@@ -77,6 +77,12 @@ class LeadImportState(SessionState):
 
     # --- helpers ----------------------------------------------------------------------------
 
+    def _upload_failed(self, exc: DomainError) -> None:
+        self.upload_error = self._t(exc.message)
+
+    def _set_mapping_error(self, errors: dict[str, str]) -> None:
+        self.mapping_error = next(iter(errors.values()), "")
+
     def _clear_file(self) -> None:
         lead_import.remove_upload(self._upload_path)
         self._upload_path = ""
@@ -130,24 +136,23 @@ class LeadImportState(SessionState):
     async def handle_upload(self, files: list[rx.UploadFile]):
         self.upload_error = ""
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 self._user(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         if not files:
             return None
         upload = files[0]
         self._clear_file()
-        try:
+        with self._handling(on={DomainError: self._upload_failed}) as h:
             path = await asyncio.to_thread(lead_import.store_upload, upload.file)
             try:
                 csv_file = await asyncio.to_thread(lead_import.open_csv, path)
             except DomainError:
                 lead_import.remove_upload(path)
                 raise
-        except DomainError as exc:
-            self.upload_error = self._t(exc.message)
-            return None
+        if h.failed:
+            return h.events
         self._upload_path = str(path)
         self.file_name = Path(upload.filename or "leads.csv").name
         self.file_note = self._t("Read as {encoding}, columns separated by {separator}.").format(
@@ -222,7 +227,7 @@ class LeadImportState(SessionState):
             if self.running or not self._upload_path:
                 return None
             with self._db() as s:
-                try:
+                with self._handling(self._set_mapping_error) as h:
                     user = self._user(s)
                     mapping = lead_import.clean_mapping(self._column_mapping(), len(self.headers))
                     job = lead_import.create_job(
@@ -233,11 +238,8 @@ class LeadImportState(SessionState):
                         on_duplicate=self.on_duplicate,
                         dry_run=dry_run,
                     )
-                except ValidationError as exc:
-                    self.mapping_error = next(iter(self._field_errors(exc).values()), "")
-                    return None
-                except DomainError as exc:
-                    return self._fail(exc)
+                if h.failed:
+                    return h.events
             user_id, job_id, path, policy = user.id or 0, job.id or 0, self._upload_path, self.on_duplicate
             self.running, self.dry_run, self.job_id, self.step = True, dry_run, job_id, "running"
             self.job_failed, self.job_message = False, ""
@@ -272,10 +274,10 @@ class LeadImportState(SessionState):
     @rx.event
     def download_failed_rows(self):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 text = lead_import.failed_rows_csv(session=s, user=self._user(s), job_id=self.job_id)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         # the BOM lets spreadsheets read accents right
         return rx.download(
             data="\ufeff" + text, filename=f"failed-rows-{self.job_id}.csv", mime_type="text/csv"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app.services import lead_settings as ls
-from crm_app.services.errors import DomainError, ValidationError
+from crm_app.services.errors import DomainError
 from crm_app.services.i18n import N_
 from crm_app.services.junk_reasons import ReasonRow
 from crm_app.services.lead_statuses import StatusRow
@@ -64,10 +64,21 @@ class LeadSettingsState(SessionState):
 
     def _reload(self) -> None:
         with self._db() as s:
-            try:
+            with self._handling(on={DomainError: lambda _: None}):
                 self._load(s)
-            except DomainError:
-                pass
+
+    def _reload_and_fail(self, exc: DomainError):
+        self._reload()
+        return self._fail(exc)
+
+    def _in_use(self, exc: ls.InUse) -> None:
+        # someone gave it records meanwhile: ask where they go
+        self.delete_count = exc.count
+        self.delete_errors = {"move_to_id": self._t(exc.message)}
+
+    def _delete_failed(self, exc: DomainError):
+        self.delete_open = False
+        return self._reload_and_fail(exc)
 
     def _row(self, kind: str, item_id: int):
         rows = {"status": self.statuses, "source": self.sources, "reason": self.reasons}.get(kind, [])
@@ -83,10 +94,10 @@ class LeadSettingsState(SessionState):
         self.edit_open = False
         self.delete_open = False
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 self._load(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return None
 
     @rx.event
@@ -96,7 +107,7 @@ class LeadSettingsState(SessionState):
             return None
         name = str(form.get("name", ""))
         with self._db() as s:
-            try:
+            with self._handling(lambda errors: self._set_add_errors(kind, errors)) as h:
                 user = self._user(s)
                 if kind == "status":
                     ls.add_status(
@@ -111,11 +122,8 @@ class LeadSettingsState(SessionState):
                 else:
                     ls.add_junk_reason(session=s, user=user, name=name)
                 self._load(s)
-            except ValidationError as exc:
-                self._set_add_errors(kind, self._field_errors(exc))
-                return None
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         messages = {
             "status": N_("Status added."),
             "source": N_("Source added."),
@@ -149,7 +157,7 @@ class LeadSettingsState(SessionState):
     def save_edit(self, form: dict):
         name = str(form.get("name", ""))
         with self._db() as s:
-            try:
+            with self._handling("edit_errors", on={DomainError: self._reload_and_fail}) as h:
                 user = self._user(s)
                 if self.edit_kind == "status":
                     ls.update_status(
@@ -179,19 +187,15 @@ class LeadSettingsState(SessionState):
                 else:
                     return None
                 self._load(s)
-            except ValidationError as exc:
-                self.edit_errors = self._field_errors(exc)
-                return None
-            except DomainError as exc:
-                self._reload()
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         self.edit_open = False
         return rx.toast.success(self._t("Saved."))
 
     @rx.event
     def move(self, kind: str, item_id: int, direction: str):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 user = self._user(s)
                 if kind == "status":
                     ls.move_status(session=s, user=user, status_id=int(item_id), direction=direction)
@@ -200,20 +204,20 @@ class LeadSettingsState(SessionState):
                 elif kind == "reason":
                     ls.move_junk_reason(session=s, user=user, reason_id=int(item_id), direction=direction)
                 self._load(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return None
 
     @rx.event
     def set_source_active(self, source_id: int, active: bool):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 ls.set_source_active(
                     session=s, user=self._user(s), source_id=int(source_id), active=bool(active)
                 )
                 self._load(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return rx.toast.success(self._t("Source activated.") if active else self._t("Source deactivated."))
 
     @rx.event
@@ -221,7 +225,7 @@ class LeadSettingsState(SessionState):
         """Open the delete dialog with a fresh count of what uses the item and where it may go."""
         item_id = int(item_id)
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 user = self._user(s)
                 if kind == "status":
                     count = ls.status_usage(session=s, user=user, status_id=item_id)
@@ -240,8 +244,8 @@ class LeadSettingsState(SessionState):
                     targets = [r for r in self.reasons if r.id != item_id]
                 else:
                     return None
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         row = self._row(kind, item_id)
         if row is None:
             return None
@@ -267,7 +271,9 @@ class LeadSettingsState(SessionState):
             self.delete_errors = {"move_to_id": self._t("Choose where to move them.")}
             return None
         with self._db() as s:
-            try:
+            with self._handling(
+                "delete_errors", on={ls.InUse: self._in_use, DomainError: self._delete_failed}
+            ) as h:
                 user = self._user(s)
                 if self.delete_kind == "status":
                     moved = ls.delete_status(
@@ -284,18 +290,8 @@ class LeadSettingsState(SessionState):
                 else:
                     return None
                 self._load(s)
-            except ls.InUse as exc:
-                # someone gave it records meanwhile: ask where they go
-                self.delete_count = exc.count
-                self.delete_errors = {"move_to_id": self._t(exc.message)}
-                return None
-            except ValidationError as exc:
-                self.delete_errors = self._field_errors(exc)
-                return None
-            except DomainError as exc:
-                self.delete_open = False
-                self._reload()
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         self.delete_open = False
         if moved:
             return rx.toast.success(self._t("Deleted; {count} records moved.").format(count=moved))
@@ -309,14 +305,11 @@ class LeadSettingsState(SessionState):
     @rx.event
     def save_region(self, form: dict):
         with self._db() as s:
-            try:
+            with self._handling("region_errors") as h:
                 self.region = ls.set_phone_region(
                     session=s, user=self._user(s), region=str(form.get("phone_region", self.region))
                 )
-            except ValidationError as exc:
-                self.region_errors = self._field_errors(exc)
-                return None
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         self.region_errors = {}
         return rx.toast.success(self._t("Default country saved."))

@@ -12,7 +12,6 @@ from sqlmodel import select
 from crm_app import routes
 from crm_app.models import EntityType, Source, StageSemantic, User
 from crm_app.services import formatting, leads, permissions
-from crm_app.services.errors import DomainError, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.phones import display_phone
 from crm_app.state.listing import ListState
@@ -127,8 +126,8 @@ class LeadsState(ListState, SessionState):
         self.rows = [
             LeadListRow(
                 id=r.id,
-                name=r.name or r.title or r.company_name,
-                company=r.company_name if r.name else "",
+                name=r.name,
+                company=r.company_name if r.person else "",
                 status=r.status,
                 color=r.status_color,
                 source=r.source,
@@ -156,21 +155,21 @@ class LeadsState(ListState, SessionState):
 
     def _reload(self):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 self._query(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return None
 
     @rx.event
     def load(self):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 self._user(s)
                 self._load_options(s)
                 self._query(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return None
 
     @rx.event
@@ -208,14 +207,12 @@ class LeadsState(ListState, SessionState):
 
     def _bulk(self, action, message: str = N_("{count} leads updated."), **kwargs):
         with self._db() as s:
-            try:
+            with self._handling(lambda errors: rx.toast.error("; ".join(errors.values()))) as h:
                 count = action(session=s, user=self._user(s), ids=list(self.selected), **kwargs)
                 self.selected = []
                 self._query(s)
-            except ValidationError as exc:
-                return rx.toast.error("; ".join(self._field_errors(exc).values()))
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return rx.toast.success(self._t(Msg(message, count=count)))
 
     @rx.event

@@ -7,7 +7,6 @@ import dataclasses
 import reflex as rx
 
 from crm_app.services import permissions
-from crm_app.services.errors import DomainError, ValidationError
 from crm_app.services.i18n import N_
 from crm_app.state.session import SessionState
 
@@ -85,14 +84,14 @@ class PermissionsState(SessionState):
     @rx.event
     def load(self):
         self.loaded = False
-        with self._db() as s:
-            try:
-                permissions.require_settings(s, self._user(s))
-                self.allowed = True
-                self._build(s)
-            except DomainError as exc:
-                self.allowed, self.loaded = False, True
-                return self._fail(exc)
+        self.allowed = False
+        with self._db() as s, self._handling() as h:
+            permissions.require_settings(s, self._user(s))
+            self.allowed = True
+            self._build(s)
+        if h.failed:
+            self.loaded = True
+            return h.events
         return None
 
     @rx.event
@@ -101,14 +100,16 @@ class PermissionsState(SessionState):
         if len(parts) != 3:
             return None
         with self._db() as s:
-            try:
+
+            def refused(errors: dict[str, str]):
+                self._build(s)  # the select shows the stored value again
+                return rx.toast.error("; ".join(errors.values()))
+
+            with self._handling(refused) as h:
                 permissions.set_matrix(
                     s, actor=self._user(s), cells={(parts[0], parts[1], parts[2]): str(value)}
                 )
                 self._build(s)
-            except ValidationError as exc:
-                self._build(s)  # the select shows the stored value again
-                return rx.toast.error("; ".join(self._field_errors(exc).values()))
-            except DomainError as exc:
-                return self._fail(exc)
+        if h.failed:
+            return h.events
         return rx.toast.success(self._t("Saved."))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app.services import auth
-from crm_app.services.errors import DomainError, ValidationError
 from crm_app.state.session import SessionState
 
 
@@ -17,13 +16,10 @@ class ProfileState(SessionState):
     def save_profile(self, form: dict):
         self.errors = {}
         with self._db() as s:
-            try:
+            with self._handling("errors") as h:
                 user = auth.update_profile(session=s, user=self._user(s), name=str(form.get("name", "")))
-            except ValidationError as exc:
-                self.errors = self._field_errors(exc)
-                return None
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
             self._set_user(user)
         return rx.toast.success(self._t("Profile saved."))
 
@@ -31,7 +27,7 @@ class ProfileState(SessionState):
     def change_password(self, form: dict):
         self.password_errors = {}
         with self._db() as s:
-            try:
+            with self._handling("password_errors") as h:
                 auth.change_password(
                     session=s,
                     user=self._user(s),
@@ -39,9 +35,6 @@ class ProfileState(SessionState):
                     new=str(form.get("new_password", "")),
                     keep_token=self.auth_token,
                 )
-            except ValidationError as exc:
-                self.password_errors = self._field_errors(exc)
-                return None
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return rx.toast.success(self._t("Password changed."))

@@ -8,7 +8,6 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.services import search
-from crm_app.services.errors import DomainError
 from crm_app.state.session import SessionState
 
 
@@ -30,10 +29,10 @@ class SearchState(SessionState):
         """on_load of /search: reads ?q= and searches on the server."""
         self.query = str(self.router.url.query_parameters.get("q", ""))[: search.MAX_QUERY]
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 found = search.global_search(session=s, user=self._user(s), text=self.query)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         self.hits = [
             HitRow(
                 kind=h.entity_type,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import reflex as rx
 from sqlalchemy.orm import object_session
@@ -17,6 +18,16 @@ from crm_app.services.i18n import Msg, normalize_language, tr
 from crm_app.ui_catalog import full_catalog
 
 SESSION_COOKIE_MAX_AGE = int(auth.SESSION_ABSOLUTE.total_seconds())
+
+FieldErrors = str | Callable[[dict[str, str]], Any]
+
+
+class Outcome:
+    """What `SessionState._handling` caught: `failed`, and the `events` the handler returns."""
+
+    def __init__(self) -> None:
+        self.failed = False
+        self.events: Any = None
 
 
 class SessionState(rx.State):
@@ -105,6 +116,48 @@ class SessionState(rx.State):
                 return self._logged_out()
             return [rx.toast.error(self._t(exc.message)), self._logged_out()]
         return rx.toast.error(self._t(exc.message))
+
+    @contextmanager
+    def _handling(
+        self,
+        field_errors: FieldErrors | None = None,
+        *,
+        on: dict[type[Exception], Callable[[Any], Any]] | None = None,
+    ) -> Iterator[Outcome]:
+        """The one way a handler turns domain errors into field errors or toasts:
+
+            with self._db() as s, self._handling("errors") as h:
+                service.do(session=s, user=self._user(s), ...)
+            if h.failed:
+                return h.events
+
+        - ValidationError: its per-field messages (translated) go to `field_errors`, the name of
+          a dict var or a callable taking them (whose return value is returned); without it, a
+          toast of the first message like any other error;
+        - `on`: {error class: callable(exc) -> events} for the errors a handler answers its own
+          way (a stale version, a record gone), checked in order after the field errors; it may
+          name non-domain errors too (e.g. ValueError -> `lambda _: None` ignores a bad argument);
+        - NotAuthenticated: logged out (to the login page); any other DomainError: a toast.
+        """
+        outcome = Outcome()
+        try:
+            yield outcome
+        except Exception as exc:
+            outcome.failed = True
+            if isinstance(exc, ValidationError) and field_errors is not None:
+                errors = self._field_errors(exc)
+                if isinstance(field_errors, str):
+                    setattr(self, field_errors, errors)
+                else:
+                    outcome.events = field_errors(errors)
+                return
+            for kind, answer in (on or {}).items():
+                if isinstance(exc, kind):
+                    outcome.events = answer(exc)
+                    return
+            if not isinstance(exc, DomainError):
+                raise
+            outcome.events = self._fail(exc)
 
     # --- events -------------------------------------------------------------------------------
 

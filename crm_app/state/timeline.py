@@ -9,7 +9,6 @@ import reflex as rx
 from crm_app import routes
 from crm_app.models import EntityType
 from crm_app.services import duplicates, formatting, timeline
-from crm_app.services.errors import DomainError, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.leads import TEXT_FIELDS
 from crm_app.state.session import SessionState
@@ -181,13 +180,16 @@ class TimelineState(SessionState):
         self.comment_error = ""
         self.loaded = True
 
+    def _set_comment_error(self, errors: dict[str, str]) -> None:
+        self.comment_error = next(iter(errors.values()), "")
+
     @rx.event
     def load_for(self, entity_type: str, entity_id: int):
         with self._db() as s:
-            try:
+            with self._handling(on={ValueError: lambda _: None}) as h:  # a bad entity type
                 self._load_timeline(s, entity_type, entity_id)
-            except (DomainError, ValueError) as exc:
-                return self._fail(exc) if isinstance(exc, DomainError) else None
+            if h.failed:
+                return h.events
         return None
 
     @rx.event
@@ -201,7 +203,7 @@ class TimelineState(SessionState):
         if not self.items:
             return None
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 entries = timeline.list_entries(
                     session=s,
                     user=self._user(s),
@@ -210,8 +212,8 @@ class TimelineState(SessionState):
                     before_id=self.items[-1].id,
                     limit=PAGE + 1,
                 )
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         self.has_more = len(entries) > PAGE
         self.items = [*self.items, *[self._view(e) for e in entries[:PAGE]]]
         return None
@@ -220,17 +222,17 @@ class TimelineState(SessionState):
     def undo_merge(self, merge_id: int):
         """Undo a merge from the kept lead's history (the service checks who may)."""
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 duplicates.undo_merge(session=s, user=self._user(s), merge_id=int(merge_id))
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return [rx.toast.success(self._t("Merge undone")), rx.redirect(routes.lead(self.entity_id))]
 
     @rx.event
     def add_comment(self, form: dict):
         self.comment_error = ""
         with self._db() as s:
-            try:
+            with self._handling(self._set_comment_error, on={ValueError: lambda _: None}) as h:
                 timeline.add_comment(
                     session=s,
                     user=self._user(s),
@@ -239,9 +241,6 @@ class TimelineState(SessionState):
                     text=str(form.get("comment", "")),
                 )
                 self._load_timeline(s, self.entity_type, self.entity_id)
-            except ValidationError as exc:
-                self.comment_error = next(iter(self._field_errors(exc).values()), "")
-                return None
-            except (DomainError, ValueError) as exc:
-                return self._fail(exc) if isinstance(exc, DomainError) else None
+            if h.failed:
+                return h.events
         return rx.call_script("document.getElementById('timeline-comment').value = ''")

@@ -10,7 +10,7 @@ import reflex as rx
 
 from crm_app.models import Role
 from crm_app.services import auth, teams
-from crm_app.services.errors import DomainError, ValidationError
+from crm_app.services.errors import DomainError
 from crm_app.services.i18n import N_
 from crm_app.state.listing import ListState
 from crm_app.state.session import SessionState
@@ -71,10 +71,10 @@ class UsersState(ListState, SessionState):
 
     def _reload(self):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 self._load(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return None
 
     @rx.event
@@ -96,7 +96,7 @@ class UsersState(ListState, SessionState):
     def add_user(self, form: dict):
         self.errors = {}
         with self._db() as s:
-            try:
+            with self._handling("errors") as h:
                 actor = self._user(s)
                 user = auth.add_user(
                     session=s,
@@ -107,48 +107,49 @@ class UsersState(ListState, SessionState):
                     password=str(form.get("password", "")),
                 )
                 self._load(s)
-            except ValidationError as exc:
-                self.errors = self._field_errors(exc)
-                return None
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         self.dialog_open = False
         return rx.toast.success(self._t("User {name} added.").format(name=user.name))
+
+    def _reload_and_fail(self, exc: DomainError):
+        self.load()  # the select shows the role that stayed
+        return self._fail(exc)
 
     @rx.event
     def change_role(self, user_id: int, role: str):
         with self._db() as s:
-            try:
+            with self._handling(on={DomainError: self._reload_and_fail}) as h:
                 auth.change_role(session=s, actor=self._user(s), user_id=int(user_id), role=role)
                 self._load(s)
-            except DomainError as exc:
-                self.load()
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return rx.toast.success(self._t("Role changed."))
 
     @rx.event
     def set_active(self, user_id: int, active: bool):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 auth.set_active(session=s, actor=self._user(s), user_id=int(user_id), active=bool(active))
                 self._load(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return rx.toast.success(self._t("User activated.") if active else self._t("User deactivated."))
 
     # --- teams -----------------------------------------------------------------------------------
 
     def _team_action(self, action, done: str, **kwargs):
         self.team_errors = {}
-        with self._db() as s:
-            try:
-                action(session=s, user=self._user(s), **kwargs)
-                self._load(s)
-            except ValidationError as exc:
-                self.team_errors = self._field_errors(exc)
-                return rx.toast.error("; ".join(self.team_errors.values()))
-            except DomainError as exc:
-                return self._fail(exc)
+
+        def refused(errors: dict[str, str]):
+            self.team_errors = errors
+            return rx.toast.error("; ".join(errors.values()))
+
+        with self._db() as s, self._handling(refused) as h:
+            action(session=s, user=self._user(s), **kwargs)
+            self._load(s)
+        if h.failed:
+            return h.events
         return rx.toast.success(self._t(done))
 
     @rx.event

@@ -10,7 +10,7 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.services import intake, rate_limit, web_forms
-from crm_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from crm_app.services.errors import DomainError, NotFound, PermissionDenied
 from crm_app.services.i18n import N_, normalize_language
 from crm_app.state.session import SessionState
 
@@ -90,6 +90,9 @@ class WebFormsState(SessionState):
         origin = self.router.url.origin
         return origin if origin.startswith(("http://", "https://")) else ""
 
+    def _forbidden(self, _exc: DomainError) -> None:
+        self.forbidden, self.loaded = True, True
+
     def _load(self, s) -> None:
         user = self._user(s)
         self.base_url = self._base_url()
@@ -146,33 +149,31 @@ class WebFormsState(SessionState):
     @rx.event
     def load(self):
         with self._db() as s:
-            try:
+            with self._handling(on={PermissionDenied: self._forbidden}) as h:
                 self._load(s)
-            except PermissionDenied:
-                self.forbidden, self.loaded = True, True
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return None
 
     @rx.event
     def open_create(self):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 self._fill_dialog(s, self._user(s))
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         self.dialog_open = True
         return None
 
     @rx.event
     def open_edit(self, form_id: int):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 user = self._user(s)
                 form = web_forms.get_web_form(session=s, user=user, form_id=int(form_id))
                 self._fill_dialog(s, user, form)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         self.dialog_open = True
         return None
 
@@ -199,7 +200,7 @@ class WebFormsState(SessionState):
             ],
         }
         with self._db() as s:
-            try:
+            with self._handling("errors") as h:
                 user = self._user(s)
                 if self.editing_id:
                     saved = web_forms.update_web_form(
@@ -212,23 +213,20 @@ class WebFormsState(SessionState):
                 else:
                     saved = web_forms.create_web_form(session=s, user=user, data=data)
                 self._load(s)
-            except ValidationError as exc:
-                self.errors = self._field_errors(exc)
-                return None
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         self.dialog_open = False
         return rx.toast.success(self._t("Web form {name} saved.").format(name=saved.name))
 
     @rx.event
     def set_active(self, form_id: int, active: bool):
         with self._db() as s:
-            try:
+            with self._handling() as h:
                 user = self._user(s)
                 web_forms.set_web_form_active(session=s, user=user, form_id=int(form_id), active=bool(active))
                 self._load(s)
-            except DomainError as exc:
-                return self._fail(exc)
+            if h.failed:
+                return h.events
         return rx.toast.success(
             self._t("Web form activated.") if active else self._t("Web form deactivated.")
         )
@@ -273,6 +271,12 @@ class PublicFormState(SessionState):
     thank_you: str = ""
     errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
 
+    def _missing(self, _exc: DomainError) -> None:
+        self.status = "missing"
+
+    def _form_error(self, exc: DomainError) -> None:
+        self.errors = {"": self._t(exc.message)}
+
     def _slug(self) -> str:
         return str(getattr(self, "slug", "") or "")
 
@@ -300,19 +304,15 @@ class PublicFormState(SessionState):
     def submit(self, form: dict):
         self.errors = {}
         with self._db() as s:
-            try:
+            with self._handling(
+                "errors",
+                on={NotFound: self._missing, DomainError: self._form_error},  # too many submissions
+            ) as h:
                 text = web_forms.submit_web_form(
                     session=s, slug=self._slug(), data=dict(form), ip=visitor_address(self)
                 )
-            except ValidationError as exc:
-                self.errors = self._field_errors(exc)
-                return None
-            except NotFound:
-                self.status = "missing"
-                return None
-            except DomainError as exc:  # too many submissions
-                self.errors = {"": self._t(exc.message)}
-                return None
+            if h.failed:
+                return h.events
         self.thank_you = self._t(text) if text == web_forms.DEFAULT_THANK_YOU else text
         self.status = "done"
         return None

@@ -16,10 +16,9 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from crm_app.models import CommKind, Communication, EntityType, Lead, Stage, User
-from crm_app.services import permissions
+from crm_app.services import display, permissions
 from crm_app.services.duplicates.matching import COMPANY_SCORE
 from crm_app.services.i18n import N_
-from crm_app.services.leads import person_name
 from crm_app.services.permissions import Action
 from crm_app.services.phones import display_phone
 
@@ -266,7 +265,7 @@ def _group_leads(session: Session, ids: list[int]) -> dict[int, GroupLead]:
         mine = comms.get(lead.id, [])
         out[lead.id] = GroupLead(
             id=lead.id,
-            name=person_name(lead.first_name, lead.last_name) or lead.title,
+            name=display.lead_name(lead),
             company_name=lead.company_name,
             emails=[c.normalized for c in mine if c.kind == CommKind.EMAIL],
             phones=[display_phone(c.normalized) for c in mine if c.kind == CommKind.PHONE],

@@ -20,6 +20,8 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from crm_app.models import CommKind, Communication, Company, Contact, EntityType, Lead
+from crm_app.models.base import table_of
+from crm_app.services import display
 from crm_app.services.validation import fold
 
 COMPANY_SCORE = 90  # rapidfuzz token_sort_ratio, 0-100
@@ -84,26 +86,19 @@ def _chunks(values: Sequence[Any]) -> list[list[Any]]:
 
 
 def _names(session: Session, entity_type: EntityType, ids: set[int]) -> dict[int, str]:
-    """Display names of the records that are not deleted (deleted ones never match)."""
-    model = {EntityType.LEAD: Lead, EntityType.CONTACT: Contact}.get(entity_type, Company)
-    t = model.__table__.c  # type: ignore[attr-defined]
+    """Display names (services.display) of the records that are not deleted (deleted ones never match)."""
     if entity_type == EntityType.LEAD:
-        columns = (t.first_name, t.last_name, t.company_name, t.title)
+        model, columns, name_of = Lead, display.LEAD_COLUMNS, display.lead_name
     elif entity_type == EntityType.CONTACT:
-        columns = (t.first_name, t.last_name)
+        model, columns, name_of = Contact, display.CONTACT_COLUMNS, display.contact_name
     else:
-        columns = (t.name,)
+        model, columns, name_of = Company, display.COMPANY_COLUMNS, display.company_name
+    t = table_of(model).c
     out: dict[int, str] = {}
     for part in _chunks(sorted(ids)):
-        stmt = sa_select(t.id, *columns).where(t.id.in_(part), t.deleted_at.is_(None))
-        for row_id, *values in session.connection().execute(stmt):
-            if entity_type == EntityType.LEAD:
-                first, last, company, title = values
-                out[row_id] = " ".join(p for p in (first, last) if p) or company or title
-            elif entity_type == EntityType.CONTACT:
-                out[row_id] = " ".join(p for p in values if p)
-            else:
-                out[row_id] = values[0]
+        stmt = sa_select(*columns).where(t.id.in_(part), t.deleted_at.is_(None))
+        for row in session.connection().execute(stmt):
+            out[row.id] = name_of(row)
     return out
 
 

@@ -27,11 +27,11 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import utcnow
-from crm_app.services import formatting, permissions, timeline, uow
+from crm_app.services import display, formatting, permissions, timeline, uow
 from crm_app.services.duplicates.groups import _comm_rows
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crm_app.services.i18n import Msg
-from crm_app.services.leads import MAX_ITEMS, TEXT_FIELDS, person_name
+from crm_app.services.leads import MAX_ITEMS, TEXT_FIELDS
 from crm_app.services.permissions import Action
 from crm_app.services.phones import display_phone
 
@@ -558,7 +558,7 @@ def recent_merges(*, session: Session, user: User, limit: int = 10) -> list[Merg
         MergeSummary(
             id=merge.id,
             kept_lead_id=lead.id,
-            kept_name=person_name(lead.first_name, lead.last_name) or lead.company_name or lead.title,
+            kept_name=display.lead_name(lead),
             merged_count=len(merge.merged_lead_ids),
             author=author or "",
             created_at=merge.created_at,

@@ -1,0 +1,267 @@
+"""One listing module for every entity: filters, sort on any column, page, keyset page, capped
+count, and the permission scope (`permissions.visible`), all in SQL.
+
+An entity's list is a `ListConfig`: the columns it selects (with their joins), a sort map (every
+column of the list can sort), its filters and how a result tuple becomes a row. Leads are the
+first configuration (`services/leads.py`); contacts, companies and deals add theirs.
+
+    page = listing.page(LEADS, session=s, user=user, filters=LeadFilters(text="mar"), sort="amount")
+    more = listing.keyset(LEADS, select(Lead), session=s, user=user, after_id=123, limit=50)
+
+Fast paths: statements of the screens everyone opens first (no filter but the "cache" fields, e.g.
+open/converted/junk/bin) are built once per sort; limit and offset are bind parameters, so
+SQLAlchemy compiles each statement once; rows are plain column tuples on the session's
+connection (a list page needs no identity map).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy.sql import Select
+from sqlmodel import Session, col
+
+from crm_app.models import EntityType, User
+from crm_app.services import permissions, textsearch
+from crm_app.services.formatting import TIMEZONE
+
+COUNT_CAP = 10_000
+PAGE_SIZES = (10, 20, 50, 100)
+DEFAULT_PAGE_SIZE = 50
+MAX_KEYSET = 500
+
+F = TypeVar("F")  # the entity's filters dataclass
+R = TypeVar("R")  # the entity's row
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+Apply = Callable[[Any, Any, User], Any]  # (statement, value, user) -> statement
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    """One filter: the field of the filters dataclass it reads and how it narrows a statement.
+
+    Applied when the value is set (truthy), or always when `always` (e.g. the recycle-bin flag,
+    whose False also narrows: not deleted).
+    """
+
+    name: str
+    apply: Apply
+    always: bool = False
+
+
+def any_of(column) -> Apply:
+    """`column IN (values)`."""
+    return lambda stmt, values, _user: stmt.where(col(column).in_(list(values)))
+
+
+def equals(column, value: Any) -> Apply:
+    """`column = value` when the filter is on (a checkbox)."""
+    return lambda stmt, _on, _user: stmt.where(column == value)
+
+
+def is_current_user(column) -> Apply:
+    """`column = the acting user` ("only mine")."""
+    return lambda stmt, _on, user: stmt.where(column == user.id)
+
+
+def on_or_after(column) -> Apply:
+    """`column` on this day or later, days in the CRM's time zone (CRM_TIMEZONE)."""
+
+    def apply(stmt, day: date, _user):
+        return stmt.where(column >= datetime.combine(day, time.min, tzinfo=TIMEZONE))
+
+    return apply
+
+
+def on_or_before(column) -> Apply:
+    """`column` on this day or earlier, days in the CRM's time zone."""
+
+    def apply(stmt, day: date, _user):
+        return stmt.where(column < datetime.combine(day + timedelta(days=1), time.min, tzinfo=TIMEZONE))
+
+    return apply
+
+
+def text_search(entity: EntityType, id_column, name_columns: list) -> Apply:
+    """The one text-search rule (services/textsearch) on these name columns."""
+
+    def apply(stmt, text: str, _user):
+        text = text.strip()[: textsearch.MAX_QUERY]
+        return stmt.where(textsearch.matching(entity, id_column, name_columns, text)) if text else stmt
+
+    return apply
+
+
+def deleted_flag(column) -> Apply:
+    """The recycle bin: True lists deleted rows only, False the others."""
+    return lambda stmt, deleted, _user: stmt.where(column.is_not(None) if deleted else column.is_(None))
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+@dataclass
+class Page(Generic[R]):
+    rows: list[R]
+    total: int
+    total_is_capped: bool
+    page: int
+    page_size: int
+
+
+@dataclass(eq=False)
+class ListConfig(Generic[F, R]):
+    """How one entity is listed.
+
+    `columns` selects what a row shows (joins included); `sort` maps a sort key to a column of
+    that select (every column should have one); `row` turns one result tuple into a row;
+    `cache_fields` are the filters that still allow the cached unfiltered statements (they must
+    not depend on the acting user: the scope is applied after the cache, on every call).
+    """
+
+    entity: EntityType
+    table: Any  # the model class (its `id` is the tie-breaker and the keyset column)
+    columns: Select
+    sort: Mapping[str, Any]
+    default_sort: str
+    filters_type: type[F]
+    filters: tuple[FilterSpec, ...]
+    row: Callable[[Any], R]
+    cache_fields: tuple[str, ...] = ()
+    _cache: dict[tuple, tuple] = field(default_factory=dict, repr=False)
+
+    @property
+    def id_column(self):
+        return self.table.id
+
+    def sort_key(self, sort: str) -> str:
+        return sort if sort in self.sort else self.default_sort
+
+
+def apply_filters(config: ListConfig[F, Any], stmt, user: User, filters: F):
+    """The entity's filters on `stmt` (no permission scope: see `scoped`)."""
+    for spec in config.filters:
+        value = getattr(filters, spec.name)
+        if spec.always or value:
+            stmt = spec.apply(stmt, value, user)
+    return stmt
+
+
+def scoped(config: ListConfig, stmt, *, session: Session, user: User, action=permissions.Action.VIEW):
+    """`stmt` narrowed to the rows this user may see (or export...): always in SQL."""
+    return permissions.visible(stmt, session=session, user=user, entity=config.entity, action=action)
+
+
+def _plain_key(config: ListConfig[F, Any], filters: F) -> tuple | None:
+    """A cache key when only the cache fields filter (the lists everyone opens first)."""
+    kept = {name: getattr(filters, name) for name in config.cache_fields}
+    plain = config.filters_type(**kept)  # type: ignore[call-arg]
+    return tuple(kept.values()) if plain == filters else None
+
+
+def _statements(config: ListConfig[F, Any], user: User, filters: F, sort: str, descending: bool):
+    """The page statement (limit/offset as parameters) and the inner count statement, before
+    the permission scope. Cached when nothing but the cache fields filters."""
+    plain = _plain_key(config, filters)
+    key = (sort, descending, plain) if plain is not None else None
+    if key is not None and key in config._cache:
+        return config._cache[key]
+    sort_col = config.sort[sort]
+    order = [
+        sort_col.desc() if descending else sort_col.asc(),
+        config.id_column.desc() if descending else config.id_column.asc(),
+    ]
+    page_stmt = (
+        apply_filters(config, config.columns, user, filters)
+        .order_by(*order)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+    count_inner = apply_filters(config, select(config.id_column), user, filters)
+    statements = (page_stmt, count_inner, _capped_count(count_inner))
+    if key is not None:
+        config._cache[key] = statements
+    return statements
+
+
+def _capped_count(inner):
+    return select(func.count()).select_from(inner.limit(COUNT_CAP + 1).subquery())
+
+
+def page(
+    config: ListConfig[F, R],
+    *,
+    session: Session,
+    user: User,
+    filters: F | None = None,
+    sort: str = "",
+    descending: bool = True,
+    page: int = 0,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> Page[R]:
+    """One page of rows, filtered, scoped and sorted in SQL, with a total counted up to COUNT_CAP."""
+    filters = filters if filters is not None else config.filters_type()
+    page_size = page_size if page_size in PAGE_SIZES else DEFAULT_PAGE_SIZE
+    page = max(0, int(page))
+    page_stmt, count_inner, count_stmt = _statements(
+        config, user, filters, config.sort_key(sort), bool(descending)
+    )
+    scoped_page = scoped(config, page_stmt, session=session, user=user)
+    scoped_inner = scoped(config, count_inner, session=session, user=user)
+    if scoped_inner is not count_inner:  # a narrower scope than "all": count what it leaves
+        count_stmt = _capped_count(scoped_inner)
+    conn = session.connection()
+    results = conn.execute(scoped_page, {"limit": page_size, "offset": page * page_size}).all()
+    total = conn.execute(count_stmt).scalar_one()
+    return Page(
+        rows=[config.row(r) for r in results],
+        total=min(total, COUNT_CAP),
+        total_is_capped=total > COUNT_CAP,
+        page=page,
+        page_size=page_size,
+    )
+
+
+def count(
+    config: ListConfig[F, Any], *, session: Session, user: User, filters: F | None = None
+) -> tuple[int, bool]:
+    """(how many rows this user sees with these filters, capped at COUNT_CAP; whether capped)."""
+    filters = filters if filters is not None else config.filters_type()
+    inner = scoped(
+        config, apply_filters(config, select(config.id_column), user, filters), session=session, user=user
+    )
+    total = session.connection().execute(_capped_count(inner)).scalar_one()
+    return min(total, COUNT_CAP), total > COUNT_CAP
+
+
+def keyset(
+    config: ListConfig[F, Any],
+    stmt,
+    *,
+    session: Session,
+    user: User,
+    filters: F | None = None,
+    after_id: int | None = None,
+    limit: int = DEFAULT_PAGE_SIZE,
+    action=permissions.Action.VIEW,
+) -> list[Any]:
+    """Keyset pagination for the API and exports: newest id first, strictly before `after_id`.
+
+    `stmt` is what to read (e.g. `select(Lead)` for ORM rows); `action` the permission it is
+    read for (EXPORT for a file).
+    """
+    filters = filters if filters is not None else config.filters_type()
+    stmt = scoped(
+        config, apply_filters(config, stmt, user, filters), session=session, user=user, action=action
+    )
+    if after_id:
+        stmt = stmt.where(config.id_column < after_id)
+    stmt = stmt.order_by(config.id_column.desc()).limit(max(1, min(int(limit), MAX_KEYSET)))
+    return list(session.exec(stmt).all())

@@ -1,0 +1,159 @@
+"""services/listing: one listing module (filters, sort on any column, page, keyset, capped count,
+permission scope), with leads as its first configuration and any other entity as configuration."""
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select as sa_select
+from sqlmodel import select
+
+from crm_app.models import Company, EntityType, Role
+from crm_app.services import leads, listing
+from tests.factories import create_user
+
+
+def _lead(session, user, **data):
+    return leads.create_lead(session=session, user=user, data=data)
+
+
+@pytest.fixture
+def people(session):
+    user = create_user(session)
+    other = create_user(session, email="other@example.com", name="Zoe Other")
+    made = []
+    for i, (first, last, company, amount, email) in enumerate(
+        [
+            ("Anne", "Durand", "Globex", "30", "c@example.com"),
+            ("Paul", "Martin", "", "10", "a@example.com"),
+            ("", "", "Initech", "20", "b@example.com"),
+        ]
+    ):
+        made.append(
+            _lead(
+                session,
+                user if i % 2 == 0 else other,
+                first_name=first,
+                last_name=last,
+                company_name=company,
+                amount=amount,
+                emails=email,
+            )
+        )
+    return user, other, made
+
+
+def test_every_sort_key_sorts_both_ways_in_sql(session, people):
+    user, _other, _made = people
+    for key in leads.SORT_COLUMNS:
+        up = leads.search_leads(session=session, user=user, sort=key, descending=False).rows
+        down = leads.search_leads(session=session, user=user, sort=key, descending=True).rows
+        assert len(up) == 3 and {r.id for r in up} == {r.id for r in down}, key
+    by_amount = leads.search_leads(session=session, user=user, sort="amount", descending=False).rows
+    assert [str(r.amount) for r in by_amount] == ["10.00", "20.00", "30.00"]
+    by_email = leads.search_leads(session=session, user=user, sort="email", descending=True).rows
+    assert [r.email for r in by_email] == ["c@example.com", "b@example.com", "a@example.com"]
+    by_responsible = leads.search_leads(session=session, user=user, sort="responsible", descending=True)
+    assert by_responsible.rows[0].responsible == "Zoe Other"
+    # an unknown sort key falls back to the default (newest first), never to raw SQL
+    unknown = leads.search_leads(session=session, user=user, sort="id; drop table lead")
+    assert [r.id for r in unknown.rows] == sorted((r.id for r in unknown.rows), reverse=True)
+
+
+def test_rows_carry_one_display_name(session, people):
+    user, _other, made = people
+    rows = {r.id: r for r in leads.search_leads(session=session, user=user).rows}
+    assert rows[made[0].id].name == "Anne Durand" and rows[made[0].id].person == "Anne Durand"
+    assert rows[made[2].id].name == "Initech" and rows[made[2].id].person == ""  # company-only lead
+
+
+def test_count_and_cap(session, people, monkeypatch):
+    user, other, _made = people
+    assert leads.count_leads(session=session, user=user) == (3, False)
+    assert leads.count_leads(session=session, user=user, filters=leads.LeadFilters(mine=True)) == (2, False)
+    assert leads.count_leads(session=session, user=other, filters=leads.LeadFilters(mine=True)) == (1, False)
+    monkeypatch.setattr(listing, "COUNT_CAP", 2)
+    monkeypatch.setattr(leads.LEAD_LIST, "_cache", {})
+    page = leads.search_leads(session=session, user=user)
+    assert page.total == 2 and page.total_is_capped and len(page.rows) == 3
+    assert leads.count_leads(session=session, user=user) == (2, True)
+
+
+def test_unfiltered_statements_are_built_once_filtered_ones_each_time(session, people):
+    user, _other, _made = people
+    leads.LEAD_LIST._cache.clear()
+    leads.search_leads(session=session, user=user, filters=leads.LeadFilters(result="open"))
+    leads.search_leads(session=session, user=user, filters=leads.LeadFilters(result="open"))
+    leads.search_leads(session=session, user=user, filters=leads.LeadFilters(text="anne"))
+    assert list(leads.LEAD_LIST._cache) == [("created_at", True, ("open", False))]
+
+
+def test_the_permission_scope_narrows_page_count_and_keyset_in_sql(session, people, monkeypatch):
+    user, other, made = people
+    calls = []
+
+    def only_responsible(stmt, *, session, user, entity, action="view"):
+        calls.append((entity, str(action)))
+        return stmt.where(leads.Lead.responsible_id == user.id)
+
+    # warm the cache first: the cached statement must not keep a scope
+    assert leads.search_leads(session=session, user=user).total == 3
+    monkeypatch.setattr(listing.permissions, "visible", only_responsible)
+    page = leads.search_leads(session=session, user=other)
+    assert [r.id for r in page.rows] == [made[1].id] and page.total == 1
+    assert leads.count_leads(session=session, user=other) == (1, False)
+    assert [x.id for x in leads.leads_after(session=session, user=other)] == [made[1].id]
+    leads.leads_after(session=session, user=other, action=listing.permissions.Action.EXPORT)
+    assert (EntityType.LEAD, "export") in calls and (EntityType.LEAD, "view") in calls
+    monkeypatch.undo()
+    assert leads.search_leads(session=session, user=other).total == 3
+
+
+def test_keyset_pages_never_overlap(session):
+    user = create_user(session, role=Role.ADMIN)
+    ids = [_lead(session, user, last_name=f"K{i}").id for i in range(7)]
+    seen, after = [], None
+    while True:
+        page = leads.leads_after(session=session, user=user, after_id=after, limit=3)
+        if not page:
+            break
+        seen += [x.id for x in page]
+        after = page[-1].id
+    assert seen == sorted(ids, reverse=True)
+    found = leads.leads_after(session=session, user=user, filters=leads.LeadFilters(text="K3"))
+    assert [x.id for x in found] == [ids[3]]
+
+
+@dataclass
+class CompanyFilters:
+    text: str = ""
+    deleted: bool = False
+
+
+COMPANIES = listing.ListConfig(
+    entity=EntityType.COMPANY,
+    table=Company,
+    columns=sa_select(Company.id, Company.name),
+    sort={"name": Company.name, "created_at": Company.created_at},
+    default_sort="name",
+    filters_type=CompanyFilters,
+    filters=(
+        listing.FilterSpec("deleted", listing.deleted_flag(Company.deleted_at), always=True),
+        listing.FilterSpec("text", listing.text_search(EntityType.COMPANY, Company.id, [Company.name])),
+    ),
+    row=lambda r: (r[0], r[1]),
+    cache_fields=("deleted",),
+)
+
+
+def test_another_entity_is_only_configuration(session):
+    user = create_user(session, role=Role.ADMIN)
+    for name in ("Zenith", "Acme", "Globex"):
+        session.add(Company(name=name, responsible_id=user.id))
+    session.commit()
+    page = listing.page(COMPANIES, session=session, user=user, sort="name", descending=False, page_size=10)
+    assert [name for _id, name in page.rows] == ["Acme", "Globex", "Zenith"] and page.total == 3
+    found = listing.page(COMPANIES, session=session, user=user, filters=CompanyFilters(text="glo"))
+    assert [name for _id, name in found.rows] == ["Globex"]
+    newest = listing.keyset(COMPANIES, select(Company), session=session, user=user, limit=2)
+    assert [c.name for c in newest] == ["Globex", "Acme"]
+    assert listing.count(COMPANIES, session=session, user=user) == (3, False)
