@@ -39,7 +39,7 @@ def test_list_search_merge_and_conversion_name_a_lead_alike(session):
     ]
     assert row.name == hit.title == expected
     assert conversion.lead_summary(session, lead)["name"] == expected
-    names = duplicates._names(session, EntityType.LEAD, {lead.id})
+    names = duplicates.matching._names(session, EntityType.LEAD, {lead.id})
     assert names[lead.id] == expected
     assert cards.lead_card(session=session, user=user, lead_id=lead.id).name == expected
 
