@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app.components.data_table import scroll_box
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
 from crm_app.state.permissions import CellView, EntityRowView, PermissionsState, RoleBlockView, ScopeOption
@@ -36,17 +37,19 @@ def _block(block: RoleBlockView) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading(block.label, size="4", as_="h2"),
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell(""),
-                        rx.foreach(PermissionsState.action_labels, rx.table.column_header_cell),
-                    )
+            scroll_box(  # on a phone the six actions scroll inside the card, not the page
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell(""),
+                            rx.foreach(PermissionsState.action_labels, rx.table.column_header_cell),
+                        )
+                    ),
+                    rx.table.body(rx.foreach(block.rows, _row)),
+                    width="100%",
+                    variant="ghost",
+                    size="1",
                 ),
-                rx.table.body(rx.foreach(block.rows, _row)),
-                width="100%",
-                variant="ghost",
-                size="1",
             ),
             width="100%",
             spacing="2",
