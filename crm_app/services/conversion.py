@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm_app.models import (
     Company,
@@ -29,7 +29,7 @@ from crm_app.models import (
     TimelineKind,
     User,
 )
-from crm_app.models.base import utcnow
+from crm_app.models.base import saved_id, utcnow
 from crm_app.services import defaults, display, duplicates, leads, permissions, records, timeline, uow
 from crm_app.services.errors import Conflict, NotFound, StaleRecord, ValidationError
 from crm_app.services.i18n import Msg, normalize_language, tr
@@ -60,7 +60,7 @@ def final_status(session: Session, semantic: StageSemantic) -> Stage:
     stage = session.exec(
         select(Stage)
         .where(Stage.pipeline_id == pipeline.id, Stage.semantic == semantic)
-        .order_by(Stage.sort, Stage.id)
+        .order_by(col(Stage.sort), col(Stage.id))
     ).first()
     if stage is None:
         raise Conflict(Msg("The lead statuses have no final status for this. Add one in Settings."))
@@ -72,7 +72,7 @@ def junk_reasons(session: Session) -> list[LostReason]:
         session.exec(
             select(LostReason)
             .where(LostReason.kind == ReasonKind.LEAD_JUNK)
-            .order_by(LostReason.sort, LostReason.id)
+            .order_by(col(LostReason.sort), col(LostReason.id))
         ).all()
     )
 
@@ -148,7 +148,7 @@ def carried_values(session: Session, user: User, lead: Lead) -> dict[str, dict[s
     title (else "<name> deal"), amount and currency to a deal in the default pipeline.
     Source and responsible carry over to all three in `convert_lead`.
     """
-    comms = leads.communications(session, EntityType.LEAD, [lead.id])[lead.id]
+    comms = leads.communications(session, EntityType.LEAD, [saved_id(lead)])[saved_id(lead)]
     phones = [display_phone(p) for p in comms["phones"]]
     emails = comms["emails"]
     person = display.lead_person(lead)
@@ -202,7 +202,7 @@ def conversion_defaults(*, session: Session, user: User, lead_id: int) -> dict[s
     leads.require_lead(session, user, Action.EDIT, lead)
     carried = carried_values(session, user, lead)
     contact, company, deal = carried["contact"], carried["company"], carried["deal"]
-    comms = leads.communications(session, EntityType.LEAD, [lead.id])[lead.id]
+    comms = leads.communications(session, EntityType.LEAD, [saved_id(lead)])[saved_id(lead)]
     emails = comms["emails"]
     person = display.lead_person(lead)
     matches = duplicates.find_matches(
@@ -223,7 +223,7 @@ def conversion_defaults(*, session: Session, user: User, lead_id: int) -> dict[s
         "pipelines": [{"id": p.id, "name": p.name} for p in records.deal_pipelines(session)],
         "currencies": [
             {"code": c.code, "name": c.name}
-            for c in session.exec(select(Currency).order_by(Currency.sort, Currency.code))
+            for c in session.exec(select(Currency).order_by(col(Currency.sort), col(Currency.code)))
         ],
         "junk_reasons": [{"id": r.id, "name": r.name} for r in junk_reasons(session)],
     }
@@ -340,7 +340,9 @@ def convert_lead(
         if existing_company is not None:
             result.linked.append("company")
         if the_contact is not None and the_company is not None:
-            records.link_contact_company(session, contact_id=the_contact.id, company_id=the_company.id)
+            records.link_contact_company(
+                session, contact_id=saved_id(the_contact), company_id=saved_id(the_company)
+            )
         new_deal = None
         if deal_data is not None:
             deal_data["contact_id"] = the_contact.id if the_contact else None
@@ -356,7 +358,7 @@ def convert_lead(
         old_status = session.get(Stage, lead.status_id)
         success = final_status(session, StageSemantic.SUCCESS)
         lead.result = LeadResult.CONVERTED
-        lead.status_id = success.id
+        lead.status_id = saved_id(success)
         lead.closed_at = utcnow()
         lead.contact_id, lead.company_id, lead.deal_id = result.contact_id, result.company_id, result.deal_id
         session.add(lead)
@@ -364,7 +366,7 @@ def convert_lead(
         timeline.record(
             session,
             entity_type=EntityType.LEAD,
-            entity_id=lead.id,
+            entity_id=saved_id(lead),
             kind=TimelineKind.CONVERSION,
             author_id=user.id,
             payload={
@@ -386,12 +388,12 @@ def convert_lead(
                 timeline.record(
                     session,
                     entity_type=EntityType(kind),
-                    entity_id=row.id,
+                    entity_id=saved_id(row),
                     kind=TimelineKind.CONVERSION,
                     author_id=user.id,
                     payload={"lead_id": lead.id, "lead": display.lead_name(lead), **links},
                 )
-        _commit_or_explain(session, lead.id)
+        _commit_or_explain(session, saved_id(lead))
     except BaseException:
         session.rollback()
         raise
@@ -426,17 +428,18 @@ def close_as_junk(
             errors["comment"] = err
         if errors:
             raise ValidationError(errors)
+        assert reason is not None  # a missing reason raised ValidationError above
         old_status = session.get(Stage, lead.status_id)
         failure = final_status(session, StageSemantic.FAILURE)
         lead.result = LeadResult.JUNK
-        lead.status_id = failure.id
+        lead.status_id = saved_id(failure)
         lead.junk_reason_id = reason.id
         lead.closed_at = utcnow()
         session.add(lead)
         timeline.record(
             session,
             entity_type=EntityType.LEAD,
-            entity_id=lead.id,
+            entity_id=saved_id(lead),
             kind=TimelineKind.CONVERSION,  # "finalised": converted, or junk as here
             author_id=user.id,
             text=comment,
@@ -451,7 +454,7 @@ def close_as_junk(
                 "reason": reason.name,
             },
         )
-        _commit_or_explain(session, lead.id)
+        _commit_or_explain(session, saved_id(lead))
     except BaseException:
         session.rollback()
         raise

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm_app.models import (
     EntityType,
@@ -16,7 +16,7 @@ from crm_app.models import (
     TimelineKind,
     User,
 )
-from crm_app.models.base import utcnow
+from crm_app.models.base import saved_id, utcnow
 from crm_app.services import permissions, uow
 from crm_app.services import settings_lists as sl
 from crm_app.services.errors import Conflict, NotFound, ValidationError
@@ -38,7 +38,7 @@ def _ordered_reasons(session: Session) -> list[LostReason]:
     stmt = (
         select(LostReason)
         .where(LostReason.kind == ReasonKind.LEAD_JUNK)
-        .order_by(LostReason.sort, LostReason.id)
+        .order_by(col(LostReason.sort), col(LostReason.id))
     )
     return list(session.exec(stmt).all())
 
@@ -55,8 +55,8 @@ def list_junk_reasons(*, session: Session, user: User) -> list[ReasonRow]:
     reasons = _ordered_reasons(session)
     stmt = (
         select(Lead.junk_reason_id, sa.func.count())
-        .where(Lead.junk_reason_id.is_not(None))
-        .group_by(Lead.junk_reason_id)
+        .where(col(Lead.junk_reason_id).is_not(None))
+        .group_by(col(Lead.junk_reason_id))
     )
     counts = dict(session.exec(stmt).all())
     return [
@@ -93,7 +93,9 @@ def rename_junk_reason(
 
 def move_junk_reason(*, session: Session, user: User, reason_id: int, direction: str) -> bool:
     sl.admin(session, user)
-    return sl.move_item(session, _ordered_reasons(session), _get_reason(session, reason_id).id, direction)
+    return sl.move_item(
+        session, _ordered_reasons(session), saved_id(_get_reason(session, reason_id)), direction
+    )
 
 
 def reorder_junk_reasons(*, session: Session, user: User, ids: list[int]) -> None:
@@ -104,7 +106,7 @@ def reorder_junk_reasons(*, session: Session, user: User, ids: list[int]) -> Non
 
 def junk_reason_usage(*, session: Session, user: User, reason_id: int) -> int:
     permissions.require_user(user)
-    return sl.count(session, Lead.junk_reason_id, _get_reason(session, reason_id).id)
+    return sl.count(session, Lead.junk_reason_id, saved_id(_get_reason(session, reason_id)))
 
 
 def delete_junk_reason(*, session: Session, user: User, reason_id: int, move_to_id: int | None = None) -> int:
@@ -117,7 +119,7 @@ def delete_junk_reason(*, session: Session, user: User, reason_id: int, move_to_
     reasons = _ordered_reasons(session)
     if len(reasons) <= 1:
         raise Conflict(Msg("At least one junk reason must remain."))
-    count = sl.count(session, Lead.junk_reason_id, reason.id)
+    count = sl.count(session, Lead.junk_reason_id, saved_id(reason))
     target: LostReason | None = None
     if sl.int_id(move_to_id) is not None:
         target = session.get(LostReason, sl.int_id(move_to_id) or 0)
@@ -136,7 +138,7 @@ def delete_junk_reason(*, session: Session, user: User, reason_id: int, move_to_
             model=Lead,
             entity_type=EntityType.LEAD,
             column=Lead.junk_reason_id,
-            old_id=reason.id,
+            old_id=saved_id(reason),
             kind=TimelineKind.FIELD_CHANGE,
             payload={
                 "field": "junk_reason_id",
@@ -149,7 +151,7 @@ def delete_junk_reason(*, session: Session, user: User, reason_id: int, move_to_
             user=user,
             now=now,
         )
-        moved = sl.move_refs(session, Lead, Lead.junk_reason_id, reason.id, target.id)
+        moved = sl.move_refs(session, Lead, Lead.junk_reason_id, saved_id(reason), saved_id(target))
     session.delete(reason)
     session.flush()
     sl.renumber(session, [r for r in reasons if r.id != reason.id])

@@ -23,7 +23,7 @@ from crm_app.models import (
     TimelineKind,
     User,
 )
-from crm_app.models.base import utcnow
+from crm_app.models.base import saved_id, utcnow
 from crm_app.services import permissions, uow
 from crm_app.services import settings_lists as sl
 from crm_app.services.errors import Conflict, NotFound, ValidationError
@@ -73,7 +73,9 @@ def _status_counts(session: Session, ids: list[int]) -> dict[int, int]:
     if not ids:
         return {}
     stmt = (
-        select(Lead.status_id, sa.func.count()).where(col(Lead.status_id).in_(ids)).group_by(Lead.status_id)
+        select(Lead.status_id, sa.func.count())
+        .where(col(Lead.status_id).in_(ids))
+        .group_by(col(Lead.status_id))
     )
     return {status_id: n for status_id, n in session.exec(stmt).all()}
 
@@ -81,7 +83,7 @@ def _status_counts(session: Session, ids: list[int]) -> dict[int, int]:
 def list_statuses(*, session: Session, user: User) -> list[StatusRow]:
     permissions.require_user(user)
     stages = _ordered_statuses(session)
-    counts = _status_counts(session, [s.id for s in stages])
+    counts = _status_counts(session, [saved_id(s) for s in stages])
     per_group: dict[int, int] = {}
     for s in stages:
         per_group[_group(s)] = per_group.get(_group(s), 0) + 1
@@ -131,7 +133,8 @@ def add_status(
         errors[""] = Msg("A list holds at most {max} items.", max=sl.MAX_ITEMS)
     if errors:
         raise ValidationError(errors)
-    stage = Stage(pipeline_id=lead_pipeline(session).id, name=name, color=color, semantic=sem, sort=0)
+    assert sem is not None  # an invalid type raised ValidationError above
+    stage = Stage(pipeline_id=saved_id(lead_pipeline(session)), name=name, color=color, semantic=sem, sort=0)
     session.add(stage)
     session.flush()
     group = _group(stage)
@@ -184,7 +187,7 @@ def move_status(*, session: Session, user: User, status_id: int, direction: str)
     sl.admin(session, user)
     stage = _get_status(session, status_id)
     stages = _ordered_statuses(session)
-    moved = sl.move_in(stages, stage.id, direction, same_group=lambda a, b: _group(a) == _group(b))
+    moved = sl.move_in(stages, saved_id(stage), direction, same_group=lambda a, b: _group(a) == _group(b))
     if moved is None:
         return False
     sl.renumber(session, moved)
@@ -207,7 +210,7 @@ def reorder_statuses(*, session: Session, user: User, ids: list[int]) -> None:
 
 def status_usage(*, session: Session, user: User, status_id: int) -> int:
     permissions.require_user(user)
-    return sl.count(session, Lead.status_id, _get_status(session, status_id).id)
+    return sl.count(session, Lead.status_id, saved_id(_get_status(session, status_id)))
 
 
 def delete_status(*, session: Session, user: User, status_id: int, move_to_id: int | None = None) -> int:
@@ -224,7 +227,7 @@ def delete_status(*, session: Session, user: User, status_id: int, move_to_id: i
         if stage.semantic == StageSemantic.IN_PROGRESS:
             raise Conflict(Msg("At least one status in progress must remain."))
         raise Conflict(Msg("At least one junk status must remain."))
-    count = sl.count(session, Lead.status_id, stage.id)
+    count = sl.count(session, Lead.status_id, saved_id(stage))
     target: Stage | None = None
     if sl.int_id(move_to_id) is not None:
         target = session.get(Stage, sl.int_id(move_to_id) or 0)
@@ -252,7 +255,7 @@ def delete_status(*, session: Session, user: User, status_id: int, move_to_id: i
             model=Lead,
             entity_type=EntityType.LEAD,
             column=Lead.status_id,
-            old_id=stage.id,
+            old_id=saved_id(stage),
             kind=TimelineKind.STAGE_CHANGE,
             payload={
                 "old": stage.name,
@@ -264,7 +267,7 @@ def delete_status(*, session: Session, user: User, status_id: int, move_to_id: i
             user=user,
             now=now,
         )
-        moved = sl.move_refs(session, Lead, Lead.status_id, stage.id, target.id)
+        moved = sl.move_refs(session, Lead, Lead.status_id, saved_id(stage), saved_id(target))
     session.delete(stage)
     session.flush()
     sl.renumber(session, [s for s in _ordered_statuses(session) if s.id != stage.id])
