@@ -1,4 +1,6 @@
-"""Leads: validation, create, update (with history), status moves, the list query, bulk actions.
+"""Leads: create (one batch write path), update (with history), status moves, bulk actions.
+
+Field rules live in `lead_fields`, the list query in `lead_list`; both are re-exported here.
 
 Every way in (form, import, web form, API) goes through `create_leads`; every list goes through
 `search_leads`. Input is a plain dict of field -> value, as a form or a JSON body gives it.
@@ -6,11 +8,10 @@ Every way in (form, import, web form, API) goes through `create_leads`; every li
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert
@@ -19,13 +20,8 @@ from sqlmodel import Session, col, select
 from crm_app.models import (
     CommKind,
     Communication,
-    Currency,
     EntityType,
     Lead,
-    LeadResult,
-    Pipeline,
-    PipelineKind,
-    Source,
     Stage,
     StageSemantic,
     TimelineEntry,
@@ -33,188 +29,41 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import table_of, utcnow
-from crm_app.services import defaults, display, listing, permissions, timeline, uow
+from crm_app.services import defaults, display, permissions, timeline, uow
 from crm_app.services.bulk_insert import insert_returning_ids
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from crm_app.services.i18n import N_, Msg
+from crm_app.services.i18n import Msg
+from crm_app.services.lead_fields import (  # noqa: F401 - the names callers use as leads.X
+    ALL_FIELDS,
+    LIST_FIELDS,
+    MAX_AMOUNT,
+    MAX_ITEMS,
+    MONEY_FIELDS,
+    ORIGINS,
+    REF_FIELDS,
+    TEXT_FIELDS,
+    as_list,
+    clean_lead_data,
+    first_status,
+    int_or_none,
+    lead_pipeline,
+    lead_statuses,
+)
+from crm_app.services.lead_list import (  # noqa: F401
+    COUNT_CAP,
+    LEAD_LIST,
+    PAGE_SIZES,
+    SORT_COLUMNS,
+    LeadFilters,
+    LeadRow,
+    count_leads,
+    leads_after,
+    search_leads,
+)
 from crm_app.services.permissions import Action
-from crm_app.services.phones import get_region, normalize_phone
-from crm_app.services.validation import clean_text, normalize_email
 
 if TYPE_CHECKING:
     from crm_app.services.duplicates import Match
-
-# field -> (label, max length)
-TEXT_FIELDS: dict[str, tuple[str, int]] = {
-    "title": (N_("Lead title"), 255),
-    "honorific": (N_("Salutation"), 20),
-    "first_name": (N_("First name"), 100),
-    "second_name": (N_("Middle name"), 100),
-    "last_name": (N_("Last name"), 100),
-    "company_name": (N_("Company name"), 255),
-    "position": (N_("Position"), 255),
-    "website": (N_("Website"), 255),
-    "address": (N_("Address"), 1000),
-    "comment": (N_("Comment"), 10_000),
-}
-REF_FIELDS = ("status_id", "source_id", "responsible_id")
-MONEY_FIELDS = ("amount", "currency_code")
-LIST_FIELDS = ("phones", "emails")
-ALL_FIELDS = (*TEXT_FIELDS, *REF_FIELDS, *MONEY_FIELDS, *LIST_FIELDS)
-MAX_ITEMS = 10  # phones or e-mails per lead
-MAX_AMOUNT = Decimal("999999999999999")
-ORIGINS = ("form", "import", "web_form", "api", "cli", "merge")
-
-
-# --- reference data ------------------------------------------------------------------------
-
-
-def lead_pipeline(session: Session) -> Pipeline:
-    pipeline = session.exec(select(Pipeline).where(Pipeline.kind == PipelineKind.LEAD)).first()
-    if pipeline is None:
-        defaults.ensure_defaults(session=session)
-        pipeline = session.exec(select(Pipeline).where(Pipeline.kind == PipelineKind.LEAD)).one()
-    return pipeline
-
-
-def lead_statuses(session: Session) -> list[Stage]:
-    pipeline = lead_pipeline(session)
-    return list(
-        session.exec(select(Stage).where(Stage.pipeline_id == pipeline.id).order_by(Stage.sort, Stage.id))
-    )
-
-
-def first_status(session: Session) -> Stage:
-    return next(s for s in lead_statuses(session) if s.semantic == StageSemantic.IN_PROGRESS)
-
-
-# --- validation ----------------------------------------------------------------------------
-
-
-def as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        parts = re.split(r"[\n,;]+", value)
-    else:
-        parts = [str(v) for v in value]
-    return [p.strip() for p in parts if p and p.strip()]
-
-
-def int_or_none(value: Any) -> int | None:
-    if value in (None, "", 0, "0"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1  # never a valid id: reported as a field error
-
-
-def _website_problem(value: str) -> Msg | None:
-    if value and (" " in value or "." not in value or value.lower().startswith(("javascript:", "data:"))):
-        return Msg("Enter a web address, like example.com.")
-    return None
-
-
-def clean_lead_data(session: Session, data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
-    """Checks and normalises lead fields. Returns the cleaned values of the fields given.
-
-    Phones become [(shown value, E.164)], e-mails [(shown value, lower-case)]. Raises
-    ValidationError with one message per bad field. `partial` cleans only the keys present.
-    """
-    errors: dict[str, Msg] = {}
-    out: dict[str, Any] = {}
-    keys = [k for k in ALL_FIELDS if k in data] if partial else list(ALL_FIELDS)
-    for key in keys:
-        value = data.get(key)
-        if key in TEXT_FIELDS:
-            label, max_len = TEXT_FIELDS[key]
-            text, err = clean_text(None if value is None else str(value), field_label=label, max_len=max_len)
-            if not err and key == "website":
-                err = _website_problem(text)
-            if err:
-                errors[key] = err
-            out[key] = text
-        elif key == "emails":
-            items = as_list(value)
-            if len(items) > MAX_ITEMS:
-                errors[key] = Msg("At most {max} e-mails.", max=MAX_ITEMS)
-            cleaned = []
-            for item in items[:MAX_ITEMS]:
-                norm, err = normalize_email(item)
-                if err:
-                    errors[key] = Msg("{value}: {problem}", value=item[:60], problem=err)
-                    break
-                if norm not in {n for _, n in cleaned}:
-                    cleaned.append((item, norm))
-            out[key] = cleaned
-        elif key == "phones":
-            items = as_list(value)
-            if len(items) > MAX_ITEMS:
-                errors[key] = Msg("At most {max} phone numbers.", max=MAX_ITEMS)
-            region = get_region(session=session)
-            cleaned = []
-            for item in items[:MAX_ITEMS]:
-                norm, err = normalize_phone(item, region)
-                if err:
-                    errors[key] = Msg("{value}: {problem}", value=item[:60], problem=err)
-                    break
-                if norm not in {n for _, n in cleaned}:
-                    cleaned.append((item, norm))
-            out[key] = cleaned
-        elif key == "amount":
-            out[key], err = _clean_amount(value)
-            if err:
-                errors[key] = err
-        elif key == "currency_code":
-            code = str(value or "").strip().upper() or None
-            if code and session.get(Currency, code) is None:
-                errors[key] = Msg("Unknown currency.")
-            out[key] = code
-        elif key == "status_id":
-            status_id = int_or_none(value)
-            if status_id is not None:
-                stage = session.get(Stage, status_id)
-                if stage is None or stage.pipeline_id != lead_pipeline(session).id:
-                    errors[key] = Msg("Choose a status.")
-            out[key] = status_id
-        elif key == "source_id":
-            source_id = int_or_none(value)
-            if source_id is not None and session.get(Source, source_id) is None:
-                errors[key] = Msg("Choose a source.")
-            out[key] = source_id
-        elif key == "responsible_id":
-            user_id = int_or_none(value)
-            if user_id is not None:
-                user = session.get(User, user_id)
-                if user is None or not user.is_active:
-                    errors[key] = Msg("Choose an active user.")
-            out[key] = user_id
-    if not partial and not any(out.get(k) for k in ("first_name", "last_name", "company_name", "title")):
-        errors.setdefault("last_name", Msg("Enter a name, a company name or a lead title."))
-    if out.get("amount") is not None and "currency_code" in out and not out.get("currency_code"):
-        out["currency_code"] = defaults.base_currency(session=session)
-    if errors:
-        raise ValidationError(errors)
-    return out
-
-
-def _clean_amount(value: Any) -> tuple[Decimal | None, Msg | None]:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None, None
-    text = str(value).strip().replace(" ", "").replace("\u00a0", "")
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        return None, Msg("Enter an amount, like 1500 or 1500.50.")
-    if not amount.is_finite() or amount < 0:
-        return None, Msg("Enter an amount, like 1500 or 1500.50.")
-    if amount > MAX_AMOUNT:
-        return None, Msg("This amount is too large.")
-    return amount.quantize(Decimal("0.01")), None
-
 
 # --- communications ------------------------------------------------------------------------
 
@@ -624,234 +473,6 @@ def change_status(
         uow.commit(session)
         session.refresh(lead)
     return lead
-
-
-# --- the list (the first configuration of services/listing) ---------------------------------
-
-PAGE_SIZES = listing.PAGE_SIZES
-COUNT_CAP = listing.COUNT_CAP
-
-
-def _primary(kind: CommKind):
-    """A lead's first e-mail or phone, as a column of the list query."""
-    return (
-        select(Communication.normalized)
-        .where(
-            Communication.entity_type == EntityType.LEAD,
-            Communication.entity_id == Lead.id,
-            Communication.kind == kind,
-        )
-        .order_by(Communication.is_primary.desc(), Communication.id)
-        .limit(1)
-        .correlate(Lead)
-        .scalar_subquery()
-    )
-
-
-_EMAIL = _primary(CommKind.EMAIL)
-_PHONE = _primary(CommKind.PHONE)
-_LIST_SELECT = (
-    select(
-        Lead.id,
-        Lead.title,
-        Lead.first_name,
-        Lead.last_name,
-        Lead.company_name,
-        Lead.amount,
-        Lead.currency_code,
-        Lead.result,
-        Lead.created_at,
-        Stage.name,
-        Stage.color,
-        Source.name,
-        User.name,
-        _EMAIL,
-        _PHONE,
-    )
-    .join(Stage, Stage.id == Lead.status_id)
-    .join(Source, Source.id == Lead.source_id, isouter=True)
-    .join(User, User.id == Lead.responsible_id, isouter=True)
-)
-
-SORT_COLUMNS = {
-    "created_at": Lead.created_at,
-    "updated_at": Lead.updated_at,
-    "title": Lead.title,
-    "first_name": Lead.first_name,
-    "last_name": Lead.last_name,
-    "company_name": Lead.company_name,
-    "amount": Lead.amount,
-    "status": Stage.sort,
-    "source": Source.name,
-    "responsible": User.name,
-    "email": _LIST_SELECT.selected_columns[13],
-    "phone": _LIST_SELECT.selected_columns[14],
-    "id": Lead.id,
-}
-
-
-@dataclass
-class LeadFilters:
-    text: str = ""
-    status_ids: list[int] = field(default_factory=list)
-    source_ids: list[int] = field(default_factory=list)
-    responsible_ids: list[int] = field(default_factory=list)
-    created_from: date | None = None
-    created_to: date | None = None
-    mine: bool = False
-    result: str | None = None  # None: all; "open", "converted", "junk"
-    deleted: bool = False  # the recycle bin
-
-
-@dataclass
-class LeadRow:
-    id: int
-    name: str  # display.lead_name: the person, else the company, else the title
-    person: str  # the person part alone (empty for a company-only lead)
-    title: str
-    company_name: str
-    status: str
-    status_color: str
-    source: str
-    responsible: str
-    email: str
-    phone: str
-    amount: Decimal | None
-    currency_code: str
-    result: str
-    created_at: datetime
-
-
-LeadPage = listing.Page[LeadRow]
-
-
-def _result_filter(stmt, result: str, _user: User):
-    if result == "open":
-        return stmt.where(Lead.result.is_(None))
-    if result in ("converted", "junk"):
-        return stmt.where(Lead.result == LeadResult(result))
-    return stmt
-
-
-def _lead_row(r) -> LeadRow:
-    (
-        lead_id,
-        title,
-        first,
-        last,
-        company,
-        amount,
-        currency,
-        result,
-        created_at,
-        status_name,
-        status_color,
-        source_name,
-        responsible,
-        email,
-        phone,
-    ) = r
-    return LeadRow(
-        id=lead_id,
-        name=display.lead_name(
-            id=lead_id, first_name=first, last_name=last, company_name=company, title=title
-        ),
-        person=display.person_name(first, last),
-        title=title,
-        company_name=company,
-        status=status_name,
-        status_color=status_color,
-        source=source_name or "",
-        responsible=responsible or "",
-        email=email or "",
-        phone=phone or "",
-        amount=amount,
-        currency_code=currency or "",
-        result=result.value if result else "",
-        created_at=created_at,
-    )
-
-
-LEAD_LIST = listing.ListConfig(
-    entity=EntityType.LEAD,
-    table=Lead,
-    columns=_LIST_SELECT,
-    sort=SORT_COLUMNS,
-    default_sort="created_at",
-    filters_type=LeadFilters,
-    filters=(
-        listing.FilterSpec("deleted", listing.deleted_flag(Lead.deleted_at), always=True),
-        listing.FilterSpec(
-            "text",
-            listing.text_search(
-                EntityType.LEAD, Lead.id, [Lead.first_name, Lead.last_name, Lead.company_name, Lead.title]
-            ),
-        ),
-        listing.FilterSpec("status_ids", listing.any_of(Lead.status_id)),
-        listing.FilterSpec("source_ids", listing.any_of(Lead.source_id)),
-        listing.FilterSpec("responsible_ids", listing.any_of(Lead.responsible_id)),
-        listing.FilterSpec("mine", listing.is_current_user(Lead.responsible_id)),
-        listing.FilterSpec("created_from", listing.on_or_after(Lead.created_at)),
-        listing.FilterSpec("created_to", listing.on_or_before(Lead.created_at)),
-        listing.FilterSpec("result", _result_filter),
-    ),
-    row=_lead_row,
-    cache_fields=("result", "deleted"),
-)
-
-
-def search_leads(
-    *,
-    session: Session,
-    user: User,
-    filters: LeadFilters | None = None,
-    sort: str = "created_at",
-    descending: bool = True,
-    page: int = 0,
-    page_size: int = 50,
-) -> listing.Page[LeadRow]:
-    """One page of leads, sorted and filtered in SQL, with a total counted up to COUNT_CAP."""
-    permissions.require_user(user)
-    return listing.page(
-        LEAD_LIST,
-        session=session,
-        user=user,
-        filters=filters,
-        sort=sort,
-        descending=descending,
-        page=page,
-        page_size=page_size,
-    )
-
-
-def count_leads(*, session: Session, user: User, filters: LeadFilters | None = None) -> tuple[int, bool]:
-    """How many leads this user sees with these filters (capped at COUNT_CAP), and if capped."""
-    permissions.require_user(user)
-    return listing.count(LEAD_LIST, session=session, user=user, filters=filters)
-
-
-def leads_after(
-    *,
-    session: Session,
-    user: User,
-    filters: LeadFilters | None = None,
-    after_id: int | None = None,
-    limit: int = 50,
-    action: permissions.Action = permissions.Action.VIEW,
-) -> list[Lead]:
-    """Keyset pagination for the API and exports: newest id first, strictly before `after_id`.
-    `action` is the right the rows need (an export passes Action.EXPORT)."""
-    permissions.require_user(user)
-    return listing.keyset(
-        LEAD_LIST,
-        select(Lead),
-        session=session,
-        user=user,
-        filters=filters,
-        after_id=after_id,
-        limit=limit,
-        action=action,
-    )
 
 
 # --- bulk actions ---------------------------------------------------------------------------

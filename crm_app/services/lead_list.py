@@ -1,0 +1,254 @@
+"""The leads list: the first configuration of services/listing (columns, sort keys, filters, rows),
+and the page, count and keyset reads the UI, the REST API and exports use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session, select
+
+from crm_app.models import (
+    CommKind,
+    Communication,
+    EntityType,
+    Lead,
+    LeadResult,
+    Source,
+    Stage,
+    User,
+)
+from crm_app.services import display, listing, permissions
+
+if TYPE_CHECKING:
+    pass
+
+
+# --- the list (the first configuration of services/listing) ---------------------------------
+
+PAGE_SIZES = listing.PAGE_SIZES
+COUNT_CAP = listing.COUNT_CAP
+
+
+def _primary(kind: CommKind):
+    """A lead's first e-mail or phone, as a column of the list query."""
+    return (
+        select(Communication.normalized)
+        .where(
+            Communication.entity_type == EntityType.LEAD,
+            Communication.entity_id == Lead.id,
+            Communication.kind == kind,
+        )
+        .order_by(Communication.is_primary.desc(), Communication.id)
+        .limit(1)
+        .correlate(Lead)
+        .scalar_subquery()
+    )
+
+
+_EMAIL = _primary(CommKind.EMAIL)
+_PHONE = _primary(CommKind.PHONE)
+_LIST_SELECT = (
+    select(
+        Lead.id,
+        Lead.title,
+        Lead.first_name,
+        Lead.last_name,
+        Lead.company_name,
+        Lead.amount,
+        Lead.currency_code,
+        Lead.result,
+        Lead.created_at,
+        Stage.name,
+        Stage.color,
+        Source.name,
+        User.name,
+        _EMAIL,
+        _PHONE,
+    )
+    .join(Stage, Stage.id == Lead.status_id)
+    .join(Source, Source.id == Lead.source_id, isouter=True)
+    .join(User, User.id == Lead.responsible_id, isouter=True)
+)
+
+SORT_COLUMNS = {
+    "created_at": Lead.created_at,
+    "updated_at": Lead.updated_at,
+    "title": Lead.title,
+    "first_name": Lead.first_name,
+    "last_name": Lead.last_name,
+    "company_name": Lead.company_name,
+    "amount": Lead.amount,
+    "status": Stage.sort,
+    "source": Source.name,
+    "responsible": User.name,
+    "email": _LIST_SELECT.selected_columns[13],
+    "phone": _LIST_SELECT.selected_columns[14],
+    "id": Lead.id,
+}
+
+
+@dataclass
+class LeadFilters:
+    text: str = ""
+    status_ids: list[int] = field(default_factory=list)
+    source_ids: list[int] = field(default_factory=list)
+    responsible_ids: list[int] = field(default_factory=list)
+    created_from: date | None = None
+    created_to: date | None = None
+    mine: bool = False
+    result: str | None = None  # None: all; "open", "converted", "junk"
+    deleted: bool = False  # the recycle bin
+
+
+@dataclass
+class LeadRow:
+    id: int
+    name: str  # display.lead_name: the person, else the company, else the title
+    person: str  # the person part alone (empty for a company-only lead)
+    title: str
+    company_name: str
+    status: str
+    status_color: str
+    source: str
+    responsible: str
+    email: str
+    phone: str
+    amount: Decimal | None
+    currency_code: str
+    result: str
+    created_at: datetime
+
+
+LeadPage = listing.Page[LeadRow]
+
+
+def _result_filter(stmt, result: str, _user: User):
+    if result == "open":
+        return stmt.where(Lead.result.is_(None))
+    if result in ("converted", "junk"):
+        return stmt.where(Lead.result == LeadResult(result))
+    return stmt
+
+
+def _lead_row(r) -> LeadRow:
+    (
+        lead_id,
+        title,
+        first,
+        last,
+        company,
+        amount,
+        currency,
+        result,
+        created_at,
+        status_name,
+        status_color,
+        source_name,
+        responsible,
+        email,
+        phone,
+    ) = r
+    return LeadRow(
+        id=lead_id,
+        name=display.lead_name(
+            id=lead_id, first_name=first, last_name=last, company_name=company, title=title
+        ),
+        person=display.person_name(first, last),
+        title=title,
+        company_name=company,
+        status=status_name,
+        status_color=status_color,
+        source=source_name or "",
+        responsible=responsible or "",
+        email=email or "",
+        phone=phone or "",
+        amount=amount,
+        currency_code=currency or "",
+        result=result.value if result else "",
+        created_at=created_at,
+    )
+
+
+LEAD_LIST = listing.ListConfig(
+    entity=EntityType.LEAD,
+    table=Lead,
+    columns=_LIST_SELECT,
+    sort=SORT_COLUMNS,
+    default_sort="created_at",
+    filters_type=LeadFilters,
+    filters=(
+        listing.FilterSpec("deleted", listing.deleted_flag(Lead.deleted_at), always=True),
+        listing.FilterSpec(
+            "text",
+            listing.text_search(
+                EntityType.LEAD, Lead.id, [Lead.first_name, Lead.last_name, Lead.company_name, Lead.title]
+            ),
+        ),
+        listing.FilterSpec("status_ids", listing.any_of(Lead.status_id)),
+        listing.FilterSpec("source_ids", listing.any_of(Lead.source_id)),
+        listing.FilterSpec("responsible_ids", listing.any_of(Lead.responsible_id)),
+        listing.FilterSpec("mine", listing.is_current_user(Lead.responsible_id)),
+        listing.FilterSpec("created_from", listing.on_or_after(Lead.created_at)),
+        listing.FilterSpec("created_to", listing.on_or_before(Lead.created_at)),
+        listing.FilterSpec("result", _result_filter),
+    ),
+    row=_lead_row,
+    cache_fields=("result", "deleted"),
+)
+
+
+def search_leads(
+    *,
+    session: Session,
+    user: User,
+    filters: LeadFilters | None = None,
+    sort: str = "created_at",
+    descending: bool = True,
+    page: int = 0,
+    page_size: int = 50,
+) -> listing.Page[LeadRow]:
+    """One page of leads, sorted and filtered in SQL, with a total counted up to COUNT_CAP."""
+    permissions.require_user(user)
+    return listing.page(
+        LEAD_LIST,
+        session=session,
+        user=user,
+        filters=filters,
+        sort=sort,
+        descending=descending,
+        page=page,
+        page_size=page_size,
+    )
+
+
+def count_leads(*, session: Session, user: User, filters: LeadFilters | None = None) -> tuple[int, bool]:
+    """How many leads this user sees with these filters (capped at COUNT_CAP), and if capped."""
+    permissions.require_user(user)
+    return listing.count(LEAD_LIST, session=session, user=user, filters=filters)
+
+
+def leads_after(
+    *,
+    session: Session,
+    user: User,
+    filters: LeadFilters | None = None,
+    after_id: int | None = None,
+    limit: int = 50,
+    action: permissions.Action = permissions.Action.VIEW,
+) -> list[Lead]:
+    """Keyset pagination for the API and exports: newest id first, strictly before `after_id`.
+    `action` is the right the rows need (an export passes Action.EXPORT)."""
+    permissions.require_user(user)
+    return listing.keyset(
+        LEAD_LIST,
+        select(Lead),
+        session=session,
+        user=user,
+        filters=filters,
+        after_id=after_id,
+        limit=limit,
+        action=action,
+    )
