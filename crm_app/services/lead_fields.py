@@ -7,7 +7,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm_app.models import (
     Currency,
@@ -63,7 +63,9 @@ def lead_pipeline(session: Session) -> Pipeline:
 def lead_statuses(session: Session) -> list[Stage]:
     pipeline = lead_pipeline(session)
     return list(
-        session.exec(select(Stage).where(Stage.pipeline_id == pipeline.id).order_by(Stage.sort, Stage.id))
+        session.exec(
+            select(Stage).where(Stage.pipeline_id == pipeline.id).order_by(col(Stage.sort), col(Stage.id))
+        )
     )
 
 

@@ -8,7 +8,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from crm_app.models import (
     CommKind,
@@ -41,7 +42,7 @@ def _primary(kind: CommKind):
             Communication.entity_id == Lead.id,
             Communication.kind == kind,
         )
-        .order_by(Communication.is_primary.desc(), Communication.id)
+        .order_by(col(Communication.is_primary).desc(), col(Communication.id))
         .limit(1)
         .correlate(Lead)
         .scalar_subquery()
@@ -51,26 +52,26 @@ def _primary(kind: CommKind):
 _EMAIL = _primary(CommKind.EMAIL)
 _PHONE = _primary(CommKind.PHONE)
 _LIST_SELECT = (
-    select(
-        Lead.id,
-        Lead.title,
-        Lead.first_name,
-        Lead.last_name,
-        Lead.company_name,
-        Lead.amount,
-        Lead.currency_code,
-        Lead.result,
-        Lead.created_at,
-        Stage.name,
-        Stage.color,
-        Source.name,
-        User.name,
+    sa_select(  # sqlmodel's select is typed for at most four columns
+        col(Lead.id),
+        col(Lead.title),
+        col(Lead.first_name),
+        col(Lead.last_name),
+        col(Lead.company_name),
+        col(Lead.amount),
+        col(Lead.currency_code),
+        col(Lead.result),
+        col(Lead.created_at),
+        col(Stage.name),
+        col(Stage.color),
+        col(Source.name),
+        col(User.name),
         _EMAIL,
         _PHONE,
     )
-    .join(Stage, Stage.id == Lead.status_id)
-    .join(Source, Source.id == Lead.source_id, isouter=True)
-    .join(User, User.id == Lead.responsible_id, isouter=True)
+    .join(Stage, col(Stage.id) == Lead.status_id)
+    .join(Source, col(Source.id) == Lead.source_id, isouter=True)
+    .join(User, col(User.id) == Lead.responsible_id, isouter=True)
 )
 
 SORT_COLUMNS = {
@@ -127,7 +128,7 @@ LeadPage = listing.Page[LeadRow]
 
 def _result_filter(stmt, result: str, _user: User):
     if result == "open":
-        return stmt.where(Lead.result.is_(None))
+        return stmt.where(col(Lead.result).is_(None))
     if result in ("converted", "junk"):
         return stmt.where(Lead.result == LeadResult(result))
     return stmt

@@ -28,7 +28,7 @@ from crm_app.models import (
     TimelineKind,
     User,
 )
-from crm_app.models.base import table_of, utcnow
+from crm_app.models.base import saved_id, table_of, utcnow
 from crm_app.services import defaults, display, permissions, timeline, uow
 from crm_app.services.bulk_insert import insert_returning_ids
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -114,7 +114,7 @@ def communications(
         .execute(
             select(Communication.entity_id, Communication.kind, Communication.normalized)
             .where(Communication.entity_type == entity_type, col(Communication.entity_id).in_(ids))
-            .order_by(Communication.is_primary.desc(), Communication.id)
+            .order_by(col(Communication.is_primary).desc(), col(Communication.id))
         )
         .all()
     )
@@ -358,7 +358,8 @@ _LEAD_DENIED = {
 
 def lead_values(session: Session, lead: Lead) -> dict[str, Any]:
     """All editable values of a lead, as `update_lead` takes them (phones/e-mails as lists)."""
-    comms = communications(session, EntityType.LEAD, [lead.id])[lead.id]
+    lead_id = saved_id(lead)
+    comms = communications(session, EntityType.LEAD, [lead_id])[lead_id]
     values: dict[str, Any] = {k: getattr(lead, k) for k in (*TEXT_FIELDS, *REF_FIELDS, *MONEY_FIELDS)}
     values["phones"] = comms["phones"]
     values["emails"] = comms["emails"]
@@ -394,7 +395,9 @@ def update_lead(
     if "status_id" in cleaned:
         new_status = cleaned.pop("status_id")
         if new_status is not None and new_status != lead.status_id:
-            change_status(session=session, user=user, lead_id=lead.id, status_id=new_status, commit=False)
+            change_status(
+                session=session, user=user, lead_id=saved_id(lead), status_id=new_status, commit=False
+            )
     before = lead_values(session, lead)
     changes: list[dict[str, Any]] = []
     for key, value in cleaned.items():
@@ -402,7 +405,7 @@ def update_lead(
             new_norm = [n for _, n in value]
             if new_norm != before[key]:
                 changes.append({"field": key, "old": before[key], "new": new_norm})
-                set_communications(session, EntityType.LEAD, lead.id, **{key: value})
+                set_communications(session, EntityType.LEAD, saved_id(lead), **{key: value})
             continue
         if (
             key == "amount"
@@ -420,7 +423,7 @@ def update_lead(
             timeline.record(
                 session,
                 entity_type=EntityType.LEAD,
-                entity_id=lead.id,
+                entity_id=saved_id(lead),
                 kind=TimelineKind.FIELD_CHANGE,
                 author_id=user.id,
                 payload=change,
@@ -457,7 +460,7 @@ def change_status(
     timeline.record(
         session,
         entity_type=EntityType.LEAD,
-        entity_id=lead.id,
+        entity_id=saved_id(lead),
         kind=TimelineKind.STAGE_CHANGE,
         author_id=user.id,
         payload={
@@ -467,7 +470,7 @@ def change_status(
             "new_id": stage.id,
         },
     )
-    lead.status_id = stage.id
+    lead.status_id = saved_id(stage)
     session.add(lead)
     if commit:
         uow.commit(session)
@@ -494,7 +497,7 @@ def _bulk_leads(session: Session, ids: list[int]) -> list[Lead]:
     ids = [int(i) for i in ids][:MAX_BULK]
     if not ids:
         return []
-    return list(session.exec(select(Lead).where(col(Lead.id).in_(ids), Lead.deleted_at.is_(None))).all())
+    return list(session.exec(select(Lead).where(col(Lead.id).in_(ids), col(Lead.deleted_at).is_(None))).all())
 
 
 def _require_all(session: Session, user: User, action: Action, leads: list[Lead]) -> None:
@@ -520,7 +523,11 @@ def bulk_assign(*, session: Session, user: User, ids: list[int], responsible_id:
     for lead in selected:
         if lead.responsible_id != target.id:
             update_lead(
-                session=session, user=user, lead_id=lead.id, data={"responsible_id": target.id}, commit=False
+                session=session,
+                user=user,
+                lead_id=saved_id(lead),
+                data={"responsible_id": target.id},
+                commit=False,
             )
             count += 1
     uow.commit(session)
@@ -542,7 +549,9 @@ def bulk_set_status(*, session: Session, user: User, ids: list[int], status_id: 
     _require_all(session, user, Action.EDIT, selected)
     for lead in selected:
         if lead.result is None and lead.status_id != stage.id:
-            change_status(session=session, user=user, lead_id=lead.id, status_id=stage.id, commit=False)
+            change_status(
+                session=session, user=user, lead_id=saved_id(lead), status_id=saved_id(stage), commit=False
+            )
             count += 1
     uow.commit(session)
     return count
@@ -561,7 +570,7 @@ def bulk_delete(*, session: Session, user: User, ids: list[int]) -> int:
         timeline.record(
             session,
             entity_type=EntityType.LEAD,
-            entity_id=lead.id,
+            entity_id=saved_id(lead),
             kind=TimelineKind.DELETED,
             author_id=user.id,
         )
@@ -574,14 +583,14 @@ def bulk_restore(*, session: Session, user: User, ids: list[int]) -> int:
     permissions.require_user(user)
     ids = [int(i) for i in ids][:MAX_BULK]
     rows = (
-        session.exec(select(Lead).where(col(Lead.id).in_(ids), Lead.deleted_at.is_not(None))).all()
+        session.exec(select(Lead).where(col(Lead.id).in_(ids), col(Lead.deleted_at).is_not(None))).all()
         if ids
         else []
     )
     if any(not permissions.can(session, user, Action.DELETE, lead) for lead in rows):
         raise PermissionDenied(Msg("You can restore only your own leads."))
     for lead in rows:
-        restore_lead(session=session, user=user, lead_id=lead.id, commit=False)
+        restore_lead(session=session, user=user, lead_id=saved_id(lead), commit=False)
     uow.commit(session)
     return len(rows)
 
@@ -596,7 +605,7 @@ def restore_lead(*, session: Session, user: User, lead_id: int, commit: bool = T
         timeline.record(
             session,
             entity_type=EntityType.LEAD,
-            entity_id=lead.id,
+            entity_id=saved_id(lead),
             kind=TimelineKind.RESTORED,
             author_id=user.id,
         )
