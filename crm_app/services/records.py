@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm_app.models import (
     Company,
@@ -28,6 +28,7 @@ from crm_app.models import (
     TimelineKind,
     User,
 )
+from crm_app.models.base import saved_id
 from crm_app.services import defaults, display, leads, permissions, textsearch, timeline, uow
 from crm_app.services.errors import NotFound, ValidationError
 from crm_app.services.i18n import N_, Msg
@@ -68,7 +69,7 @@ def deal_pipelines(session: Session) -> list[Pipeline]:
     stmt = (
         select(Pipeline)
         .where(Pipeline.kind == PipelineKind.DEAL)
-        .order_by(Pipeline.is_default.desc(), Pipeline.sort, Pipeline.id)
+        .order_by(col(Pipeline.is_default).desc(), col(Pipeline.sort), col(Pipeline.id))
     )
     pipelines = list(session.exec(stmt).all())
     if not pipelines:
@@ -86,7 +87,7 @@ def first_deal_stage(session: Session, pipeline_id: int) -> Stage | None:
     return session.exec(
         select(Stage)
         .where(Stage.pipeline_id == pipeline_id, Stage.semantic == StageSemantic.IN_PROGRESS)
-        .order_by(Stage.sort, Stage.id)
+        .order_by(col(Stage.sort), col(Stage.id))
     ).first()
 
 
@@ -166,7 +167,7 @@ def clean_deal_data(session: Session, data: dict[str, Any]) -> dict[str, Any]:
     if pipeline is None or pipeline.kind != PipelineKind.DEAL:
         errors["pipeline_id"] = Msg("Choose a pipeline.")
     else:
-        stage = first_deal_stage(session, pipeline.id)
+        stage = first_deal_stage(session, saved_id(pipeline))
         if stage is None:
             errors["pipeline_id"] = Msg("This pipeline has no stage in progress.")
     out["pipeline_id"] = pipeline_id
@@ -262,8 +263,8 @@ def create_contact(
         lead_id,
     )
     if company_id is not None:
-        link_contact_company(session, contact_id=contact.id, company_id=company_id)
-    _created(session, EntityType.CONTACT, contact.id, user, origin, lead_id)
+        link_contact_company(session, contact_id=saved_id(contact), company_id=company_id)
+    _created(session, EntityType.CONTACT, saved_id(contact), user, origin, lead_id)
     return _finish(session, contact, commit)
 
 
@@ -286,7 +287,7 @@ def create_company(
         user,
         lead_id,
     )
-    _created(session, EntityType.COMPANY, company.id, user, origin, lead_id)
+    _created(session, EntityType.COMPANY, saved_id(company), user, origin, lead_id)
     return _finish(session, company, commit)
 
 
@@ -319,7 +320,7 @@ def create_deal(
     )
     session.add(deal)
     session.flush()
-    _created(session, EntityType.DEAL, deal.id, user, origin, lead_id)
+    _created(session, EntityType.DEAL, saved_id(deal), user, origin, lead_id)
     return _finish(session, deal, commit)
 
 
@@ -332,7 +333,7 @@ def link_contact_company(session: Session, *, contact_id: int, company_id: int) 
         return False
     has_primary = session.exec(
         select(ContactCompany.company_id).where(
-            ContactCompany.contact_id == contact_id, ContactCompany.is_primary.is_(True)
+            ContactCompany.contact_id == contact_id, col(ContactCompany.is_primary).is_(True)
         )
     ).first()
     session.add(ContactCompany(contact_id=contact_id, company_id=company_id, is_primary=has_primary is None))
@@ -396,22 +397,23 @@ def search_contacts(*, session: Session, user: User, text: str, limit: int = 10)
     rows = session.exec(
         permissions.visible(select(Contact), session=session, user=user, entity=EntityType.CONTACT)
         .where(
-            Contact.deleted_at.is_(None),
+            col(Contact.deleted_at).is_(None),
             _search_condition(
                 EntityType.CONTACT, text, [Contact.first_name, Contact.last_name, Contact.second_name]
             ),
         )
-        .order_by(Contact.last_name, Contact.first_name, Contact.id)
+        .order_by(col(Contact.last_name), col(Contact.first_name), col(Contact.id))
         .limit(max(1, min(limit, 50)))
     ).all()
-    comms = leads.communications(session, EntityType.CONTACT, [c.id for c in rows])
+    comms = leads.communications(session, EntityType.CONTACT, [saved_id(c) for c in rows])
     return [
         RecordHit(
-            c.id,
+            cid,
             display.contact_name(c),
-            _detail(c.position, (comms[c.id]["emails"] or [""])[0], (comms[c.id]["phones"] or [""])[0]),
+            _detail(c.position, (comms[cid]["emails"] or [""])[0], (comms[cid]["phones"] or [""])[0]),
         )
         for c in rows
+        for cid in [saved_id(c)]
     ]
 
 
@@ -423,18 +425,19 @@ def search_companies(*, session: Session, user: User, text: str, limit: int = 10
         return []
     rows = session.exec(
         permissions.visible(select(Company), session=session, user=user, entity=EntityType.COMPANY)
-        .where(Company.deleted_at.is_(None), _search_condition(EntityType.COMPANY, text, [Company.name]))
-        .order_by(Company.name, Company.id)
+        .where(col(Company.deleted_at).is_(None), _search_condition(EntityType.COMPANY, text, [Company.name]))
+        .order_by(col(Company.name), col(Company.id))
         .limit(max(1, min(limit, 50)))
     ).all()
-    comms = leads.communications(session, EntityType.COMPANY, [c.id for c in rows])
+    comms = leads.communications(session, EntityType.COMPANY, [saved_id(c) for c in rows])
     return [
         RecordHit(
-            c.id,
+            cid,
             c.name,
             _detail(
-                c.industry, c.website, (comms[c.id]["emails"] or [""])[0], (comms[c.id]["phones"] or [""])[0]
+                c.industry, c.website, (comms[cid]["emails"] or [""])[0], (comms[cid]["phones"] or [""])[0]
             ),
         )
         for c in rows
+        for cid in [saved_id(c)]
     ]

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm_app.models import EntityType, Source, User, WebForm
 from crm_app.services import intake, leads, permissions, rate_limit, uow
@@ -262,9 +262,9 @@ def list_web_forms(*, session: Session, user: User) -> list[WebFormRow]:
     _require_manager(session, user)
     stmt = (
         select(WebForm, Source.name, User.name)
-        .join(Source, Source.id == WebForm.source_id, isouter=True)
-        .join(User, User.id == WebForm.responsible_id, isouter=True)
-        .order_by(WebForm.is_active.desc(), WebForm.name, WebForm.id)
+        .join(Source, col(Source.id) == col(WebForm.source_id), isouter=True)
+        .join(User, col(User.id) == col(WebForm.responsible_id), isouter=True)
+        .order_by(col(WebForm.is_active).desc(), col(WebForm.name), col(WebForm.id))
         .limit(MAX_FORMS)
     )
     return [
@@ -288,9 +288,9 @@ def list_web_forms(*, session: Session, user: User) -> list[WebFormRow]:
 def form_choices(*, session: Session, user: User) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     """(sources, active users) to pick from: [(id, name)]."""
     _require_manager(session, user)
-    sources = session.exec(select(Source.id, Source.name).order_by(Source.sort, Source.id)).all()
+    sources = session.exec(select(Source.id, Source.name).order_by(col(Source.sort), col(Source.id))).all()
     users = session.exec(
-        select(User.id, User.name).where(User.is_active).order_by(User.name, User.id).limit(500)
+        select(User.id, User.name).where(User.is_active).order_by(col(User.name), col(User.id)).limit(500)
     ).all()
     return [(i or 0, n) for i, n in sources], [(i or 0, n) for i, n in users]
 
