@@ -232,7 +232,7 @@ def _parallel_pool(ctx: _Context, total: int):
     """A one-process pool for big files (CRM_IMPORT_WORKERS=0 turns it off), else None."""
     if total < PARALLEL_MIN_ROWS or os.environ.get("CRM_IMPORT_WORKERS", "1") == "0":
         return None
-    url = ctx.session.get_bind().url
+    url = ctx.session.get_bind().engine.url
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         return None
     import multiprocessing
