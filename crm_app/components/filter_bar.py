@@ -14,9 +14,33 @@ ALL = "all"
 
 
 def search_form(
-    *, name: str, value: Any, label: str, placeholder: str, on_submit: Any, max_length: int = 200
+    *,
+    name: str,
+    value: Any,
+    label: str,
+    placeholder: str,
+    on_submit: Any,
+    max_length: int = 200,
+    too_short: Any = None,
 ) -> rx.Component:
-    """A search box and its Search button; the server reads the form's `name` field on submit."""
+    """A search box and its Search button; the server reads the form's `name` field on submit.
+
+    `too_short` (a bool var): the server found nothing to search in the text (services/search_index),
+    said under the box."""
+    hint = (
+        rx.cond(
+            too_short,
+            rx.text(
+                t("Type at least two letters or digits."),
+                size="1",
+                color_scheme="amber",
+                role="status",
+                data_testid="search-too-short",
+            ),
+        )
+        if too_short is not None
+        else rx.fragment()
+    )
     return crm_form(
         rx.hstack(
             rx.input(
@@ -32,6 +56,7 @@ def search_form(
             rx.button(t("Search"), type="submit", variant="soft"),
             width="100%",
         ),
+        hint,
         on_submit=on_submit,
         max_width="100%",
     )

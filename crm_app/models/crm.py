@@ -33,6 +33,25 @@ def _late_fk(table: str) -> sa.Column:
     )
 
 
+# the lead list's sort keys that are columns of `lead` (status, source and responsible sort joins)
+LEAD_SORTABLE = (
+    "created_at",
+    "updated_at",
+    "title",
+    "first_name",
+    "last_name",
+    "company_name",
+    "amount",
+    "primary_email",
+    "primary_phone",
+)
+
+
+def _live_index(name: str, column: str, *, where: str = "deleted_at IS NULL") -> sa.Index:
+    """(column, id) over the rows `where` selects: the order of one list, read from the index."""
+    return sa.Index(name, column, "id", sqlite_where=sa.text(where), postgresql_where=sa.text(where))
+
+
 class LeadBase(SQLModel):
     title: str = Field(default="", max_length=255)
     honorific: str = Field(default="", max_length=20)
@@ -51,9 +70,12 @@ class LeadBase(SQLModel):
 class Lead(LeadBase, Audited, table=True):
     __tablename__ = "lead"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
     __table_args__ = (
-        sa.Index("ix_lead_list", "deleted_at", "created_at", "id"),
+        # the list: one partial index per sortable column over the live leads (both databases use
+        # a partial index for the order; PostgreSQL ignores "deleted_at IS NULL" as an index prefix)
+        *(_live_index(f"ix_lead_by_{name}", name) for name in LEAD_SORTABLE),
         # the list as /leads opens it: open leads, newest first
-        sa.Index("ix_lead_open", "deleted_at", "result", "created_at", "id"),
+        _live_index("ix_lead_open", "created_at", where="deleted_at IS NULL AND result IS NULL"),
+        _live_index("ix_lead_bin", "deleted_at", where="deleted_at IS NOT NULL"),
         sa.Index("ix_lead_status", "status_id", "created_at"),
         sa.Index("ix_lead_responsible", "responsible_id", "created_at"),
         sa.Index("ix_lead_last_name", "last_name"),
@@ -73,6 +95,13 @@ class Lead(LeadBase, Audited, table=True):
     deal_id: int | None = Field(default=None, sa_column=_late_fk("deal"))
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # kept by services/search_index on every write, never typed in: the folded search document
+    # (names and e-mails; phones as digits) that the search index reads, and the primary e-mail
+    # and phone, so that the list sorts them with an index
+    search_text: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
+    search_phones: str = Field(default="", max_length=1000, sa_column_kwargs={"server_default": ""})
+    primary_email: str = Field(default="", max_length=255, sa_column_kwargs={"server_default": ""})
+    primary_phone: str = Field(default="", max_length=50, sa_column_kwargs={"server_default": ""})
 
 
 class Communication(AuditedRow, table=True):

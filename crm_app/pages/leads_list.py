@@ -69,6 +69,7 @@ def toolbar() -> rx.Component:
             label="Search leads",
             placeholder="Name, company, e-mail or phone",
             on_submit=S.run_search,
+            too_short=S.search_too_short,
         ),
         end=filter_select(
             "Leads shown",

@@ -43,7 +43,7 @@ from crm_app.models import (
 )
 from crm_app.models.base import utcnow
 from crm_app.models.enums import Direction, Priority
-from crm_app.services import auth, defaults
+from crm_app.services import auth, defaults, search_index
 from crm_app.services.bulk_insert import batched, insert_returning_ids
 from crm_app.services.errors import Conflict, ValidationError
 from crm_app.services.i18n import Msg
@@ -233,7 +233,18 @@ def lead_rows(
             "closed_at": None,
             "deleted_at": None,
         }
-        yield row, [_email_comm(EntityType.LEAD, email, created), _phone_comm(EntityType.LEAD, rng, created)]
+        comms = [_email_comm(EntityType.LEAD, email, created), _phone_comm(EntityType.LEAD, rng, created)]
+        row.update(
+            search_index.lead_columns(
+                first_name=first,
+                last_name=last,
+                company_name=company,
+                title=row["title"],
+                emails=[comms[0]["normalized"]],
+                phones=[comms[1]["normalized"]],
+            )
+        )
+        yield row, comms
 
 
 def company_rows(

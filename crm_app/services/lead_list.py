@@ -6,14 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from crm_app.models import (
-    CommKind,
-    Communication,
     EntityType,
     Lead,
     LeadResult,
@@ -21,11 +18,7 @@ from crm_app.models import (
     Stage,
     User,
 )
-from crm_app.services import display, listing, permissions
-
-if TYPE_CHECKING:
-    pass
-
+from crm_app.services import display, listing, permissions, search_index
 
 # --- the list (the first configuration of services/listing) ---------------------------------
 
@@ -33,24 +26,6 @@ PAGE_SIZES = listing.PAGE_SIZES
 COUNT_CAP = listing.COUNT_CAP
 
 
-def _primary(kind: CommKind):
-    """A lead's first e-mail or phone, as a column of the list query."""
-    return (
-        select(Communication.normalized)
-        .where(
-            Communication.entity_type == EntityType.LEAD,
-            Communication.entity_id == Lead.id,
-            Communication.kind == kind,
-        )
-        .order_by(col(Communication.is_primary).desc(), col(Communication.id))
-        .limit(1)
-        .correlate(Lead)
-        .scalar_subquery()
-    )
-
-
-_EMAIL = _primary(CommKind.EMAIL)
-_PHONE = _primary(CommKind.PHONE)
 _LIST_SELECT = (
     sa_select(  # sqlmodel's select is typed for at most four columns
         col(Lead.id),
@@ -66,8 +41,8 @@ _LIST_SELECT = (
         col(Stage.color),
         col(Source.name),
         col(User.name),
-        _EMAIL,
-        _PHONE,
+        col(Lead.primary_email),  # kept by the write path (services/search_index): sortable with an index
+        col(Lead.primary_phone),
     )
     .join(Stage, col(Stage.id) == Lead.status_id)
     .join(Source, col(Source.id) == Lead.source_id, isouter=True)
@@ -85,8 +60,8 @@ SORT_COLUMNS = {
     "status": Stage.sort,
     "source": Source.name,
     "responsible": User.name,
-    "email": _LIST_SELECT.selected_columns[13],
-    "phone": _LIST_SELECT.selected_columns[14],
+    "email": Lead.primary_email,
+    "phone": Lead.primary_phone,
     "id": Lead.id,
 }
 
@@ -182,12 +157,7 @@ LEAD_LIST = listing.ListConfig(
     filters_type=LeadFilters,
     filters=(
         listing.FilterSpec("deleted", listing.deleted_flag(Lead.deleted_at), always=True),
-        listing.FilterSpec(
-            "text",
-            listing.text_search(
-                EntityType.LEAD, Lead.id, [Lead.first_name, Lead.last_name, Lead.company_name, Lead.title]
-            ),
-        ),
+        listing.FilterSpec("text", listing.indexed_search(search_index.lead_matching)),
         listing.FilterSpec("status_ids", listing.any_of(Lead.status_id)),
         listing.FilterSpec("source_ids", listing.any_of(Lead.source_id)),
         listing.FilterSpec("responsible_ids", listing.any_of(Lead.responsible_id)),

@@ -29,7 +29,7 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import saved_id, table_of, utcnow
-from crm_app.services import defaults, display, permissions, timeline, uow
+from crm_app.services import defaults, display, permissions, search_index, timeline, uow
 from crm_app.services.bulk_insert import insert_returning_ids
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crm_app.services.i18n import Msg
@@ -196,6 +196,14 @@ def create_leads(
                 "created_at": now,
                 "updated_at": now,
                 "version": 1,
+                **search_index.lead_columns(
+                    first_name=c.get("first_name") or "",
+                    last_name=c.get("last_name") or "",
+                    company_name=c.get("company_name") or "",
+                    title=c.get("title") or "",
+                    emails=[norm[:255] for _v, norm in c.get("emails") or []],
+                    phones=[norm[:255] for _v, norm in c.get("phones") or []],
+                ),
             }
         )
     conn = session.connection()

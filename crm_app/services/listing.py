@@ -99,6 +99,15 @@ def text_search(entity: EntityType, id_column, name_columns: list) -> Apply:
     return apply
 
 
+def indexed_search(condition: Callable[[str], Any]) -> Apply:
+    """A text search served by an index (services/search_index): `condition(text)` is its WHERE."""
+
+    def apply(stmt, text: str, _user):
+        return stmt.where(condition(text)) if text.strip() else stmt
+
+    return apply
+
+
 def deleted_flag(column) -> Apply:
     """The recycle bin: True lists deleted rows only, False the others."""
     return lambda stmt, deleted, _user: stmt.where(column.is_not(None) if deleted else column.is_(None))

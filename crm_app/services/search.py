@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from crm_app.models import Company, Contact, Deal, EntityType, Lead, User
-from crm_app.services import display, permissions, textsearch
+from crm_app.services import display, permissions, search_index, textsearch
 
 MAX_QUERY = 200
 
@@ -31,14 +31,7 @@ def global_search(*, session: Session, user: User, text: str, limit: int = 5) ->
     leads = session.exec(
         permissions.visible(select(Lead), session=session, user=user, entity=EntityType.LEAD)
         .where(col(Lead.deleted_at).is_(None))
-        .where(
-            textsearch.matching(
-                EntityType.LEAD,
-                Lead.id,
-                [Lead.title, Lead.first_name, Lead.last_name, Lead.company_name],
-                text,
-            )
-        )
+        .where(search_index.lead_matching(text))
         .order_by(col(Lead.created_at).desc())
         .limit(limit)
     ).all()

@@ -139,10 +139,31 @@ def _users(obj: Any) -> frozenset[int]:
     return frozenset(users)
 
 
+_REINDEX = "crm_reindex"
+# what a lead's search document is made of (services/search_index), besides its e-mails and phones
+_SEARCHED = ("first_name", "last_name", "company_name", "title")
+
+
+def _search_changes(session: OrmSession, obj: Any, table: str | None) -> int | None:
+    """The id of the lead whose search document this flushed row changes, if any."""
+    if table == "lead":
+        if obj in session.dirty:
+            state = sa.inspect(obj)
+            if not any(state.attrs[name].history.has_changes() for name in _SEARCHED):
+                return None
+        return getattr(obj, "id", None)
+    if table == "communication" and _entity_key(getattr(obj, "entity_type", "")) == "lead":
+        return getattr(obj, "entity_id", None)
+    return None
+
+
 @event.listens_for(OrmSession, "after_flush")
 def _collect(session: OrmSession, _context) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         table = getattr(obj, "__tablename__", None)
+        lead_id = _search_changes(session, obj, table)
+        if lead_id is not None:
+            session.info.setdefault(_REINDEX, set()).add(int(lead_id))
         if table not in TRACKED or getattr(obj, "id", None) is None:
             continue
         if obj in session.dirty and not session.is_modified(obj, include_collections=False):
@@ -170,6 +191,17 @@ def merged(events: Iterable[ChangeEvent], limit: int = MAX_EVENTS) -> list[Chang
     return [ChangeEvent(entity, entity_id, frozenset(users)) for (entity, entity_id), users in out.items()]
 
 
+@event.listens_for(OrmSession, "before_commit")
+def _reindex(session: OrmSession) -> None:
+    """The search documents of the leads this transaction changed, written before it commits."""
+    session.flush()
+    ids = session.info.pop(_REINDEX, None)
+    if ids:
+        from crm_app.services import search_index
+
+        search_index.refresh(session.connection(), ids)
+
+
 @event.listens_for(OrmSession, "after_commit")
 def _publish(session: OrmSession) -> None:
     events = session.info.pop(_EVENTS, None)
@@ -180,3 +212,4 @@ def _publish(session: OrmSession) -> None:
 @event.listens_for(OrmSession, "after_rollback")
 def _drop(session: OrmSession) -> None:
     session.info.pop(_EVENTS, None)
+    session.info.pop(_REINDEX, None)

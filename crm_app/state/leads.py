@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from crm_app import routes
 from crm_app.models import EntityType, Source, StageSemantic, User
-from crm_app.services import formatting, leads, permissions
+from crm_app.services import formatting, leads, permissions, search_index
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.phones import display_phone
 from crm_app.state.listing import ListState
@@ -61,6 +61,7 @@ class LeadsState(ListState, SessionState):
     sort: str = "created_at"
     descending: bool = True
     search: str = ""
+    search_too_short: bool = False  # nothing to search in the text: "type at least two..."
     status_filter: str = ALL
     source_filter: str = ALL
     responsible_filter: str = ALL
@@ -175,6 +176,7 @@ class LeadsState(ListState, SessionState):
     @rx.event
     def run_search(self, form: dict):
         self.search = str(form.get("search", ""))[:200]
+        self.search_too_short = search_index.too_short(self.search)
         return self._first_page()
 
     @rx.event
@@ -199,6 +201,7 @@ class LeadsState(ListState, SessionState):
     @rx.event
     def reset_filters(self):
         self.search = ""
+        self.search_too_short = False
         self.status_filter = self.source_filter = self.responsible_filter = ALL
         self.result_filter = "open"
         self.created_from = self.created_to = ""
