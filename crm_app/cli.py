@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic.util import CommandError as AlembicError
@@ -96,6 +97,7 @@ def _seed(args, url: str) -> int:
         raise CommandError("Nothing to seed: give --demo, or sizes such as --leads 1000.")
     _require_migrated(url)
     started = time.perf_counter()
+    result: dict[str, Any]
     with db.session(url) as s:
         if args.demo:
             result = demo_data.seed_demo(session=s, random_seed=args.random_seed)
@@ -165,7 +167,7 @@ def _as_email(args) -> str | None:
 def _acting_user(session, email: str | None):
     """--as EMAIL (an active user), else the first active administrator. Every check the
     services make (services.permissions) is then made for that user."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from crm_app.models import User
 
@@ -175,7 +177,7 @@ def _acting_user(session, email: str | None):
         if user is None:
             raise CommandError(f"No active user with the e-mail {email}.")
         return user
-    user = session.exec(stmt.where(User.role == Role.ADMIN).order_by(User.id)).first()
+    user = session.exec(stmt.where(User.role == Role.ADMIN).order_by(col(User.id))).first()
     if user is None:
         raise CommandError("No active administrator: name the acting user with --as EMAIL.")
     return user
@@ -206,6 +208,7 @@ def _import_leads(args, url: str) -> int:
             progress=progress,
         )
         if args.errors:
+            assert summary.job_id is not None  # run_import always works on a saved (flushed) job
             text = lead_import.failed_rows_csv(session=s, user=user, job_id=summary.job_id)
             Path(args.errors).write_text(text, encoding="utf-8-sig", newline="")
     if sys.stderr.isatty() and not args.json:

@@ -14,7 +14,7 @@ from crm_app.models.enums import Role
 class Team(Audited, table=True):
     """A group of users; "team" scope in the permissions matrix means records of its members."""
 
-    __tablename__ = "team"
+    __tablename__ = "team"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)
@@ -26,7 +26,7 @@ class RolePermission(SQLModel, table=True):
     Missing cells fall back to the defaults in services.permissions.
     """
 
-    __tablename__ = "role_permission"
+    __tablename__ = "role_permission"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
     __table_args__ = (sa.UniqueConstraint("role", "entity", "action", name="ux_role_permission"),)
 
     id: int | None = Field(default=None, primary_key=True)

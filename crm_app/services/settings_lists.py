@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, select
 
 from crm_app.models import (
@@ -23,7 +24,7 @@ from crm_app.models import (
     TimelineKind,
     User,
 )
-from crm_app.models.base import UTCDateTime
+from crm_app.models.base import UTCDateTime, table_of
 from crm_app.services import permissions, uow
 from crm_app.services.errors import Conflict, ValidationError
 from crm_app.services.i18n import N_, Msg
@@ -134,7 +135,7 @@ def record_moves(
 
     Runs before the UPDATE that moves them, while `column == old_id` still finds them.
     """
-    rows = select(
+    rows = sa.select(
         sa.literal(entity_type.value, sa.String),
         model.id,
         sa.literal(kind.value, sa.String),
@@ -143,7 +144,7 @@ def record_moves(
         sa.literal(payload, sa.JSON),
         sa.literal(now, UTCDateTime()),
     ).where(column == old_id)
-    table = TimelineEntry.__table__
+    table = table_of(TimelineEntry)
     session.execute(
         sa.insert(table).from_select(
             [
@@ -163,11 +164,15 @@ def record_moves(
 def move_refs(session: Session, model: Any, column: Any, old_id: int, new_id: int) -> int:
     """Point every `model` row from old_id to new_id, bumping version and updated_at (open edit
     forms on those records then see that someone changed them)."""
-    result = session.execute(
-        sa.update(model)
-        .where(column == old_id)
-        .values({column.key: new_id, "version": model.version + 1})  # updated_at: by the column
-        .execution_options(synchronize_session=False)
+    # an UPDATE gives a CursorResult (Session.execute is typed as returning a plain Result)
+    result = cast(
+        CursorResult,
+        session.execute(
+            sa.update(model)
+            .where(column == old_id)
+            .values({column.key: new_id, "version": model.version + 1})  # updated_at: by the column
+            .execution_options(synchronize_session=False)
+        ),
     )
     return result.rowcount or 0
 

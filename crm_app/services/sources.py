@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm_app.models import (
     Company,
@@ -25,7 +25,7 @@ from crm_app.models import (
     User,
     WebForm,
 )
-from crm_app.models.base import utcnow
+from crm_app.models.base import saved_id, utcnow
 from crm_app.services import permissions, uow
 from crm_app.services import settings_lists as sl
 from crm_app.services.errors import Conflict, NotFound, ValidationError
@@ -61,7 +61,7 @@ _SOURCE_REFS: list[tuple[Any, Any, EntityType | None]] = [
 
 
 def _ordered_sources(session: Session) -> list[Source]:
-    return list(session.exec(select(Source).order_by(Source.sort, Source.id)).all())
+    return list(session.exec(select(Source).order_by(col(Source.sort), col(Source.id))).all())
 
 
 def _get_source(session: Session, source_id: Any) -> Source:
@@ -137,7 +137,9 @@ def rename_source(
 
 def move_source(*, session: Session, user: User, source_id: int, direction: str) -> bool:
     sl.admin(session, user)
-    return sl.move_item(session, _ordered_sources(session), _get_source(session, source_id).id, direction)
+    return sl.move_item(
+        session, _ordered_sources(session), saved_id(_get_source(session, source_id)), direction
+    )
 
 
 def reorder_sources(*, session: Session, user: User, ids: list[int]) -> None:
@@ -162,7 +164,7 @@ def source_usage(*, session: Session, user: User, source_id: int) -> int:
     """Leads, contacts, companies, deals and web forms that have this source."""
     permissions.require_user(user)
     source = _get_source(session, source_id)
-    return sum(sl.count(session, column, source.id) for _, column, _ in _SOURCE_REFS)
+    return sum(sl.count(session, column, saved_id(source)) for _, column, _ in _SOURCE_REFS)
 
 
 def delete_source(*, session: Session, user: User, source_id: int, move_to_id: int | None = None) -> int:
@@ -178,7 +180,7 @@ def delete_source(*, session: Session, user: User, source_id: int, move_to_id: i
                 "The CRM gives this source to imports, web forms or the API: rename or deactivate it instead."
             )
         )
-    count = sum(sl.count(session, column, source.id) for _, column, _ in _SOURCE_REFS)
+    count = sum(sl.count(session, column, saved_id(source)) for _, column, _ in _SOURCE_REFS)
     target: Source | None = None
     if sl.int_id(move_to_id) is not None:
         target = session.get(Source, sl.int_id(move_to_id) or 0)
@@ -210,13 +212,13 @@ def delete_source(*, session: Session, user: User, source_id: int, move_to_id: i
                     model=model,
                     entity_type=entity_type,
                     column=column,
-                    old_id=source.id,
+                    old_id=saved_id(source),
                     kind=TimelineKind.FIELD_CHANGE,
                     payload=payload,
                     user=user,
                     now=now,
                 )
-            moved += sl.move_refs(session, model, column, source.id, target.id)
+            moved += sl.move_refs(session, model, column, saved_id(source), saved_id(target))
     session.delete(source)
     session.flush()
     sl.renumber(session, [s for s in _ordered_sources(session) if s.id != source.id])

@@ -16,6 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from crm_app.models import CommKind, Communication, EntityType, Lead, Stage, User
+from crm_app.models.base import saved_id
 from crm_app.services import display, permissions
 from crm_app.services.duplicates.matching import COMPANY_SCORE
 from crm_app.services.i18n import N_
@@ -81,7 +82,7 @@ class _UnionFind:
 
 
 def _open_lead():
-    return (Lead.deleted_at.is_(None), Lead.result.is_(None))
+    return (col(Lead.deleted_at).is_(None), col(Lead.result).is_(None))
 
 
 def _shared_contact_keys(session: Session) -> list[tuple[str, str, list[int]]]:
@@ -93,7 +94,7 @@ def _shared_contact_keys(session: Session) -> list[tuple[str, str, list[int]]]:
     for kind, reason in ((CommKind.EMAIL, "email"), (CommKind.PHONE, "phone")):
         owners = (
             select(Communication.normalized, Communication.entity_id)
-            .join(Lead, Lead.id == Communication.entity_id)
+            .join(Lead, col(Lead.id) == Communication.entity_id)
             .where(Communication.entity_type == EntityType.LEAD, Communication.kind == kind, *_open_lead())
         )
         # values on more than one lead row (deleted and finalised leads too: a cheap, index-only
@@ -126,6 +127,7 @@ def _company_keys(session: Session) -> list[tuple[str, str, list[int]]]:
     shown: dict[str, str] = {}
     rows = session.exec(select(Lead.id, Lead.company_name).where(Lead.company_name != "", *_open_lead()))
     for lead_id, name in rows:
+        assert lead_id is not None  # a primary key read from the database
         key = utils.default_process(name)
         if len(key) < 3:
             continue
@@ -186,7 +188,7 @@ def duplicate_group_ids(*, session: Session) -> _GroupList:
     link leads; groups that share a lead are joined. The list is kept per database until the data
     changes, so paging through it does not search again.
     """
-    key = str(session.get_bind().url)
+    key = str(session.get_bind().engine.url)
     fingerprint = _fingerprint(session)
     now = time.monotonic()
     with _group_cache_lock:
@@ -257,14 +259,15 @@ def _group_leads(session: Session, ids: list[int]) -> dict[int, GroupLead]:
     if not ids:
         return {}
     rows = session.exec(
-        select(Lead, Stage.name).join(Stage, Stage.id == Lead.status_id).where(col(Lead.id).in_(ids))
+        select(Lead, Stage.name).join(Stage, col(Stage.id) == Lead.status_id).where(col(Lead.id).in_(ids))
     ).all()
     comms = _comm_rows(session, ids)
     out = {}
     for lead, status in rows:
-        mine = comms.get(lead.id, [])
-        out[lead.id] = GroupLead(
-            id=lead.id,
+        lead_id = saved_id(lead)
+        mine = comms.get(lead_id, [])
+        out[lead_id] = GroupLead(
+            id=lead_id,
             name=display.lead_name(lead),
             company_name=lead.company_name,
             emails=[c.normalized for c in mine if c.kind == CommKind.EMAIL],
@@ -288,7 +291,7 @@ def _comm_rows(session: Session, lead_ids: Iterable[int]) -> dict[int, list[Comm
             col(Communication.entity_id).in_(ids),
             col(Communication.kind).in_([CommKind.PHONE, CommKind.EMAIL]),
         )
-        .order_by(Communication.is_primary.desc(), Communication.id)
+        .order_by(col(Communication.is_primary).desc(), col(Communication.id))
     ).all()
     for row in rows:
         out[row.entity_id].append(row)

@@ -17,7 +17,7 @@ from typing import Any
 from rapidfuzz import fuzz, process, utils
 from sqlalchemy import and_, exists, func, or_
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm_app.models import CommKind, Communication, Company, Contact, EntityType, Lead
 from crm_app.models.base import table_of
@@ -96,7 +96,7 @@ def _names(session: Session, entity_type: EntityType, ids: set[int]) -> dict[int
     t = table_of(model).c
     out: dict[int, str] = {}
     for part in _chunks(sorted(ids)):
-        stmt = sa_select(*columns).where(t.id.in_(part), t.deleted_at.is_(None))
+        stmt = sa_select(*(col(c) for c in columns)).where(t.id.in_(part), t.deleted_at.is_(None))
         for row in session.connection().execute(stmt):
             out[row.id] = name_of(row)
     return out

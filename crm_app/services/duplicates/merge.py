@@ -8,9 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import update
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
 from crm_app.models import (
@@ -26,7 +27,7 @@ from crm_app.models import (
     TimelineKind,
     User,
 )
-from crm_app.models.base import utcnow
+from crm_app.models.base import saved_id, utcnow
 from crm_app.services import display, formatting, permissions, timeline, uow
 from crm_app.services.duplicates.groups import _comm_rows
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -45,7 +46,7 @@ _SNAPSHOT_FIELDS = (*TEXT_FIELDS, "status_id", "source_id", "responsible_id", "a
 
 
 def _load_mergeable(session: Session, ids: list[int]) -> dict[int, Lead]:
-    rows = {lead.id: lead for lead in session.exec(select(Lead).where(col(Lead.id).in_(ids))).all()}
+    rows = {saved_id(lead): lead for lead in session.exec(select(Lead).where(col(Lead.id).in_(ids))).all()}
     for lead_id in ids:
         lead = rows.get(lead_id)
         if lead is None or lead.deleted_at is not None:
@@ -109,8 +110,9 @@ def _chosen_values(
     union: list[str] = []
     per_lead: dict[int, list[str]] = {}
     for lead in ordered:
-        values = [c.normalized for c in comms.get(lead.id, []) if c.kind == kind]
-        per_lead[lead.id] = values
+        lead_id = saved_id(lead)
+        values = [c.normalized for c in comms.get(lead_id, []) if c.kind == kind]
+        per_lead[lead_id] = values
         union += [v for v in values if v not in union]
     if choice is None:
         chosen = union
@@ -222,7 +224,7 @@ def _merge(
         old_values = [c.normalized for c in comms.get(keep_id, []) if c.kind == kind]
         rows_by_value: dict[str, Communication] = {}
         for lead in ordered:
-            for row in comms.get(lead.id, []):
+            for row in comms.get(saved_id(lead), []):
                 if row.kind == kind and row.normalized in chosen and row.normalized not in rows_by_value:
                     rows_by_value[row.normalized] = row
         for row in comms.get(keep_id, []):
@@ -313,7 +315,7 @@ def _move(session: Session, model, from_ids: list[int], to_id: int) -> list[list
             values["version"] = Activity.version + 1
         session.execute(
             update(model)
-            .where(model.entity_type == EntityType.LEAD, col(model.entity_id).in_(from_ids))
+            .where(col(model.entity_type) == EntityType.LEAD, col(model.entity_id).in_(from_ids))
             .values(**values)
             .execution_options(synchronize_session=False)
         )
@@ -364,11 +366,15 @@ def _undo(session: Session, user: User, merge_id: Any) -> Lead:
         raise Conflict(Msg("The kept lead was finalised since the merge: the merge cannot be undone."))
     now = utcnow()
     # claim the undo first: of two clicks at once, only one gets here
-    claimed = session.execute(
-        update(LeadMerge)
-        .where(LeadMerge.id == merge.id, LeadMerge.undone_at.is_(None))
-        .values(undone_at=now)
-        .execution_options(synchronize_session=False)
+    # an UPDATE gives a CursorResult (Session.execute is typed as returning a plain Result)
+    claimed = cast(
+        CursorResult,
+        session.execute(
+            update(LeadMerge)
+            .where(col(LeadMerge.id) == merge.id, col(LeadMerge.undone_at).is_(None))
+            .values(undone_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if claimed.rowcount != 1:
         raise Conflict(Msg("This merge was already undone."))
@@ -384,7 +390,8 @@ def _undo(session: Session, user: User, merge_id: Any) -> Lead:
 
     # phones and e-mails: the kept lead's own rows as they were, moved rows back to their leads
     before = {name: [] for name in LIST_FIELDS}
-    current = _comm_rows(session, [kept.id]).get(kept.id, [])
+    kept_id = saved_id(kept)
+    current = _comm_rows(session, [kept_id]).get(kept_id, [])
     for row in current:
         before["phones" if row.kind == CommKind.PHONE else "emails"].append(row.normalized)
     wanted = {r["id"]: r for r in [*snap["kept_comms"], *snap["moved_comms"]]}
@@ -430,8 +437,8 @@ def _undo(session: Session, user: User, merge_id: Any) -> Lead:
                     update(model)
                     .where(
                         col(model.id).in_(row_ids[start : start + 500]),
-                        model.entity_type == EntityType.LEAD,
-                        model.entity_id == kept.id,
+                        col(model.entity_type) == EntityType.LEAD,
+                        col(model.entity_id) == kept.id,
                     )
                     .values(**values)
                     .execution_options(synchronize_session=False)
@@ -459,7 +466,7 @@ def _undo(session: Session, user: User, merge_id: Any) -> Lead:
     timeline.record(
         session,
         entity_type=EntityType.LEAD,
-        entity_id=kept.id,
+        entity_id=kept_id,
         kind=TimelineKind.MERGE,
         author_id=user.id,
         text=", ".join(f"#{i}" for i in merge.merged_lead_ids),
@@ -546,18 +553,18 @@ def recent_merges(*, session: Session, user: User, limit: int = 10) -> list[Merg
     permissions.require_user(user)
     stmt = (
         select(LeadMerge, Lead, User.name)
-        .join(Lead, Lead.id == LeadMerge.kept_lead_id)
-        .join(User, User.id == LeadMerge.user_id, isouter=True)
-        .where(LeadMerge.undone_at.is_(None))
-        .order_by(LeadMerge.created_at.desc(), LeadMerge.id.desc())
+        .join(Lead, col(Lead.id) == LeadMerge.kept_lead_id)
+        .join(User, col(User.id) == LeadMerge.user_id, isouter=True)
+        .where(col(LeadMerge.undone_at).is_(None))
+        .order_by(col(LeadMerge.created_at).desc(), col(LeadMerge.id).desc())
         .limit(max(1, min(limit, 50)))
     )
     if permissions.scope(session, user, EntityType.LEAD, Action.DELETE) != "all":
         stmt = stmt.where(LeadMerge.user_id == user.id)
     return [
         MergeSummary(
-            id=merge.id,
-            kept_lead_id=lead.id,
+            id=saved_id(merge),
+            kept_lead_id=saved_id(lead),
             kept_name=display.lead_name(lead),
             merged_count=len(merge.merged_lead_ids),
             author=author or "",

@@ -7,9 +7,10 @@ import io
 from decimal import Decimal
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm_app.models import EntityType, ImportRowError, Source, User
+from crm_app.models.base import saved_id
 from crm_app.services import leads, permissions
 from crm_app.services.lead_import.mapping import EXPORT_COLUMNS
 from crm_app.services.lead_import.rows import _FORMULA_START, _PHONE_LIKE
@@ -34,7 +35,7 @@ def failed_rows_csv(*, session: Session, user: User, job_id: int) -> str:
     errors = session.exec(
         select(ImportRowError)
         .where(ImportRowError.job_id == job.id)
-        .order_by(ImportRowError.row_number, ImportRowError.id)
+        .order_by(col(ImportRowError.row_number), col(ImportRowError.id))
     ).all()
     headers = [str(h) for h in (job.mapping or {}).get("headers") or []]
     width = max([len(headers), *(len(e.raw) for e in errors)])
@@ -73,12 +74,12 @@ def export_leads(*, session: Session, user: User, path: str | Path, page_size: i
             )
             if not page:
                 break
-            comms = leads.communications(session, EntityType.LEAD, [lead.id for lead in page])
+            comms = leads.communications(session, EntityType.LEAD, [saved_id(lead) for lead in page])
             for lead in page:
                 values = {
                     **{k: getattr(lead, k) or "" for k in leads.TEXT_FIELDS},
-                    "phones": ", ".join(comms[lead.id]["phones"]),
-                    "emails": ", ".join(comms[lead.id]["emails"]),
+                    "phones": ", ".join(comms[saved_id(lead)]["phones"]),
+                    "emails": ", ".join(comms[saved_id(lead)]["emails"]),
                     "source": sources.get(lead.source_id, ""),
                     # a converted/junk lead's final status cannot start a new lead: left empty,
                     # so the file imports back (into the first status in progress)

@@ -8,9 +8,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm_app.models import Currency, Source, StageSemantic, User
+from crm_app.models.base import saved_id
 from crm_app.services import defaults, leads
 from crm_app.services.duplicates.matching import NAME_FIELDS
 from crm_app.services.errors import ValidationError
@@ -54,22 +55,22 @@ class _Refs:
             statuses.setdefault(_fold(stage.name), (stage.id, stage.semantic == StageSemantic.IN_PROGRESS))
         sources: dict[str, int] = {}
         import_source_id = None
-        for source in session.exec(select(Source).order_by(Source.sort, Source.id)).all():
-            sources.setdefault(_fold(source.name), source.id)
-            sources.setdefault(_fold(source.code), source.id)
+        for source in session.exec(select(Source).order_by(col(Source.sort), col(Source.id))).all():
+            sources.setdefault(_fold(source.name), saved_id(source))
+            sources.setdefault(_fold(source.code), saved_id(source))
             if source.code == "import" and source.is_active:
                 import_source_id = source.id
         users: dict[str, list[tuple[int, bool]]] = {}
-        for user in session.exec(select(User).order_by(User.id)).all():
-            users.setdefault(user.email.lower(), []).append((user.id, user.is_active))
-            users.setdefault(_fold(user.name), []).append((user.id, user.is_active))
+        for user in session.exec(select(User).order_by(col(User.id))).all():
+            users.setdefault(user.email.lower(), []).append((saved_id(user), user.is_active))
+            users.setdefault(_fold(user.name), []).append((saved_id(user), user.is_active))
         currencies: dict[str, str] = {}
         for currency in session.exec(select(Currency)).all():
             currencies[_fold(currency.code)] = currency.code
             currencies.setdefault(_fold(currency.name), currency.code)
         return cls(
             statuses=statuses,
-            first_status_id=leads.first_status(session).id,
+            first_status_id=saved_id(leads.first_status(session)),
             sources=sources,
             import_source_id=import_source_id,
             users=users,
