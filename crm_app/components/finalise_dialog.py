@@ -4,40 +4,59 @@ existing records), or close it as junk with a reason. State: crm_app.state.final
 
 from __future__ import annotations
 
+from typing import cast
+
 import reflex as rx
+from reflex.vars import ArrayVar, NumberVar, ObjectVar, StringVar
 
 from crm_app.components.form_dialog import dialog_buttons
-from crm_app.components.forms import crm_form, field_error, form_error, text_field
+from crm_app.components.forms import FieldErrors, crm_form, field_error, form_error, text_field
 from crm_app.components.i18n import t
 from crm_app.components.record_picker import record_picker
 from crm_app.components.select_field import field_label, select_field
 from crm_app.services.i18n import N_
-from crm_app.state.finalise import COMPANY_FIELDS, CONTACT_FIELDS, FinaliseState, RecordLink
+from crm_app.state.finalise import COMPANY_FIELDS, CONTACT_FIELDS, Choice, FinaliseState, RecordLink
 
 FORM_ID = "finalise"
 # inputs that must not submit the convert form when Enter is pressed in them
 NO_FORM = "finalise-search-only"
 
+# FinaliseState declares its vars as plain annotations (not rx.Field), which pyright reads as plain
+# values on the class; Reflex gives Vars there. The Var types of those this dialog reads:
+ERRORS = cast("FieldErrors", FinaliseState.errors)
+CONTACT = cast("ObjectVar[dict[str, str]]", FinaliseState.contact)
+COMPANY = cast("ObjectVar[dict[str, str]]", FinaliseState.company)
+DEAL = cast("ObjectVar[dict[str, str]]", FinaliseState.deal)
+CURRENCIES = cast("ArrayVar[list[Choice]]", FinaliseState.currencies)
+PIPELINES = cast("ArrayVar[list[Choice]]", FinaliseState.pipelines)
+JUNK_REASONS = cast("ArrayVar[list[Choice]]", FinaliseState.junk_reasons)
+CONTACT_MODE = cast("StringVar", FinaliseState.contact_mode)
+COMPANY_MODE = cast("StringVar", FinaliseState.company_mode)
+CONTACT_LOOKALIKES = cast("NumberVar[int]", FinaliseState.contact_lookalikes)
+COMPANY_LOOKALIKES = cast("NumberVar[int]", FinaliseState.company_lookalikes)
 
-def _select(label: str, name: str, options: rx.Var, default: rx.Var | str, *, placeholder: str = ""):
+
+def _select(
+    label: str, name: str, options: ArrayVar[list[Choice]], default: rx.Var | str, *, placeholder: str = ""
+):
     return select_field(
         label,
         name,
         options=options,
-        errors=FinaliseState.errors,
+        errors=ERRORS,
         default_value=default,
         placeholder=placeholder,
         form_id=FORM_ID,
     )
 
 
-def _fields(prefix: str, fields: list[tuple[str, str]], values: rx.Var) -> rx.Component:
+def _fields(prefix: str, fields: list[tuple[str, str]], values: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.grid(
         *[
             text_field(
                 label,
                 f"{prefix}_{key}",
-                FinaliseState.errors,
+                ERRORS,
                 default_value=values[key],
                 form_id=FORM_ID,
             )
@@ -49,7 +68,7 @@ def _fields(prefix: str, fields: list[tuple[str, str]], values: rx.Var) -> rx.Co
     )
 
 
-def _mode_switch(kind: str, value: rx.Var, on_change) -> rx.Component:
+def _mode_switch(kind: str, value: StringVar, on_change) -> rx.Component:
     new_label = N_("New contact") if kind == "contact" else N_("New company")
     existing_label = N_("Existing contact") if kind == "contact" else N_("Existing company")
     return rx.radio_group.root(
@@ -81,7 +100,7 @@ def _existing(kind: str) -> rx.Component:
         on_search=FinaliseState.search_contacts if is_contact else FinaliseState.search_companies,
         on_pick=FinaliseState.pick_contact if is_contact else FinaliseState.pick_company,
         on_clear=FinaliseState.clear_contact if is_contact else FinaliseState.clear_company,
-        errors=FinaliseState.errors,
+        errors=ERRORS,
         error_name=f"{kind}_id",
         # Enter here must not submit the convert form
         outside_form=NO_FORM,
@@ -89,7 +108,7 @@ def _existing(kind: str) -> rx.Component:
     )
 
 
-def _lookalike_hint(count: rx.Var, kind: str, on_switch) -> rx.Component:
+def _lookalike_hint(count: NumberVar[int], kind: str, on_switch) -> rx.Component:
     text = (
         N_("Existing contacts look like this person: you may link one instead.")
         if kind == "contact"
@@ -114,11 +133,11 @@ def _lookalike_hint(count: rx.Var, kind: str, on_switch) -> rx.Component:
 def _record_section(kind: str) -> rx.Component:
     is_contact = kind == "contact"
     ticked = FinaliseState.do_contact if is_contact else FinaliseState.do_company
-    mode = FinaliseState.contact_mode if is_contact else FinaliseState.company_mode
+    mode = CONTACT_MODE if is_contact else COMPANY_MODE
     set_mode = FinaliseState.set_contact_mode if is_contact else FinaliseState.set_company_mode
-    lookalikes = FinaliseState.contact_lookalikes if is_contact else FinaliseState.company_lookalikes
+    lookalikes = CONTACT_LOOKALIKES if is_contact else COMPANY_LOOKALIKES
     fields = CONTACT_FIELDS if is_contact else COMPANY_FIELDS
-    values = FinaliseState.contact if is_contact else FinaliseState.company
+    values = CONTACT if is_contact else COMPANY
     return rx.el.fieldset(
         rx.el.legend(
             t(N_("Contact") if is_contact else N_("Company")),
@@ -156,26 +175,24 @@ def _deal_section() -> rx.Component:
             text_field(
                 "Deal title",
                 "deal_title",
-                FinaliseState.errors,
-                default_value=FinaliseState.deal["title"],
+                ERRORS,
+                default_value=DEAL["title"],
                 form_id=FORM_ID,
             ),
             text_field(
                 "Amount",
                 "deal_amount",
-                FinaliseState.errors,
-                default_value=FinaliseState.deal["amount"],
+                ERRORS,
+                default_value=DEAL["amount"],
                 form_id=FORM_ID,
             ),
             _select(
                 N_("Currency"),
                 "deal_currency_code",
-                FinaliseState.currencies,
-                FinaliseState.deal["currency_code"],
+                CURRENCIES,
+                DEAL["currency_code"],
             ),
-            _select(
-                N_("Pipeline"), "deal_pipeline_id", FinaliseState.pipelines, FinaliseState.deal["pipeline_id"]
-            ),
+            _select(N_("Pipeline"), "deal_pipeline_id", PIPELINES, DEAL["pipeline_id"]),
             columns=rx.breakpoints(initial="1", sm="2"),
             spacing="3",
             width="100%",
@@ -195,7 +212,7 @@ def _deal_section() -> rx.Component:
 def _convert_form() -> rx.Component:
     return crm_form(
         rx.vstack(
-            form_error(FinaliseState.errors),
+            form_error(ERRORS),
             rx.text(t("Create new records from the lead, or link it to existing ones:"), size="2"),
             rx.hstack(
                 rx.checkbox(
@@ -209,7 +226,7 @@ def _convert_form() -> rx.Component:
                 role="group",
                 aria_label=t("Convert into"),
             ),
-            field_error(FinaliseState.errors, "deal"),
+            field_error(ERRORS, "deal"),
             _record_section("contact"),
             _record_section("company"),
             _deal_section(),
@@ -226,17 +243,17 @@ def _convert_form() -> rx.Component:
 def _junk_form() -> rx.Component:
     return crm_form(
         rx.vstack(
-            form_error(FinaliseState.errors),
+            form_error(ERRORS),
             rx.text(
                 t("The lead stays in the CRM, marked as junk, with the reason and your comment."), size="2"
             ),
-            _select(N_("Reason"), "reason_id", FinaliseState.junk_reasons, "", placeholder=N_("Choose…")),
+            _select(N_("Reason"), "reason_id", JUNK_REASONS, "", placeholder=N_("Choose…")),
             rx.vstack(
                 field_label(N_("Comment"), f"{FORM_ID}-comment"),
                 rx.text_area(
                     id=f"{FORM_ID}-comment", name="comment", rows="3", width="100%", max_length=2000
                 ),
-                field_error(FinaliseState.errors, "comment"),
+                field_error(ERRORS, "comment"),
                 spacing="1",
                 width="100%",
             ),

@@ -5,6 +5,7 @@ summary (counters, the failed rows file). Split from the page module to keep it 
 from __future__ import annotations
 
 import reflex as rx
+from reflex.constants.colors import ColorType
 
 from crm_app import routes
 from crm_app.components.i18n import t
@@ -12,7 +13,7 @@ from crm_app.services.i18n import N_
 from crm_app.state.lead_import import LeadImportState
 
 
-def counter(label: str, value: rx.Var, color: str, testid: str) -> rx.Component:
+def counter(label: str, value: rx.Var, color: ColorType, testid: str) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.text(value, size="7", weight="bold", color=rx.color(color, 11)),
@@ -43,7 +44,7 @@ def running_step() -> rx.Component:
                 size="4",
                 as_="h2",
             ),
-            rx.progress(value=LeadImportState.progress_percent, max=100, aria_label=t("Progress")),
+            rx.progress(value=LeadImportState.progress_percent.to(int), max=100, aria_label=t("Progress")),
             rx.text(
                 LeadImportState.processed,
                 " / ",

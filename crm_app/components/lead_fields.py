@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
-from crm_app.components.forms import field_error
+from crm_app.components.forms import FieldErrors, InputType, field_error
 from crm_app.components.i18n import t
+
+# a state var: field name -> the value the form starts with
+FieldValues = ObjectVar[dict[str, str]]
 
 LABEL_STYLE = {"fontSize": "0.875rem", "fontWeight": 500}
 SELECT_STYLE = {
@@ -19,7 +23,9 @@ SELECT_STYLE = {
 }
 
 
-def labelled(label: str, control: rx.Component, name: str, errors: rx.Var, hint: str = "") -> rx.Component:
+def labelled(
+    label: str, control: rx.Component, name: str, errors: FieldErrors, hint: str = ""
+) -> rx.Component:
     return rx.vstack(
         rx.el.label(t(label), html_for=f"lead-{name}", style=LABEL_STYLE),
         control,
@@ -30,7 +36,15 @@ def labelled(label: str, control: rx.Component, name: str, errors: rx.Var, hint:
     )
 
 
-def text_input(label: str, name: str, values: rx.Var, errors: rx.Var, *, hint: str = "", type_: str = "text"):
+def text_input(
+    label: str,
+    name: str,
+    values: FieldValues,
+    errors: FieldErrors,
+    *,
+    hint: str = "",
+    type_: InputType = "text",
+):
     return labelled(
         label,
         rx.input(id=f"lead-{name}", name=name, default_value=values.get(name, ""), type=type_, width="100%"),
@@ -40,7 +54,9 @@ def text_input(label: str, name: str, values: rx.Var, errors: rx.Var, *, hint: s
     )
 
 
-def text_area(label: str, name: str, values: rx.Var, errors: rx.Var, *, hint: str = "", rows: str = "3"):
+def text_area(
+    label: str, name: str, values: FieldValues, errors: FieldErrors, *, hint: str = "", rows: str = "3"
+):
     return labelled(
         label,
         rx.text_area(
@@ -52,7 +68,9 @@ def text_area(label: str, name: str, values: rx.Var, errors: rx.Var, *, hint: st
     )
 
 
-def select_input(label: str, name: str, values: rx.Var, errors: rx.Var, options: rx.Var, *, empty: str = ""):
+def select_input(
+    label: str, name: str, values: FieldValues, errors: FieldErrors, options: rx.Var, *, empty: str = ""
+):
     """A native select (it posts with the form); options are dataclasses with value/label."""
     return labelled(
         label,
@@ -79,7 +97,7 @@ def section(title: str, *children: rx.Component, columns: str = "2") -> rx.Compo
     )
 
 
-def lead_fields(values: rx.Var, errors: rx.Var, state, *, with_status: bool = True) -> rx.Component:
+def lead_fields(values: FieldValues, errors: FieldErrors, state, *, with_status: bool = True) -> rx.Component:
     """`state` has status_options, source_options, user_options, currency_options.
 
     The card edits the status with its status bar, so it leaves the select out."""

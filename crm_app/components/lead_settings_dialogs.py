@@ -17,11 +17,14 @@ from crm_app.state.lead_settings import LeadSettingsState as S
 def edit_dialog() -> rx.Component:
     errors = S.edit_errors
     return form_dialog(
-        rx.match(
-            S.edit_kind,
-            ("status", t("Edit status")),
-            ("source", t("Edit source")),
-            t("Edit junk reason"),
+        # a fragment: form_dialog takes a component title, rx.match of texts gives a Var
+        rx.fragment(
+            rx.match(
+                S.edit_kind,
+                ("status", t("Edit status")),
+                ("source", t("Edit source")),
+                t("Edit junk reason"),
+            )
         ),
         text_field("Name", "name", errors, default_value=S.edit_name, form_id="edit"),
         rx.cond(
@@ -51,11 +54,13 @@ def delete_dialog() -> rx.Component:
     errors = S.delete_errors
     in_use = S.delete_count > 0
     return form_dialog(
-        rx.match(
-            S.delete_kind,
-            ("status", t("Delete status")),
-            ("source", t("Delete source")),
-            t("Delete junk reason"),
+        rx.fragment(
+            rx.match(
+                S.delete_kind,
+                ("status", t("Delete status")),
+                ("source", t("Delete source")),
+                t("Delete junk reason"),
+            )
         ),
         rx.text(S.delete_name, weight="bold", size="4"),
         rx.cond(

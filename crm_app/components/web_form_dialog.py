@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app.components.forms import crm_form, field_error, form_error, text_field
+from crm_app.components.forms import FieldErrors, crm_form, field_error, form_error, text_field
 from crm_app.components.i18n import t
 from crm_app.services.i18n import N_
 from crm_app.state.web_forms import (
@@ -29,7 +29,7 @@ def _hint(text: str) -> rx.Component:
 
 
 def _native_select(
-    label: str, name: str, options: rx.Var, value: rx.Var, empty_label: str, errors: rx.Var
+    label: str, name: str, options: rx.Var, value: rx.Var, empty_label: str, errors: FieldErrors
 ) -> rx.Component:
     field_id = f"web-form-{name}"
     return rx.vstack(

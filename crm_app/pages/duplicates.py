@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import reflex as rx
+from reflex.vars import ArrayVar, ObjectVar
 
 from crm_app import routes
 from crm_app.components.data_table import Column, cell, data_table
@@ -59,7 +62,7 @@ GROUP_COLUMNS = [
 ]
 
 
-def group_lead_cells(lead: GroupLeadView) -> list[rx.Component]:
+def group_lead_cells(lead: ObjectVar[GroupLeadView]) -> list[rx.Component]:
     c = GROUP_COLUMNS
     return [
         cell(rx.link(rx.cond(lead.name != "", lead.name, "#" + lead.id.to_string()), href=lead.href), c[0]),
@@ -120,7 +123,8 @@ def recent_merge_row(merge: MergeView) -> rx.Component:
 
 def recent_merges() -> rx.Component:
     return rx.cond(
-        DuplicatesState.merges.length() > 0,
+        # DuplicatesState declares `merges` as a plain list (not an rx.Field): a Var on class access
+        cast("ArrayVar[list[MergeView]]", DuplicatesState.merges).length() > 0,
         rx.card(
             rx.vstack(
                 rx.heading(t("Recent merges"), size="3", as_="h2"),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from crm_app import routes
-from crm_app.components.forms import crm_form, form_error
+from crm_app.components.forms import FieldErrors, crm_form, form_error
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
 from crm_app.components.lead_fields import lead_fields
@@ -13,8 +16,15 @@ from crm_app.components.stage_bar import stage_bar
 from crm_app.components.timeline import timeline_panel
 from crm_app.state.lead_card import FieldView, LeadCardState, LinkView
 
+if TYPE_CHECKING:
+    from crm_app.state.finalise import FinaliseState
 
-def _finalise_parts() -> tuple[rx.Component, object | None]:
+# LeadCardState declares `values` and `errors` as plain dicts (not rx.Field): Vars on class access
+VALUES = cast("ObjectVar[dict[str, str]]", LeadCardState.values)
+ERRORS = cast("FieldErrors", LeadCardState.errors)
+
+
+def _finalise_parts() -> tuple[rx.Component, type[FinaliseState] | None]:
     try:
         from crm_app.components.finalise_dialog import finalise_dialog
         from crm_app.state.finalise import FinaliseState
@@ -66,7 +76,7 @@ def about_card() -> rx.Component:
                 LeadCardState.editing,
                 crm_form(
                     rx.vstack(
-                        form_error(LeadCardState.errors),
+                        form_error(ERRORS),
                         rx.cond(
                             LeadCardState.stale,
                             rx.button(
@@ -78,9 +88,7 @@ def about_card() -> rx.Component:
                             ),
                             rx.fragment(),
                         ),
-                        lead_fields(
-                            LeadCardState.values, LeadCardState.errors, LeadCardState, with_status=False
-                        ),
+                        lead_fields(VALUES, ERRORS, LeadCardState, with_status=False),
                         rx.hstack(
                             rx.button(
                                 t("Cancel"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import reflex as rx
 
 from crm_app import routes
@@ -46,7 +48,7 @@ def steps() -> rx.Component:
     return rx.hstack(*items, align="center", spacing="3", aria_label=t("Import steps"))
 
 
-def error_callout(message: rx.Var) -> rx.Component:
+def error_callout(message: rx.Var[str]) -> rx.Component:
     return rx.cond(
         message != "",
         rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
@@ -263,12 +265,16 @@ def lead_import_page() -> rx.Component:
     return app_shell(
         "Import leads",
         steps(),
-        rx.match(
-            LeadImportState.step,
-            ("map", map_step()),
-            ("running", running_step()),
-            ("done", done_step()),
-            upload_step(),
+        # rx.match with component cases returns a Component (a Fragment): its stub says Component | Var
+        cast(
+            "rx.Component",
+            rx.match(
+                LeadImportState.step,
+                ("map", map_step()),
+                ("running", running_step()),
+                ("done", done_step()),
+                upload_step(),
+            ),
         ),
         actions=rx.button(
             rx.link(rx.icon("arrow_left", size=16), t("Back to leads"), href=routes.leads()),

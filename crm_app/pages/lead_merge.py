@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from crm_app import routes
 from crm_app.components.data_table import scroll_box
-from crm_app.components.forms import crm_form, field_error, form_error
+from crm_app.components.forms import FieldErrors, crm_form, field_error, form_error
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
 from crm_app.state.duplicates import (
@@ -20,6 +23,8 @@ from crm_app.state.duplicates import (
 )
 
 CELL_STYLE = {"verticalAlign": "top"}
+# MergeState declares `errors` as a plain dict (not an rx.Field): a Var on class access
+ERRORS = cast("FieldErrors", MergeState.errors)
 
 
 def column_header(column: MergeColumn) -> rx.Component:
@@ -33,7 +38,7 @@ def column_header(column: MergeColumn) -> rx.Component:
     )
 
 
-def keep_cell(column: MergeColumn) -> rx.Component:
+def keep_cell(column: ObjectVar[MergeColumn]) -> rx.Component:
     input_id = "keep-" + column.id.to_string()
     return rx.table.cell(
         rx.hstack(
@@ -56,7 +61,7 @@ def value_text(text: rx.Var) -> rx.Component:
     return rx.cond(text != "", text, rx.text(t("(empty)"), as_="span", color_scheme="gray"))
 
 
-def choice_cell(row: MergeFieldRow, cell: MergeCell) -> rx.Component:
+def choice_cell(row: MergeFieldRow, cell: ObjectVar[MergeCell]) -> rx.Component:
     input_id = "choice-" + row.field + "-" + cell.lead_id.to_string()
     return rx.table.cell(
         rx.cond(
@@ -82,9 +87,7 @@ def choice_cell(row: MergeFieldRow, cell: MergeCell) -> rx.Component:
 
 def field_row(row: MergeFieldRow) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(
-            rx.text(t(row.label), weight="medium"), field_error(MergeState.errors, row.field)
-        ),
+        rx.table.row_header_cell(rx.text(t(row.label), weight="medium"), field_error(ERRORS, row.field)),
         rx.foreach(row.cells, lambda cell: choice_cell(row, cell)),
         data_testid="merge-row-" + row.field,
     )
@@ -117,7 +120,7 @@ def list_row(row: MergeListRow) -> rx.Component:
         rx.table.row_header_cell(
             rx.text(t(row.label), weight="medium"),
             rx.text(t("Every checked value is kept."), size="1", color_scheme="gray"),
-            field_error(MergeState.errors, row.field),
+            field_error(ERRORS, row.field),
         ),
         rx.foreach(row.cells, list_cell),
         data_testid="merge-row-" + row.field,
@@ -135,7 +138,7 @@ def merge_form() -> rx.Component:
                     ),
                     color_scheme="gray",
                 ),
-                form_error(MergeState.errors),
+                form_error(ERRORS),
                 scroll_box(
                     rx.table.root(
                         rx.table.header(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import reflex as rx
 
 from crm_app import routes
@@ -30,11 +32,15 @@ from crm_app.state.lead_settings import LeadSettingsState as S
 
 
 def semantic_badge(semantic) -> rx.Component:
-    return rx.match(
-        semantic,
-        ("success", rx.badge(t("Final: converted"), color_scheme="green")),
-        ("failure", rx.badge(t("Final: junk"), color_scheme="red")),
-        rx.badge(t("In progress"), color_scheme="blue"),
+    # rx.match with component cases returns a Component (a Fragment): its stub says Component | Var
+    return cast(
+        "rx.Component",
+        rx.match(
+            semantic,
+            ("success", rx.badge(t("Final: converted"), color_scheme="green")),
+            ("failure", rx.badge(t("Final: junk"), color_scheme="red")),
+            rx.badge(t("In progress"), color_scheme="blue"),
+        ),
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.constants.colors import ColorType
+from reflex.vars import ObjectVar
 
 from crm_app.components.forms import crm_form, form_error
 from crm_app.components.i18n import t
@@ -15,7 +17,7 @@ from crm_app.state.web_forms import (
 LABEL_STYLE = {"fontSize": "0.875rem", "fontWeight": 500}
 
 
-def _public_field(f: PublicFieldView) -> rx.Component:
+def _public_field(f: ObjectVar[PublicFieldView]) -> rx.Component:
     message = PublicFormState.errors.get(f.name, "")
     return rx.vstack(
         rx.el.label(
@@ -35,7 +37,7 @@ def _public_field(f: PublicFieldView) -> rx.Component:
         ),
         rx.cond(
             message != "",
-            rx.text(message, color="red", size="1", role="alert", id=f.field_id + "-error"),
+            rx.text(message, color="red", size="1", role="alert", id=f.field_id.to(str) + "-error"),
             rx.fragment(),
         ),
         spacing="1",
@@ -87,7 +89,7 @@ def _the_form() -> rx.Component:
     )
 
 
-def _message(icon: str, color: str, *content: rx.Component, **props) -> rx.Component:
+def _message(icon: str, color: ColorType, *content: rx.Component, **props) -> rx.Component:
     return rx.vstack(
         rx.icon(icon, size=40, color=rx.color(color, 9)),
         *content,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import reflex as rx
 
 from crm_app.components.data_table import Column, cell, data_table
 from crm_app.components.form_dialog import form_dialog
-from crm_app.components.forms import text_field
+from crm_app.components.forms import FieldErrors, text_field
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
 from crm_app.components.pager import pager
@@ -22,7 +24,7 @@ ROLE_LABELS = {
 }
 
 
-def role_label(role: rx.Var) -> rx.Component:
+def role_label(role: rx.Var) -> rx.Component | rx.Var:
     return rx.match(
         role,
         *[(value, t(label)) for value, label in ROLE_LABELS.items()],
@@ -165,7 +167,8 @@ def user_cells(row: UserRow) -> list[rx.Component]:
 
 
 def add_user_dialog() -> rx.Component:
-    errors = UsersState.errors
+    # UsersState declares `errors` as a plain dict (not an rx.Field): a Var on class access
+    errors = cast("FieldErrors", UsersState.errors)
     return form_dialog(
         "Add user",
         text_field("Name", "name", errors, form_id="add-user"),

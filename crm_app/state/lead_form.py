@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 import reflex as rx
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crm_app import routes
 from crm_app.models import Currency, Source, StageSemantic, User
+from crm_app.models.base import saved_id
 from crm_app.services import duplicates, intake, leads
 from crm_app.state.leads import Option
 from crm_app.state.session import SessionState
@@ -33,7 +34,7 @@ def load_lead_options(s: Session, state, *, in_progress_only: bool) -> None:
     ]
     state.source_options = [
         Option(str(x.id), x.name)
-        for x in s.exec(select(Source).where(Source.is_active).order_by(Source.sort, Source.id))
+        for x in s.exec(select(Source).where(Source.is_active).order_by(col(Source.sort), col(Source.id)))
     ]
     state.user_options = [
         Option(str(u.id), u.name)
@@ -41,7 +42,7 @@ def load_lead_options(s: Session, state, *, in_progress_only: bool) -> None:
     ]
     state.currency_options = [
         Option(c.code, f"{c.code} · {c.name}")
-        for c in s.exec(select(Currency).order_by(Currency.sort, Currency.code))
+        for c in s.exec(select(Currency).order_by(col(Currency.sort), col(Currency.code)))
     ]
 
 
@@ -59,9 +60,9 @@ def match_views(matches: list[duplicates.Match]) -> list[MatchView]:
 
 
 class LeadFormState(SessionState):
-    values: dict[str, str] = {}
-    errors: dict[str, str] = {}
-    matches: list[MatchView] = []
+    values: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    matches: rx.Field[list[MatchView]] = rx.field(default_factory=list)
     confirmed_key: str = ""
     status_options: list[Option] = []
     source_options: list[Option] = []
@@ -100,4 +101,4 @@ class LeadFormState(SessionState):
             if h.failed:
                 return h.events
         self.matches, self.confirmed_key = [], ""
-        return [rx.toast.success(self._t("Lead created.")), rx.redirect(routes.lead(lead.id))]
+        return [rx.toast.success(self._t("Lead created.")), rx.redirect(routes.lead(saved_id(lead)))]

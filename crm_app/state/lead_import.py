@@ -11,7 +11,8 @@ import reflex as rx
 from crm_app import db
 from crm_app.models import ImportJob, ImportStatus, User
 from crm_app.services import formatting, lead_import
-from crm_app.services.errors import DomainError
+from crm_app.services.errors import DomainError, NotAuthenticated, NotFound
+from crm_app.services.i18n import Msg
 from crm_app.state.session import SessionState
 
 IGNORE = "ignore"  # a select cannot hold "": the value of "Do not import"
@@ -26,10 +27,21 @@ class ColumnRow:
     sample: str  # the first values of the column
 
 
+def _read_job(job_id: int) -> ImportJob:
+    """The job's row as it is now (its own short session: the worker thread writes it)."""
+    with db.session() as s:
+        job = s.get(ImportJob, job_id)
+    if job is None:
+        raise NotFound(Msg("This import does not exist."))
+    return job
+
+
 def _run_job(user_id: int, job_id: int, path: str, mapping: dict[int, str], policy: str, dry_run: bool):
     """The import itself, in a worker thread with its own database session."""
     with db.session() as s:
         user = s.get(User, user_id)
+        if user is None:  # what run_import's permission check raises for nobody
+            raise NotAuthenticated()
         return lead_import.run_import(
             session=s,
             user=user,
@@ -45,13 +57,13 @@ class LeadImportState(SessionState):
     step: str = "upload"  # upload, map, running, done
     file_name: str = ""
     file_note: str = ""  # how the file was read: encoding and separator
-    upload_error: str = ""
+    upload_error: rx.Field[str] = rx.field("")
     columns: list[ColumnRow] = []
     headers: list[str] = []
     preview: list[list[str]] = []
     mapping: list[str] = []  # a field key per column, IGNORE for none
     on_duplicate: str = "skip"
-    mapping_error: str = ""
+    mapping_error: rx.Field[str] = rx.field("")
     job_id: int = 0
     dry_run: bool = False
     running: bool = False
@@ -249,13 +261,11 @@ class LeadImportState(SessionState):
         )
         while not task.done():
             await asyncio.wait({task}, timeout=POLL_SECONDS)
-            with db.session() as s:
-                job = s.get(ImportJob, job_id)
+            job = _read_job(job_id)
             async with self:
                 self._show_job(job)
         error = task.exception()
-        with db.session() as s:
-            job = s.get(ImportJob, job_id)
+        job = _read_job(job_id)
         async with self:
             self._show_job(job)
             self.running = False

@@ -13,6 +13,7 @@ from crm_app.services.errors import DomainError
 from crm_app.services.i18n import N_
 from crm_app.services.junk_reasons import ReasonRow
 from crm_app.services.lead_statuses import StatusRow
+from crm_app.services.settings_lists import int_id
 from crm_app.services.sources import SourceRow
 from crm_app.state.session import SessionState
 
@@ -22,18 +23,18 @@ KINDS = ("status", "source", "reason")
 class LeadSettingsState(SessionState):
     statuses: list[StatusRow] = []
     sources: list[SourceRow] = []
-    reasons: list[ReasonRow] = []
+    reasons: rx.Field[list[ReasonRow]] = rx.field(default_factory=list)
     region: str = ""
     regions: list[list[str]] = []
     loaded: bool = False
     # the add forms: {field: message} each; a form remounts (emptied) when its key changes
-    status_errors: dict[str, str] = {}
-    source_errors: dict[str, str] = {}
-    reason_errors: dict[str, str] = {}
+    status_errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    source_errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    reason_errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
     status_key: int = 0
     source_key: int = 0
     reason_key: int = 0
-    region_errors: dict[str, str] = {}
+    region_errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
     # the edit dialog
     edit_open: bool = False
     edit_kind: str = ""
@@ -41,7 +42,7 @@ class LeadSettingsState(SessionState):
     edit_name: str = ""
     edit_color: str = ""
     edit_version: int = 0
-    edit_errors: dict[str, str] = {}
+    edit_errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
     # the delete dialog: what uses the item, and where it can go
     delete_open: bool = False
     delete_kind: str = ""
@@ -49,7 +50,7 @@ class LeadSettingsState(SessionState):
     delete_name: str = ""
     delete_count: int = 0
     delete_targets: list[list[str]] = []
-    delete_errors: dict[str, str] = {}
+    delete_errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -267,6 +268,8 @@ class LeadSettingsState(SessionState):
     @rx.event
     def confirm_delete(self, form: dict):
         move_to = str(form.get("move_to_id", "") or "") or None
+        # the services read it with int_id too (a bad value gives -1, refused): the same outcome
+        move_to_id = int_id(move_to)
         if self.delete_count and not move_to:
             self.delete_errors = {"move_to_id": self._t("Choose where to move them.")}
             return None
@@ -277,15 +280,15 @@ class LeadSettingsState(SessionState):
                 user = self._user(s)
                 if self.delete_kind == "status":
                     moved = ls.delete_status(
-                        session=s, user=user, status_id=self.delete_id, move_to_id=move_to
+                        session=s, user=user, status_id=self.delete_id, move_to_id=move_to_id
                     )
                 elif self.delete_kind == "source":
                     moved = ls.delete_source(
-                        session=s, user=user, source_id=self.delete_id, move_to_id=move_to
+                        session=s, user=user, source_id=self.delete_id, move_to_id=move_to_id
                     )
                 elif self.delete_kind == "reason":
                     moved = ls.delete_junk_reason(
-                        session=s, user=user, reason_id=self.delete_id, move_to_id=move_to
+                        session=s, user=user, reason_id=self.delete_id, move_to_id=move_to_id
                     )
                 else:
                     return None

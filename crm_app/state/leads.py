@@ -7,7 +7,7 @@ from datetime import date
 from typing import ClassVar
 
 import reflex as rx
-from sqlmodel import select
+from sqlmodel import col, select
 
 from crm_app import routes
 from crm_app.models import EntityType, Source, StageSemantic, User
@@ -57,7 +57,7 @@ class LeadsState(ListState, SessionState):
     SORT_COLUMNS: ClassVar[frozenset[str]] = frozenset(leads.SORT_COLUMNS)
     DESCENDING_FIRST: ClassVar[frozenset[str]] = frozenset({"created_at", "updated_at", "amount"})
 
-    rows: list[LeadListRow] = []
+    rows: rx.Field[list[LeadListRow]] = rx.field(default_factory=list)
     sort: str = "created_at"
     descending: bool = True
     search: str = ""
@@ -103,7 +103,7 @@ class LeadsState(ListState, SessionState):
             for st in statuses
             if st.semantic == StageSemantic.IN_PROGRESS
         ]
-        sources = s.exec(select(Source).order_by(Source.sort, Source.id)).all()
+        sources = s.exec(select(Source).order_by(col(Source.sort), col(Source.id))).all()
         self.source_options = [Option(str(x.id), x.name) for x in sources]
         users = s.exec(select(User).where(User.is_active).order_by(User.name).limit(200)).all()
         self.user_options = [Option(str(u.id), u.name) for u in users]

@@ -90,7 +90,7 @@ class SessionState(rx.State):
         session = object_session(user)
         self.can_settings = (
             permissions.can_edit_settings(session, user)
-            if session is not None
+            if isinstance(session, Session)  # always one of ours (db.session): a sqlmodel Session
             else user.role.value == "admin"
         )
         self.lang = normalize_language(user.language)
