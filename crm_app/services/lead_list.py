@@ -157,7 +157,9 @@ LEAD_LIST = listing.ListConfig(
     filters_type=LeadFilters,
     filters=(
         listing.FilterSpec("deleted", listing.deleted_flag(Lead.deleted_at), always=True),
-        listing.FilterSpec("text", listing.indexed_search(search_index.lead_matching)),
+        listing.FilterSpec(
+            "text", listing.indexed_search(search_index.lead_matching), cap=search_index.SEARCH_CAP
+        ),
         listing.FilterSpec("status_ids", listing.any_of(Lead.status_id)),
         listing.FilterSpec("source_ids", listing.any_of(Lead.source_id)),
         listing.FilterSpec("responsible_ids", listing.any_of(Lead.responsible_id)),

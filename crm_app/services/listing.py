@@ -54,6 +54,7 @@ class FilterSpec:
     name: str
     apply: Apply
     always: bool = False
+    cap: int | None = None  # when on, the total is counted up to this (a search reads its newest matches)
 
 
 def any_of(column) -> Apply:
@@ -200,8 +201,14 @@ def _statements(config: ListConfig[F, Any], user: User, filters: F, sort: str, d
     return statements
 
 
-def _capped_count(inner):
-    return select(func.count()).select_from(inner.limit(COUNT_CAP + 1).subquery())
+def _capped_count(inner, cap: int = COUNT_CAP):
+    return select(func.count()).select_from(inner.limit(cap + 1).subquery())
+
+
+def count_cap(config: ListConfig[F, Any], filters: F) -> int:
+    """Up to how many rows the total is counted with these filters (COUNT_CAP, or a filter's own cap)."""
+    caps = [spec.cap for spec in config.filters if spec.cap and getattr(filters, spec.name)]
+    return min([COUNT_CAP, *caps])
 
 
 def page(
@@ -224,15 +231,16 @@ def page(
     )
     scoped_page = scoped(config, page_stmt, session=session, user=user)
     scoped_inner = scoped(config, count_inner, session=session, user=user)
-    if scoped_inner is not count_inner:  # a narrower scope than "all": count what it leaves
-        count_stmt = _capped_count(scoped_inner)
+    cap = count_cap(config, filters)
+    if scoped_inner is not count_inner or cap != COUNT_CAP:  # count what the scope or the cap leaves
+        count_stmt = _capped_count(scoped_inner, cap)
     conn = session.connection()
     results = conn.execute(scoped_page, {"limit": page_size, "offset": page * page_size}).all()
     total = conn.execute(count_stmt).scalar_one()
     return Page(
         rows=[config.row(r) for r in results],
-        total=min(total, COUNT_CAP),
-        total_is_capped=total > COUNT_CAP,
+        total=min(total, cap),
+        total_is_capped=total > cap,
         page=page,
         page_size=page_size,
     )
@@ -246,8 +254,9 @@ def count(
     inner = scoped(
         config, apply_filters(config, select(config.id_column), user, filters), session=session, user=user
     )
-    total = session.connection().execute(_capped_count(inner)).scalar_one()
-    return min(total, COUNT_CAP), total > COUNT_CAP
+    cap = count_cap(config, filters)
+    total = session.connection().execute(_capped_count(inner, cap)).scalar_one()
+    return min(total, cap), total > cap
 
 
 def keyset(

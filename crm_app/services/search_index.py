@@ -33,6 +33,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from crm_app.services.phones import digits
 
@@ -42,6 +43,7 @@ MIN_WORD = 2
 MIN_PHONE = 3
 PHONE_LIKE = re.compile(r"^[\d\s().+\-/]+$")
 FTS_TABLE = "lead_fts"
+SEARCH_CAP = 1_000  # matches a search reads at most (the newest): see LeadMatch
 _BATCH = 500
 
 
@@ -137,15 +139,25 @@ def fts_query(query: Query) -> str:
     return " OR ".join(parts)
 
 
-class LeadMatch(ColumnElement[bool]):
-    """`WHERE` the lead matches the query: FTS5 on SQLite, LIKE over pg_trgm elsewhere."""
+class LeadMatch(ColumnElement[Any]):
+    """`WHERE` the lead is one of the newest SEARCH_CAP leads that match the query: FTS5 on
+    SQLite, LIKE over pg_trgm elsewhere.
 
-    inherit_cache = False  # the query text is not a bind of the cached statement
-    type = sa.Boolean()
+    The matches are read newest id first and at most SEARCH_CAP of them, so a page and its count
+    cost the same for a query that matches ten leads or a hundred thousand; past the cap the list
+    says "1,000+" and sorts the newest matches (ids grow with the creation time).
+    """
 
-    def __init__(self, table: Any, query: Query) -> None:
+    inherit_cache = True
+    # the compiled SQL and its binds depend on the query only: one cache entry per query text
+    _traverse_internals = [("_key", InternalTraversal.dp_string)]
+    type = sa.types.NullType()  # not Boolean: SQLite would compare the IN (...) with 1
+
+    def __init__(self, table: Any, query: Query, cap: int) -> None:
         self.table = table
         self.query = query
+        self.cap = cap
+        self._key = f"{cap}|{query.phone}|{'|'.join(query.words)}"
 
     def like_condition(self):
         t = self.table
@@ -158,16 +170,45 @@ class LeadMatch(ColumnElement[bool]):
             )
         if self.query.phone:
             parts.append(t.search_phones.like(like_pattern(self.query.phone), escape="\\"))
-        return sa.or_(*parts) if parts else sa.false()
+        if not parts:
+            return sa.false()
+        inner = sa.inspect(_lead_model()).local_table.alias("matched")
+        matched = (
+            sa.select(inner.c.id)
+            .where(_rebind(sa.or_(*parts), t, inner))
+            .order_by(inner.c.id.desc())
+            .limit(self.cap + 1)
+        )
+        return t.id.in_(matched)
 
     def fts_condition(self):
         if self.query.too_short:
             return sa.false()
         fts = sa.table(FTS_TABLE, sa.column("rowid"))
-        matched = sa.select(fts.c.rowid).where(
-            sa.literal_column(FTS_TABLE).op("MATCH")(sa.bindparam(None, fts_query(self.query), unique=True))
+        matched = (
+            sa.select(fts.c.rowid)
+            .where(
+                sa.literal_column(FTS_TABLE).op("MATCH")(
+                    sa.bindparam(None, fts_query(self.query), unique=True)
+                )
+            )
+            .order_by(fts.c.rowid.desc())
+            .limit(self.cap + 1)
         )
         return self.table.id.in_(matched)
+
+
+def _lead_model():
+    from crm_app.models import Lead
+
+    return Lead
+
+
+def _rebind(condition, table, alias):
+    """`condition` on `table`'s columns, moved onto `alias`."""
+    from sqlalchemy.sql.util import ClauseAdapter
+
+    return ClauseAdapter(alias).traverse(condition)
 
 
 @compiles(LeadMatch)
@@ -180,11 +221,9 @@ def _compile_fts(element: LeadMatch, compiler, **kw):
     return compiler.process(element.fts_condition(), **kw)
 
 
-def lead_matching(text: str | None):
+def lead_matching(text: str | None, cap: int = SEARCH_CAP):
     """The WHERE condition of a lead search (nothing matches a query that is too short)."""
-    from crm_app.models import Lead
-
-    return LeadMatch(sa.inspect(Lead).local_table.c, parse(text))
+    return LeadMatch(sa.inspect(_lead_model()).local_table.c, parse(text), cap)
 
 
 # --- keeping the documents ------------------------------------------------------------------
