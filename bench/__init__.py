@@ -17,6 +17,7 @@ class Row:
     rows: int
     note: str = ""
     unit: str = "rows"
+    failed: bool = False  # a check of the bench failed (e.g. a plan that scans a whole table)
 
     @property
     def rows_per_second(self) -> float:
@@ -24,12 +25,12 @@ class Row:
 
 
 def format_table(rows: list[Row]) -> str:
-    header = ("bench", "case", "seconds", "count", "per second", "note")
+    header = ("bench", "case", "time", "count", "per second", "note")
     cells = [
         (
             r.bench,
             r.case,
-            f"{r.seconds:.2f}",
+            f"{r.seconds * 1000:.1f} ms" if r.seconds < 1 else f"{r.seconds:.2f} s",
             f"{r.rows:,} {r.unit}",
             f"{r.rows_per_second:,.0f} {r.unit}/s",
             r.note,

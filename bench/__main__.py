@@ -16,6 +16,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--leads", type=int, default=100_000, help="leads to insert (default 100,000)")
     parser.add_argument("--random-seed", type=int, default=0)
     parser.add_argument("--only", help="run only the bench modules whose name contains this text")
+    parser.add_argument(
+        "--databases", default="sqlite,postgresql", help="where the list benches run (default: both)"
+    )
     args = parser.parse_args(argv)
 
     names = sorted(
@@ -29,7 +32,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"running {name} ...", file=sys.stderr, flush=True)
         rows.extend(module.run(args))
     print(format_table(rows))
-    return 0
+    failed = [r for r in rows if r.failed]
+    for r in failed:
+        print(f"FAILED: {r.bench}: {r.case}: {r.note}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -62,6 +62,17 @@ def _db_upgrade(args, url: str) -> int:
     return 0
 
 
+def _db_reindex(args, url: str) -> int:
+    from crm_app.services import search_index
+
+    _require_migrated(url)
+    started = time.perf_counter()
+    with db.get_engine(url).begin() as conn:
+        count = search_index.reindex(conn)
+    print(f"Search index rebuilt: {count:,} lead(s) in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
 def _read_password(args) -> str:
     if args.password_stdin:
         return sys.stdin.readline().removesuffix("\n").removesuffix("\r")
@@ -343,6 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="create or migrate the schema, add default settings").set_defaults(
         handler=_db_upgrade
     )
+    db_commands.add_parser(
+        "reindex", help="rebuild the search columns and index of every lead (kept up to date by every write)"
+    ).set_defaults(handler=_db_reindex)
 
     user_parser = commands.add_parser("user", help="team members")
     user_commands = user_parser.add_subparsers(dest="user_command", required=True, metavar="ACTION")

@@ -1,7 +1,8 @@
 """The one place that builds the database engine (app, REST API, `crm` command and tests).
 
 SQLite (the default, `data/crm.db`) gets WAL, synchronous=NORMAL, a busy timeout and foreign
-keys on every connection; PostgreSQL (REFLEX_DB_URL=postgresql+psycopg://...) gets a bounded pool.
+keys on every connection; PostgreSQL (REFLEX_DB_URL=postgresql+psycopg://...) gets a bounded pool and a custom plan for each
+execution.
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ def make_engine(url: str) -> Engine:
         return engine
     return sa.create_engine(
         url,
+        # psycopg prepares a statement run five times; PostgreSQL would then plan it once for any
+        # values ("generic plan"), blind to how many rows a search or a LIMIT selects: plan each
+        # execution for its own values (the statement stays prepared: parsing is still saved)
+        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
         pool_size=int(os.environ.get("CRM_DB_POOL_SIZE", "5")),
         max_overflow=int(os.environ.get("CRM_DB_MAX_OVERFLOW", "5")),
         pool_timeout=10,

@@ -32,6 +32,9 @@ SORTABLE = (
     "amount",
     "primary_email",
     "primary_phone",
+    "status_id",
+    "source_id",
+    "responsible_id",
 )
 LIVE = "deleted_at IS NULL"
 

@@ -33,7 +33,7 @@ def _late_fk(table: str) -> sa.Column:
     )
 
 
-# the lead list's sort keys that are columns of `lead` (status, source and responsible sort joins)
+# the columns of `lead` the list sorts by, each with its partial index (column, id)
 LEAD_SORTABLE = (
     "created_at",
     "updated_at",
@@ -44,6 +44,10 @@ LEAD_SORTABLE = (
     "amount",
     "primary_email",
     "primary_phone",
+    # sorts by status, source and responsible read one branch per referenced row (listing.GroupedSort)
+    "status_id",
+    "source_id",
+    "responsible_id",
 )
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy import Integer, bindparam, func, literal, select, union_all
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col
 
@@ -114,6 +114,54 @@ def deleted_flag(column) -> Apply:
     return lambda stmt, deleted, _user: stmt.where(column.is_not(None) if deleted else column.is_(None))
 
 
+# --- sorting by a reference to a short list ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupedSort:
+    """Sort by a foreign key to a short list (statuses, sources, users), in that list's order.
+
+    No index can sort a join on the referenced table's order; instead the page is one UNION ALL
+    with one branch per referenced row (`column = value ORDER BY id LIMIT offset+page`, each read
+    from the index (column, id)), merged in the list's order. `order(session)` gives every
+    referenced id in ascending order; rows whose key is NULL come first ascending (last
+    descending), on both databases. With more than `max_groups` values, the plain join sort on
+    `fallback` is used.
+    """
+
+    column: Any
+    order: Callable[[Session], list[int]]
+    fallback: Any
+    nullable: bool = False
+    max_groups: int = 100
+
+
+def _grouped_page(config: ListConfig, sort: GroupedSort, stmt, groups: list, descending: bool):
+    """The page statement (limit/offset as parameters) of `stmt` sorted by `sort`'s groups."""
+    id_col = config.id_column
+    ordered = list(reversed(groups)) if descending else groups
+    n = bindparam("limit", type_=Integer) + bindparam("offset", type_=Integer)
+    branches = []
+    for pos, value in enumerate(ordered):
+        key = col(sort.column).is_(None) if value is None else sort.column == value
+        branch = (
+            stmt.where(key)
+            .add_columns(literal(pos, Integer).label("crm_group"))
+            .order_by(id_col.desc() if descending else id_col.asc())
+            .limit(n)
+        )
+        branches.append(select(branch.subquery()))
+    merged = union_all(*branches).subquery()
+    shown = [c for c in merged.c if c.key != "crm_group"]
+    merged_id = merged.c[id_col.key]
+    return (
+        select(*shown)
+        .order_by(merged.c.crm_group, merged_id.desc() if descending else merged_id.asc())
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+
+
 # --- configuration ---------------------------------------------------------------------------
 
 
@@ -184,6 +232,8 @@ def _statements(config: ListConfig[F, Any], user: User, filters: F, sort: str, d
     if key is not None and key in config._cache:
         return config._cache[key]
     sort_col = config.sort[sort]
+    if isinstance(sort_col, GroupedSort):
+        sort_col = sort_col.fallback
     order = [
         sort_col.desc() if descending else sort_col.asc(),
         config.id_column.desc() if descending else config.id_column.asc(),
@@ -229,7 +279,16 @@ def page(
     page_stmt, count_inner, count_stmt = _statements(
         config, user, filters, config.sort_key(sort), bool(descending)
     )
-    scoped_page = scoped(config, page_stmt, session=session, user=user)
+    grouped = config.sort[config.sort_key(sort)]
+    groups = _groups(grouped, session) if isinstance(grouped, GroupedSort) else None
+    if groups is not None:
+        assert isinstance(grouped, GroupedSort)
+        live = scoped(
+            config, apply_filters(config, config.columns, user, filters), session=session, user=user
+        )
+        scoped_page = _grouped_page(config, grouped, live, groups, bool(descending))
+    else:
+        scoped_page = scoped(config, page_stmt, session=session, user=user)
     scoped_inner = scoped(config, count_inner, session=session, user=user)
     cap = count_cap(config, filters)
     if scoped_inner is not count_inner or cap != COUNT_CAP:  # count what the scope or the cap leaves
@@ -244,6 +303,13 @@ def page(
         page=page,
         page_size=page_size,
     )
+
+
+def _groups(sort: GroupedSort, session: Session) -> list | None:
+    ids: list = list(sort.order(session))
+    if len(ids) > sort.max_groups:
+        return None
+    return [None, *ids] if sort.nullable else ids
 
 
 def count(

@@ -165,11 +165,14 @@ class LeadMatch(ColumnElement[Any]):
         if self.query.words:
             parts.append(
                 sa.and_(
-                    *[t.search_text.like(like_pattern(_needle(w)), escape="\\") for w in self.query.words]
+                    *[
+                        t.search_text.like(_inline(like_pattern(_needle(w))), escape="\\")
+                        for w in self.query.words
+                    ]
                 )
             )
         if self.query.phone:
-            parts.append(t.search_phones.like(like_pattern(self.query.phone), escape="\\"))
+            parts.append(t.search_phones.like(_inline(like_pattern(self.query.phone)), escape="\\"))
         if not parts:
             return sa.false()
         inner = sa.inspect(_lead_model()).local_table.alias("matched")
@@ -196,6 +199,13 @@ class LeadMatch(ColumnElement[Any]):
             .limit(self.cap + 1)
         )
         return self.table.id.in_(matched)
+
+
+def _inline(pattern: str):
+    """A LIKE pattern written into the SQL (quoted by the driver's dialect), not a parameter: a
+    prepared statement's generic plan cannot know how many leads a pattern matches, and would
+    scan the newest ids for a word that no lead has."""
+    return sa.bindparam(None, pattern, type_=sa.String(), literal_execute=True)
 
 
 def _lead_model():
@@ -307,6 +317,16 @@ def rebuild_all(conn: sa.Connection) -> int:
         last = ids[-1]
 
 
+def reindex(conn: sa.Connection) -> int:
+    """`crm db reindex`: every lead's search columns, then the whole index rebuilt from them."""
+    count = rebuild_all(conn)
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("INSERT INTO lead_fts(lead_fts) VALUES ('rebuild')")
+    else:
+        conn.exec_driver_sql("ANALYZE lead")
+    return count
+
+
 # --- the index itself (migrations) ----------------------------------------------------------
 
 SQLITE_DDL = (
@@ -330,6 +350,10 @@ PG_DDL = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     f"CREATE INDEX IF NOT EXISTS {PG_INDEXES[0]} ON lead USING gin (search_text gin_trgm_ops)",
     f"CREATE INDEX IF NOT EXISTS {PG_INDEXES[1]} ON lead USING gin (search_phones gin_trgm_ops)",
+    # finer statistics: the planner estimates how many leads a LIKE '%…%' matches from a sample,
+    # and picks "read the newest ids and filter" (many matches) or the trigram index (few)
+    "ALTER TABLE lead ALTER COLUMN search_text SET STATISTICS 1000",
+    "ALTER TABLE lead ALTER COLUMN search_phones SET STATISTICS 1000",
 )
 
 

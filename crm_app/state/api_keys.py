@@ -53,12 +53,7 @@ class ApiKeysState(SessionState):
 
     @rx.event
     def load(self):
-        with self._db() as s:
-            with self._handling() as h:
-                self._load(s)
-            if h.failed:
-                return h.events
-        return None
+        return self._in_session(self._load)
 
     @rx.event
     def open_dialog(self):

@@ -127,12 +127,7 @@ class DuplicatesState(ListState, SessionState):
         self.loaded = True
 
     def _reload(self):
-        with self._db() as s:
-            with self._handling() as h:
-                self._load(s)
-            if h.failed:
-                return h.events
-        return None
+        return self._in_session(self._load)
 
     @rx.event
     def load(self):
@@ -292,12 +287,7 @@ class MergeState(SessionState):
         self.merge_id = 0
         self.errors = {}
         self.loaded = False
-        with self._db() as s:
-            with self._handling() as h:
-                self._load_candidates(s)
-            if h.failed:
-                return h.events
-        return None
+        return self._in_session(self._load_candidates)
 
     @rx.event
     def merge(self, form: dict):

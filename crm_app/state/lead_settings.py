@@ -94,12 +94,7 @@ class LeadSettingsState(SessionState):
     def load(self):
         self.edit_open = False
         self.delete_open = False
-        with self._db() as s:
-            with self._handling() as h:
-                self._load(s)
-            if h.failed:
-                return h.events
-        return None
+        return self._in_session(self._load)
 
     @rx.event
     def add_item(self, kind: str, form: dict):

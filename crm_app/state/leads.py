@@ -155,12 +155,7 @@ class LeadsState(ListState, SessionState):
         return None
 
     def _reload(self):
-        with self._db() as s:
-            with self._handling() as h:
-                self._query(s)
-            if h.failed:
-                return h.events
-        return None
+        return self._in_session(self._query)
 
     @rx.event
     def load(self):

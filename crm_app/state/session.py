@@ -117,6 +117,23 @@ class SessionState(rx.State):
             return [rx.toast.error(self._t(exc.message)), self._logged_out()]
         return rx.toast.error(self._t(exc.message))
 
+    def _in_session(
+        self,
+        work: Callable[[Session], Any],
+        field_errors: FieldErrors | None = None,
+        *,
+        on: dict[type[Exception], Callable[[Any], Any]] | None = None,
+    ) -> Any:
+        """`work(session)` in a session, its domain errors handled as `_handling` does: returns
+        the events to send (None when it went well). The body of most loads:
+
+            return self._in_session(self._load)
+        """
+        with self._db() as s:
+            with self._handling(field_errors, on=on) as h:
+                work(s)
+            return h.events if h.failed else None
+
     @contextmanager
     def _handling(
         self,

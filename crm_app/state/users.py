@@ -70,12 +70,7 @@ class UsersState(ListState, SessionState):
         self.loaded = True
 
     def _reload(self):
-        with self._db() as s:
-            with self._handling() as h:
-                self._load(s)
-            if h.failed:
-                return h.events
-        return None
+        return self._in_session(self._load)
 
     @rx.event
     def load(self):

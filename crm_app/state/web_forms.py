@@ -148,12 +148,7 @@ class WebFormsState(SessionState):
 
     @rx.event
     def load(self):
-        with self._db() as s:
-            with self._handling(on={PermissionDenied: self._forbidden}) as h:
-                self._load(s)
-            if h.failed:
-                return h.events
-        return None
+        return self._in_session(self._load, on={PermissionDenied: self._forbidden})
 
     @rx.event
     def open_create(self):

@@ -248,3 +248,17 @@ def test_other_scripts_and_short_queries(session):
     assert search_index.too_short("a") and search_index.too_short("%%") and search_index.too_short(" - ")
     assert not search_index.too_short("ab") and not search_index.too_short("")
     assert _all_ids(session, user, "a") == set()
+
+
+def test_crm_db_reindex_rebuilds_every_document(session, capsys):
+    from crm_app import cli
+
+    user = create_user(session, role=Role.ADMIN)
+    lead = create_lead(session, first_name="Winifred")
+    session.connection().execute(sa.update(table_of(Lead)).values(search_text=""))
+    session.commit()
+    assert _all_ids(session, user, "winifred") == set()
+    assert cli.main(["db", "reindex"]) == 0
+    assert "Search index rebuilt: 1 lead(s)" in capsys.readouterr().out
+    session.expire_all()
+    assert _all_ids(session, user, "winifred") == {lead.id}
