@@ -1,4 +1,4 @@
-"""Run every bench module and print one table: `python -m bench [--leads N]`."""
+"""Run every bench module and print one table: `python -m bench [--leads N] [--only NAME]`."""
 
 from __future__ import annotations
 
@@ -19,6 +19,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--databases", default="sqlite,postgresql", help="where the list benches run (default: both)"
     )
+    load = parser.add_argument_group("load (bench_load: websocket clients opening /leads)")
+    load.add_argument("--clients", type=int, default=20, help="simulated browser tabs (default 20)")
+    load.add_argument("--seconds", type=float, default=10.0, help="length of the timed phase (default 10)")
+    load.add_argument("--load-leads", type=int, default=10_000, help="leads to seed (default 10,000)")
+    load.add_argument(
+        "--load-db",
+        metavar="URL",
+        help="database for the server it starts (default: a temporary SQLite file), e.g."
+        " postgresql+psycopg://postgres@127.0.0.1:5432/crm_load (an existing, empty database)",
+    )
+    load.add_argument("--url", help="load a running app instead of starting one, e.g. http://localhost:3000")
+    load.add_argument("--email", help="with --url: the user to log in as")
+    load.add_argument("--password", help="with --url: that user's password")
     args = parser.parse_args(argv)
 
     names = sorted(
