@@ -52,6 +52,7 @@ test-e2e: $(VENV)/.installed-test $(BUN) chromium
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench --only search --leads 1000000
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
