@@ -130,7 +130,7 @@ class GroupedSort:
     """
 
     column: Any
-    order: Callable[[Session], list[int]]
+    order: Callable[[Session], list[int | None]]
     fallback: Any
     nullable: bool = False
     max_groups: int = 100

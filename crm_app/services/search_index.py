@@ -214,11 +214,13 @@ def _lead_model():
     return Lead
 
 
-def _rebind(condition, table, alias):
+def _rebind(condition, table, alias) -> Any:
     """`condition` on `table`'s columns, moved onto `alias`."""
     from sqlalchemy.sql.util import ClauseAdapter
 
-    return ClauseAdapter(alias).traverse(condition)
+    rebound = ClauseAdapter(alias).traverse(condition)
+    assert rebound is not None
+    return rebound
 
 
 @compiles(LeadMatch)
