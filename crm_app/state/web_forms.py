@@ -278,7 +278,7 @@ class PublicFormState(SessionState):
     @rx.event
     def load(self):
         if not self.user_id:  # a visitor: the browser's language
-            self.lang = normalize_language(self.router.headers.accept_language.split(",")[0])
+            self._assign(lang=normalize_language(self.router.headers.accept_language.split(",")[0]))
         self.errors, self.thank_you = {}, ""
         with self._db() as s:
             form = web_forms.public_form(session=s, slug=self._slug())
