@@ -1,4 +1,4 @@
-"""Run every bench module and print one table: `python -m bench [--leads N] [--only NAME]`."""
+"""Run every bench module and print one table: `python -m bench [--leads N] [--only NAME] [--tabs N]`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--leads", type=int, default=100_000, help="leads to insert (default 100,000)")
     parser.add_argument("--random-seed", type=int, default=0)
+    parser.add_argument("--tabs", type=int, default=5000, help="tabs bench_memory opens and closes")
     parser.add_argument("--only", help="run only the bench modules whose name contains this text")
     parser.add_argument(
         "--databases", default="sqlite,postgresql", help="where the list benches run (default: both)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app import routes
+from crm_app import routes, state_ttl
 from crm_app.api.app import api
 from crm_app.components.embed import storage_fallback
 from crm_app.pages.api_keys import api_keys_page
@@ -109,3 +109,6 @@ app.add_page(
     title="CRM · Permissions",
     on_load=[guard, PermissionsState.load],
 )
+
+# closed tabs' states expire after CRM_STATE_TTL_SECONDS; open tabs' states are kept
+app.register_lifespan_task(state_ttl.keep_open_tabs)
