@@ -193,7 +193,7 @@ class ListConfig(Generic[F, R]):
     filters: tuple[FilterSpec, ...]
     row: Callable[[Any], R]
     cache_fields: tuple[str, ...] = ()
-    _cache: dict[tuple, tuple] = field(default_factory=dict, repr=False)
+    _cache: dict[tuple, Any] = field(default_factory=dict, repr=False)
 
     @property
     def id_column(self):
@@ -283,10 +283,17 @@ def page(
     groups = _groups(grouped, session) if isinstance(grouped, GroupedSort) else None
     if groups is not None:
         assert isinstance(grouped, GroupedSort)
-        live = scoped(
-            config, apply_filters(config, config.columns, user, filters), session=session, user=user
-        )
-        scoped_page = _grouped_page(config, grouped, live, groups, bool(descending))
+        plain = _plain_key(config, filters)
+        base = apply_filters(config, config.columns, user, filters)
+        live = scoped(config, base, session=session, user=user)
+        # the lists everyone opens (no filter but the cache fields, every row visible) are built once
+        key = ("grouped", sort, bool(descending), tuple(groups), plain) if plain is not None else None
+        cached = config._cache.get(key) if key is not None and live is base else None
+        if cached is None:
+            cached = _grouped_page(config, grouped, live, groups, bool(descending))
+            if key is not None and live is base:
+                config._cache[key] = cached
+        scoped_page = cached
     else:
         scoped_page = scoped(config, page_stmt, session=session, user=user)
     scoped_inner = scoped(config, count_inner, session=session, user=user)

@@ -157,3 +157,56 @@ def test_another_entity_is_only_configuration(session):
     newest = listing.keyset(COMPANIES, select(Company), session=session, user=user, limit=2)
     assert [c.name for c in newest] == ["Globex", "Acme"]
     assert listing.count(COMPANIES, session=session, user=user) == (3, False)
+
+
+@pytest.mark.parametrize("key", ["status", "source", "responsible"])
+def test_grouped_sorts_give_the_join_order_on_every_page(session, key, monkeypatch):
+    """Status, source and responsible sort with one index branch per referenced row: the same rows,
+    in the same order, page after page, as sorting the join (NULL first ascending, last descending)."""
+    from tests.factories import create_source
+
+    admin = create_user(session, role=Role.ADMIN, name="Mia Admin")
+    rep = create_user(session, email="rep@example.com", name="Al Rep")
+    statuses = leads.lead_statuses(session)[:3]
+    sources = [create_source(session, name=n) for n in ("Zeta fair", "Alpha ads")]
+    for i in range(23):
+        leads.create_lead(
+            session=session,
+            user=admin,
+            data={
+                "last_name": f"L{i:02d}",
+                "status_id": statuses[i % 3].id,
+                "source_id": sources[i % 2].id if i % 5 else None,
+                "responsible_id": rep.id if i % 3 else admin.id,
+            },
+        )
+    config = leads.LEAD_LIST
+    grouped = config.sort[key]
+    assert isinstance(grouped, listing.GroupedSort)
+
+    def names(rows, attr):
+        return [getattr(r, attr) for r in rows]
+
+    for descending in (False, True):
+        grouped_rows = []
+        for page in range(3):
+            grouped_rows += leads.search_leads(
+                session=session, user=admin, sort=key, descending=descending, page=page, page_size=10
+            ).rows
+        monkeypatch.setitem(config.sort, key, grouped.fallback)  # the plain join sort
+        try:
+            joined = leads.search_leads(
+                session=session, user=admin, sort=key, descending=descending, page_size=50
+            ).rows
+        finally:
+            monkeypatch.setitem(config.sort, key, grouped)
+        attr = {"status": "status", "source": "source", "responsible": "responsible"}[key]
+        assert len(grouped_rows) == 23
+        assert len({r.id for r in grouped_rows}) == 23
+        if key == "source":  # leads without a source: first ascending, last descending, on both databases
+            blank = [r.source == "" for r in grouped_rows]
+            assert blank == sorted(blank, reverse=not descending)
+            joined = [r for r in joined if r.source]
+            grouped_rows = [r for r in grouped_rows if r.source]
+        assert names(grouped_rows, attr) == names(joined, attr)
+        assert [r.id for r in grouped_rows] == [r.id for r in joined]
