@@ -8,7 +8,7 @@ given to `app.add_page` (with `[id]` / `[slug]` segments). No Reflex import: ser
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 # --- route patterns (app.add_page) -----------------------------------------------------------
 
@@ -76,8 +76,15 @@ def search(text: str = "") -> str:
     return f"{SEARCH}?q={quote(text)}"
 
 
-def leads() -> str:
-    return LEADS
+def leads(**query: str | int | bool | None) -> str:
+    """/leads, with its place as query parameters (sort, cursor, page size, filters); empty and
+    false values are left out, so the plain list is /leads."""
+    kept = {
+        key: ("1" if value is True else str(value))
+        for key, value in query.items()
+        if value not in (None, "", False)
+    }
+    return f"{LEADS}?{urlencode(kept)}" if kept else LEADS
 
 
 def lead(lead_id: int) -> str:

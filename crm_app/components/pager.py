@@ -1,7 +1,9 @@
-"""`pager`: the line under a list: "21-40 of 1,234", the page size and Previous / Next.
+"""`pager`: the line under a list: "21-40 of 1,234", the page size and First / Previous / Next /
+Last.
 
 It drives any `ListState` (crm_app.state.listing): the labels and buttons keep the names the
-browser tests use ("Rows per page", "Previous", "Next").
+browser tests use ("Rows per page", "First page", "Previous", "Next", "Last page"). First and Last
+are icons with those names, so the line fits a phone.
 """
 
 from __future__ import annotations
@@ -28,6 +30,18 @@ def page_size_select(state: Any, sizes: tuple[int, ...]) -> rx.Component:
     )
 
 
+def _icon_button(icon: str, label: rx.Var, on_click: Any, disabled: Any) -> rx.Component:
+    return rx.icon_button(
+        rx.icon(icon, size=16),
+        on_click=on_click,
+        disabled=disabled,
+        aria_label=label,
+        title=label,
+        variant="soft",
+        size="1",
+    )
+
+
 def pager(state: Any, *, sizes: tuple[int, ...] | None = None, **props) -> rx.Component:
     """`sizes`: the page sizes offered (the state's PAGE_SIZES); None hides the page size select."""
     return rx.hstack(
@@ -35,13 +49,16 @@ def pager(state: Any, *, sizes: tuple[int, ...] | None = None, **props) -> rx.Co
         rx.spacer(),
         page_size_select(state, sizes) if sizes else rx.fragment(),
         rx.hstack(
+            _icon_button("chevrons_left", t("First page"), state.first_page, ~state.has_prev),
             rx.button(
                 t("Previous"), on_click=state.prev_page, disabled=~state.has_prev, variant="soft", size="1"
             ),
             rx.button(
                 t("Next"), on_click=state.next_page, disabled=~state.has_next, variant="soft", size="1"
             ),
+            _icon_button("chevrons_right", t("Last page"), state.last_page, ~state.has_next),
             spacing="2",
+            align="center",
         ),
         width="100%",
         align="center",

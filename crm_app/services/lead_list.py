@@ -211,6 +211,35 @@ def search_leads(
     )
 
 
+def browse_leads(
+    *,
+    session: Session,
+    user: User,
+    filters: LeadFilters | None = None,
+    sort: str = "created_at",
+    descending: bool = True,
+    after: str = "",
+    before: str = "",
+    last: bool = False,
+    page_size: int = 50,
+) -> listing.KeysetPage[LeadRow]:
+    """The /leads page by keyset: the first page, the one after / before a cursor of the page shown,
+    or the last one. Pages on past COUNT_CAP; a cursor that does not decode means the first page."""
+    permissions.require_user(user)
+    return listing.keyset_page(
+        LEAD_LIST,
+        session=session,
+        user=user,
+        filters=filters,
+        sort=sort,
+        descending=descending,
+        after=after,
+        before=before,
+        last=last,
+        page_size=page_size,
+    )
+
+
 def count_leads(*, session: Session, user: User, filters: LeadFilters | None = None) -> tuple[int, bool]:
     """How many leads this user sees with these filters (capped at COUNT_CAP), and if capped."""
     permissions.require_user(user)

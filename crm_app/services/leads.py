@@ -56,6 +56,7 @@ from crm_app.services.lead_list import (  # noqa: F401
     SORT_COLUMNS,
     LeadFilters,
     LeadRow,
+    browse_leads,
     count_leads,
     leads_after,
     search_leads,

@@ -45,6 +45,9 @@ class Option:
     color: str = ""
 
 
+RESULT_FILTERS = ("open", "converted", "junk", ALL, "deleted")
+
+
 def _date(value: str) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
@@ -56,6 +59,7 @@ class LeadsState(ListState, SessionState):
     PAGE_SIZES: ClassVar[tuple[int, ...]] = leads.PAGE_SIZES
     SORT_COLUMNS: ClassVar[frozenset[str]] = frozenset(leads.SORT_COLUMNS)
     DESCENDING_FIRST: ClassVar[frozenset[str]] = frozenset({"created_at", "updated_at", "amount"})
+    KEYSET: ClassVar[bool] = True
 
     rows: rx.Field[list[LeadListRow]] = rx.field(default_factory=list)
     sort: str = "created_at"
@@ -78,6 +82,15 @@ class LeadsState(ListState, SessionState):
     # the user's rights on leads (services.permissions): Import / Add lead are shown only with them
     can_import: bool = False
     can_create: bool = False
+    # the place asked for (in the URL): after / before a row's cursor, or the last page
+    after: str = ""
+    before: str = ""
+    at_last: bool = False
+    # the cursors of the first and last rows shown (what "Previous" / "Next" read from)
+    first_cursor: str = ""
+    last_cursor: str = ""
+    # the URL this tab just navigated to with its page loaded: its on_load need not read it again
+    _loaded_url: str = ""
 
     def _filters(self) -> leads.LeadFilters:
         def ids(value: str) -> list[int]:
@@ -112,18 +125,17 @@ class LeadsState(ListState, SessionState):
         user = self._user(s)
         allowed = permissions.entity_capabilities(s, user, EntityType.LEAD)
         self.can_import, self.can_create = allowed["import"], allowed["create"]
-        result = leads.search_leads(
+        result = leads.browse_leads(
             session=s,
             user=user,
             filters=self._filters(),
             sort=self.sort,
             descending=self.descending,
-            page=self.page,
+            after=self.after,
+            before=self.before,
+            last=self.at_last,
             page_size=self.page_size,
         )
-        if not result.rows and self.page > 0 and result.total:
-            self.page = self._last_page(result.total)
-            return self._query(s)
         self.rows = [
             LeadListRow(
                 id=r.id,
@@ -145,20 +157,113 @@ class LeadsState(ListState, SessionState):
         editable = leads.changeable_ids(session=s, user=user, ids=[r.id for r in self.rows])
         for row in self.rows:
             row.editable = row.id in editable
-        self._set_page(
+        self._set_keyset_page(
             [r.id for r in self.rows],
             result.total,
             capped=result.total_is_capped,
+            position=result.position,
+            more_before=result.has_prev,
+            more_after=result.has_next,
             selectable=[r.id for r in self.rows if r.editable],
         )
+        self.first_cursor, self.last_cursor = result.first, result.last
         self.loaded = True
         return None
 
     def _reload(self):
         return self._in_session(self._query)
 
+    # --- the place in the URL ------------------------------------------------------------------
+
+    def _url(self) -> str:
+        """/leads with this tab's place: sort, cursor, page size and filters (defaults left out)."""
+        default_order = (self.sort, self.descending) == ("created_at", True)
+        return routes.leads(
+            q=self.search,
+            status=self.status_filter if self.status_filter != ALL else "",
+            source=self.source_filter if self.source_filter != ALL else "",
+            responsible=self.responsible_filter if self.responsible_filter != ALL else "",
+            result=self.result_filter if self.result_filter != "open" else "",
+            created_from=self.created_from,
+            created_to=self.created_to,
+            mine=self.mine,
+            sort="" if default_order else self.sort,
+            desc="" if default_order else ("1" if self.descending else "0"),
+            size=self.page_size if self.page_size != self.DEFAULT_PAGE_SIZE else "",
+            after=self.after,
+            before=self.before,
+            last=self.at_last,
+        )
+
+    def _read_url(self, params) -> None:
+        """The place in the URL's query (each value checked: a bad one means its default)."""
+
+        def choice(name: str, default: str) -> str:
+            value = str(params.get(name, ""))[:20]
+            return value if value.isdigit() else default
+
+        self.search = str(params.get("q", ""))[:200]
+        self.search_too_short = search_index.too_short(self.search)
+        self.status_filter = choice("status", ALL)
+        self.source_filter = choice("source", ALL)
+        self.responsible_filter = choice("responsible", ALL)
+        result = str(params.get("result", "open"))
+        self.result_filter = result if result in RESULT_FILTERS else "open"
+        self.created_from = (
+            str(params.get("created_from", ""))[:10] if _date(params.get("created_from", "")) else ""
+        )
+        self.created_to = (
+            str(params.get("created_to", ""))[:10] if _date(params.get("created_to", "")) else ""
+        )
+        self.mine = params.get("mine") == "1"
+        sort = str(params.get("sort", ""))
+        if sort in self.SORT_COLUMNS:
+            self.sort, self.descending = sort, params.get("desc", "1") != "0"
+        else:
+            self.sort, self.descending = "created_at", True
+        size = str(params.get("size", ""))
+        self.page_size = (
+            int(size) if size.isdigit() and int(size) in self.PAGE_SIZES else self.DEFAULT_PAGE_SIZE
+        )
+        self.after = str(params.get("after", ""))[:2000]  # the service decodes and checks cursors
+        self.before = "" if self.after else str(params.get("before", ""))[:2000]
+        self.at_last = not (self.after or self.before) and params.get("last") == "1"
+
+    def _navigate(self):
+        """Load the place just set, then write it in the URL (a new history entry: "Back" returns
+        here); the on_load of that URL finds the page loaded already."""
+        failed = self._reload()
+        if failed:
+            return failed
+        self._loaded_url = self._url()
+        return rx.redirect(self._loaded_url)
+
+    def _go(self, where: str):
+        if where == "next" and self.more_after and self.last_cursor:
+            self.after, self.before, self.at_last = self.last_cursor, "", False
+        elif where == "prev" and self.more_before and self.first_cursor:
+            self.after, self.before, self.at_last = "", self.first_cursor, False
+        elif where == "first":
+            self.after, self.before, self.at_last = "", "", False
+        elif where == "last":
+            self.after, self.before, self.at_last = "", "", True
+        else:
+            return None
+        return self._navigate()
+
+    def _first_page(self):
+        self.page = 0
+        self.after, self.before, self.at_last = "", "", False
+        return self._navigate()
+
     @rx.event
     def load(self):
+        url = self._url_of_page()
+        if self.loaded and url and url == self._loaded_url:
+            self._loaded_url = ""  # once: a reload of the same URL reads it again
+            return None
+        self._loaded_url = ""
+        self._read_url(self.router.url.query_parameters)
         with self._db() as s:
             with self._handling() as h:
                 self._user(s)
@@ -167,6 +272,11 @@ class LeadsState(ListState, SessionState):
             if h.failed:
                 return h.events
         return None
+
+    def _url_of_page(self) -> str:
+        """The path and query the browser shows (what `_url()` writes)."""
+        url = self.router.url
+        return f"{url.path}?{url.query}" if url.query else str(url.path)
 
     @rx.event
     def run_search(self, form: dict):

@@ -5,6 +5,10 @@ implements `_reload()`, which loads one page (it reads `page`, `page_size`, `sor
 and hands what it got to `_set_page(ids, total)`. The events below are the ones the `pager` and
 `data_table` components call; none of them trusts what the browser sends.
 
+A list may page by keyset instead (`KEYSET = True`, e.g. the leads): it records the page read with
+`_set_keyset_page(...)` and implements `_go(where)`; "Next" then follows the last row shown, past
+the count cap, and the label counts rows only as far as the service counted them.
+
 It is a state mixin: each list state stays a direct child of `SessionState`, with its own copy of
 these vars and events. Name `SessionState` too (`class LeadsState(ListState, SessionState)`):
 Reflex makes a class whose only state bases are mixins a mixin itself.
@@ -29,6 +33,8 @@ class ListState(SessionState, mixin=True):
     SORT_COLUMNS: ClassVar[frozenset[str]] = frozenset()
     # columns whose first click sorts the largest / newest first
     DESCENDING_FIRST: ClassVar[frozenset[str]] = frozenset()
+    # pages by keyset (the state implements `_go` and calls `_set_keyset_page`)
+    KEYSET: ClassVar[bool] = False
 
     page: int = 0
     page_size: int = 20
@@ -42,6 +48,11 @@ class ListState(SessionState, mixin=True):
     # the rows of this page the user may select (those they may change: see services.permissions)
     selectable_ids: list[int] = []
     selected: list[int] = []
+    # keyset lists (KEYSET): is there a row before / after this page, and how many rows come
+    # before it (-1: more than the count cap)
+    more_before: bool = False
+    more_after: bool = False
+    position: int = 0
 
     # --- computed vars -----------------------------------------------------------------------
 
@@ -50,7 +61,15 @@ class ListState(SessionState, mixin=True):
         """The rows shown and the total, e.g. "21-40 of 1,234" in the user's language."""
         if self.total == 0:
             return ""
-        first = self.page * self.page_size + 1
+        if self.KEYSET and self.position < 0:  # far past the count cap: the rows shown only
+            cap = formatting.number(self.total, self.lang)
+            return self._t(Msg("{count} rows past the first {cap}", count=len(self.page_ids), cap=cap))
+        first = (self.position if self.KEYSET else self.page * self.page_size) + 1
+        if self.KEYSET:
+            last = first + max(len(self.page_ids), 1) - 1
+            total = formatting.number(self.total, self.lang) + ("+" if self.total_capped else "")
+            first_text, last_text = formatting.number(first, self.lang), formatting.number(last, self.lang)
+            return self._t(Msg("{first}–{last} of {total}", first=first_text, last=last_text, total=total))
         last = min(self.total, first + max(len(self.page_ids), 1) - 1)
         total = formatting.number(self.total, self.lang) + ("+" if self.total_capped else "")
         return self._t(Msg("{first}–{last} of {total}", first=first, last=last, total=total))
@@ -61,10 +80,12 @@ class ListState(SessionState, mixin=True):
 
     @rx.var
     def has_prev(self) -> bool:
-        return self.page > 0
+        return self.more_before if self.KEYSET else self.page > 0
 
     @rx.var
     def has_next(self) -> bool:
+        if self.KEYSET:
+            return self.more_after
         return (self.page + 1) * self.page_size < self.total
 
     @rx.var
@@ -93,6 +114,37 @@ class ListState(SessionState, mixin=True):
         visible = set(self.selectable_ids)
         self.selected = [i for i in self.selected if i in visible]
 
+    def _set_keyset_page(
+        self,
+        ids: list[int],
+        total: int,
+        *,
+        capped: bool,
+        position: int | None,
+        more_before: bool,
+        more_after: bool,
+        selectable: list[int] | None = None,
+    ) -> None:
+        """Record a page read by keyset (`position`: rows before it, None when past the count)."""
+        self._set_page(ids, total, capped=capped, selectable=selectable)
+        self.more_before, self.more_after = more_before, more_after
+        self.position = -1 if position is None else position
+        if position is not None:
+            self.page = position // max(self.page_size, 1)
+
+    def _go(self, where: str):
+        """Move to the "first", "prev", "next" or "last" page and load it (offset paging; a
+        keyset list overrides it)."""
+        if where == "next" and self.has_next:
+            self.page += 1
+        elif where == "prev":
+            self.page = max(0, self.page - 1)
+        elif where == "first":
+            self.page = 0
+        elif where == "last":
+            self.page = self._last_page(self.total)
+        return self._reload()
+
     def _last_page(self, total: int) -> int:
         """The last page there is for `total` rows (a page past it shows the last one)."""
         return max(0, (total - 1) // max(self.page_size, 1))
@@ -106,14 +158,19 @@ class ListState(SessionState, mixin=True):
 
     @rx.event
     def next_page(self):
-        if self.has_next:
-            self.page += 1
-        return self._reload()
+        return self._go("next")
 
     @rx.event
     def prev_page(self):
-        self.page = max(0, self.page - 1)
-        return self._reload()
+        return self._go("prev")
+
+    @rx.event
+    def first_page(self):
+        return self._go("first")
+
+    @rx.event
+    def last_page(self):
+        return self._go("last")
 
     @rx.event
     def set_page_size(self, value: str):

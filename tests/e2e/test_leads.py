@@ -157,3 +157,37 @@ def test_stale_edit_is_refused_and_keeps_the_other_change(page: Page, app_server
     expect(page.get_by_role("alert")).to_contain_text("Someone else changed this record")
     page.get_by_role("button", name="Reload the latest version").click()
     expect(page.get_by_label("Position")).to_have_value("Chief")
+
+
+def test_paging_keeps_its_place_in_the_url_on_reload_and_back(page: Page, app_server, admin):
+    _make_leads(
+        app_server, admin, [{"last_name": f"Pager {i:02d}", "company_name": "Pageco"} for i in range(45)]
+    )
+    login(page, admin["email"], admin["password"])
+    expect(page.get_by_role("heading", name="My day")).to_be_visible()
+    page.goto("/leads?q=pageco")
+    label = page.get_by_test_id("page-label")
+    rows = page.get_by_test_id("lead-row")
+    expect(label).to_have_text("1–20 of 45")
+    expect(page.get_by_role("button", name="First page")).to_be_disabled()
+    page.get_by_role("button", name="Next").click()
+    expect(label).to_have_text("21–40 of 45")
+    expect(page).to_have_url(re.compile(r"/leads\?q=pageco&after=\w+"))
+    first_row = rows.first.get_by_role("link").inner_text()
+    page.reload()  # the place is in the URL
+    expect(label).to_have_text("21–40 of 45")
+    expect(rows.first.get_by_role("link")).to_have_text(first_row)
+    page.get_by_role("button", name="Next").click()
+    expect(label).to_have_text("41–45 of 45")
+    expect(page.get_by_role("button", name="Next")).to_be_disabled()
+    page.go_back()  # the browser's Back: the page before
+    expect(label).to_have_text("21–40 of 45")
+    expect(rows.first.get_by_role("link")).to_have_text(first_row)
+    page.get_by_role("button", name="Last page").click()
+    expect(label).to_have_text("26–45 of 45")
+    expect(page).to_have_url(re.compile(r"last=1"))
+    page.get_by_role("button", name="Previous").click()
+    expect(label).to_have_text("6–25 of 45")
+    page.get_by_role("button", name="First page").click()
+    expect(label).to_have_text("1–20 of 45")
+    expect(page.get_by_label("Search leads")).to_have_value("pageco")

@@ -2,10 +2,11 @@
 permission scope), with leads as its first configuration and any other entity as configuration."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select as sa_select
-from sqlmodel import select
+from sqlmodel import col, select
 
 from crm_app.models import Company, EntityType, Role
 from crm_app.services import leads, listing
@@ -210,3 +211,208 @@ def test_grouped_sorts_give_the_join_order_on_every_page(session, key, monkeypat
             grouped_rows = [r for r in grouped_rows if r.source]
         assert names(grouped_rows, attr) == names(joined, attr)
         assert [r.id for r in grouped_rows] == [r.id for r in joined]
+
+
+# --- keyset pages (the /leads list) ------------------------------------------------------------
+
+
+@pytest.fixture
+def varied(session):
+    """33 leads with ties and NULLs on every sort key: amounts, titles, a shared creation time,
+    three statuses, sources and responsibles (some none)."""
+    from datetime import UTC, datetime
+
+    from crm_app.models import Lead
+    from tests.factories import create_lead, create_lead_status, create_source
+
+    admin = create_user(session, role=Role.ADMIN, name="Ada Admin")
+    other = create_user(session, email="bob@example.com", name="Bob Other")
+    statuses = [create_lead_status(session, name=f"S{i}", sort=i) for i in range(3)]
+    sources = [create_source(session, name=f"Src {i}") for i in range(2)]
+    tie = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    for i in range(33):
+        create_lead(
+            session,
+            title=f"T{i % 4}",
+            last_name=f"L{i % 5}",
+            amount=None if i % 3 == 0 else [Decimal("10"), Decimal("20.5"), Decimal("7")][i % 3],
+            status_id=statuses[i % 3].id,
+            source_id=None if i % 4 == 0 else sources[i % 2].id,
+            responsible_id=[admin.id, other.id][i % 2],
+            created_at=tie if i % 6 == 0 else datetime(2026, 1, 2, tzinfo=UTC).replace(minute=i),
+            primary_email=None if i % 5 == 0 else f"m{i % 7}@example.com",
+        )
+    session.commit()
+    assert session.exec(select(Lead)).all()
+    return admin
+
+
+def _all_by_offset(session, user, sort, descending, **kw):
+    return [
+        r.id
+        for r in leads.search_leads(
+            session=session, user=user, sort=sort, descending=descending, page_size=100, **kw
+        ).rows
+    ]
+
+
+def _walk(session, user, sort, descending, size=10, **kw):
+    """Every page from the first by "Next"; then back by "Previous" from the last page."""
+    pages, cursor = [], ""
+    while True:
+        page = leads.browse_leads(
+            session=session, user=user, sort=sort, descending=descending, after=cursor, page_size=size, **kw
+        )
+        pages.append(page)
+        if not page.has_next:
+            break
+        cursor = page.last
+        assert len(pages) < 100
+    back = [
+        leads.browse_leads(
+            session=session, user=user, sort=sort, descending=descending, last=True, page_size=size, **kw
+        )
+    ]
+    while back[-1].has_prev:
+        back.append(
+            leads.browse_leads(
+                session=session,
+                user=user,
+                sort=sort,
+                descending=descending,
+                before=back[-1].first,
+                page_size=size,
+                **kw,
+            )
+        )
+        assert len(back) < 100
+    return pages, back
+
+
+def test_keyset_pages_every_sort_key_both_ways_as_offset_paging(session, varied):
+    user = varied
+    for key in leads.SORT_COLUMNS:
+        for descending in (False, True):
+            expected = _all_by_offset(session, user, key, descending)
+            assert len(expected) == 33, key
+            pages, back = _walk(session, user, key, descending)
+            forward = [r.id for p in pages for r in p.rows]
+            assert forward == expected, (key, descending)
+            assert [p.position for p in pages] == [0, 10, 20, 30]
+            assert [len(p.rows) for p in pages] == [10, 10, 10, 3]
+            assert not pages[0].has_prev and all(p.has_prev for p in pages[1:])
+            # "Last" is the reverse order turned back: the last 10; "Previous" ends on a full first page
+            assert [r.id for r in back[0].rows] == expected[-10:] and back[0].position == 23
+            assert [r.id for r in back[-1].rows] == expected[:10] and back[-1].position == 0
+            assert [r.id for r in back[1].rows] == expected[13:23], (key, descending)
+
+
+def test_keyset_pages_past_the_count_cap(session, varied, monkeypatch):
+    monkeypatch.setattr(listing, "COUNT_CAP", 15)
+    monkeypatch.setattr(leads.LEAD_LIST, "_cache", {})
+    pages, back = _walk(session, varied, "amount", True)
+    assert [r.id for p in pages for r in p.rows] == _all_by_offset(session, varied, "amount", True)
+    assert all(p.total == 15 and p.total_is_capped for p in pages)
+    assert all(p.has_next for p in pages[:-1]) and len(pages) == 4  # "Next" works past the cap
+    assert [p.position for p in pages] == [0, 10, None, None]  # more than 15 before: not counted
+    assert back[0].position is None and back[-1].position == 0
+
+
+def test_keyset_search_still_reads_at_most_its_cap(session, varied, monkeypatch):
+    from crm_app.services import search_index
+
+    monkeypatch.setattr(search_index, "SEARCH_CAP", 12)
+    monkeypatch.setattr(
+        leads.LEAD_LIST,
+        "filters",
+        tuple(
+            listing.FilterSpec(
+                f.name, listing.indexed_search(lambda text: search_index.lead_matching(text, 12)), cap=12
+            )
+            if f.name == "text"
+            else f
+            for f in leads.LEAD_LIST.filters
+        ),
+    )
+    filters = leads.LeadFilters(text="example")
+    pages, _back = _walk(session, varied, "created_at", True, filters=filters)
+    seen = [r.id for p in pages for r in p.rows]
+    assert len(seen) <= 12 and pages[0].total <= 12
+
+
+def test_a_tampered_or_foreign_cursor_means_the_first_page(session, varied):
+    user = varied
+    first = leads.browse_leads(session=session, user=user, sort="amount", page_size=10)
+    second = leads.browse_leads(session=session, user=user, sort="amount", after=first.last, page_size=10)
+    assert second.position == 10
+    first_ids = [r.id for r in first.rows]
+    for bad in ("x", "!!!", "e30", first.last[:-3], first.last + "AAAA", "A" * 5000):
+        page = leads.browse_leads(session=session, user=user, sort="amount", after=bad, page_size=10)
+        assert [r.id for r in page.rows] == first_ids and not page.has_prev, bad
+    # a cursor of another sort or way, or with a value of the wrong type
+    other = leads.browse_leads(session=session, user=user, sort="title", after=first.last, page_size=10)
+    assert other.position == 0 and not other.has_prev
+    flipped = leads.browse_leads(
+        session=session, user=user, sort="amount", descending=False, after=first.last
+    )
+    assert not flipped.has_prev
+    forged = listing.Cursor("created_at", True, "not a date", 5).encode()
+    assert not leads.browse_leads(session=session, user=user, after=forged).has_prev
+    forged = listing.Cursor("status", True, 999_999, 5).encode()  # a status that does not exist
+    page = leads.browse_leads(session=session, user=user, sort="status", after=forged, page_size=10)
+    assert page.rows  # nothing after an unknown group: the last page, not an error
+
+
+def test_keyset_reads_the_partial_index(session, varied):
+    """Each keyset page is a range of the index (column, id) in its order: no sort step."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("the plan is read on SQLite (PostgreSQL plans depend on its statistics)")
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from crm_app.models import Lead
+
+    live = listing.apply_filters(leads.LEAD_LIST, leads.LEAD_LIST.columns, varied, leads.LeadFilters())
+    for column, value, descending in [
+        (Lead.amount, Decimal("10"), True),
+        (Lead.amount, Decimal("10"), False),
+        (Lead.amount, None, True),
+        (Lead.created_at, datetime(2026, 1, 1, tzinfo=UTC), True),
+        (Lead.title, "T1", False),
+    ]:
+        parts = listing._after_parts(
+            column,
+            Lead.id,
+            value,
+            5,
+            descending=descending,
+            nulls_small=True,
+            nullable=listing._nullable(column),
+        )
+        order = (col(column).desc(), col(Lead.id).desc()) if descending else (col(column), col(Lead.id))
+        for after in parts:  # each part is read alone, in order
+            stmt = live.where(after).order_by(*order).limit(11)
+            compiled = stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+            explain = session.connection().execute(text(f"EXPLAIN QUERY PLAN {compiled}"))
+            plan = " / ".join(str(r[-1]) for r in explain)
+            assert f"ix_lead_by_{column.key}" in plan and "TEMP B-TREE" not in plan, plan
+            assert "SEARCH lead USING INDEX" in plan, plan  # a range, not a scan from the start
+
+
+def test_keyset_on_a_grouped_key_with_too_many_groups_pages_the_join_sort(session, varied, monkeypatch):
+    import dataclasses
+
+    narrow = {
+        key: dataclasses.replace(value, max_groups=0) if isinstance(value, listing.GroupedSort) else value
+        for key, value in leads.LEAD_LIST.sort.items()
+    }
+    monkeypatch.setattr(leads.LEAD_LIST, "sort", narrow)
+    monkeypatch.setattr(leads.LEAD_LIST, "_cache", {})
+    for key in ("status", "source", "responsible"):
+        for descending in (False, True):
+            expected = _all_by_offset(session, varied, key, descending)
+            pages, back = _walk(session, varied, key, descending)
+            assert [r.id for p in pages for r in p.rows] == expected, (key, descending)
+            assert [p.position for p in pages] == [0, 10, 20, 30]
+            assert [r.id for r in back[1].rows] == expected[13:23] and back[1].position == 13
