@@ -1,7 +1,8 @@
 """The lead list at scale (issue 7): the first page, every sort and the search, through the service
 against the raw SQL of the same statements, on SQLite and PostgreSQL, with each statement's plan.
 
-For each case the service call (`leads.search_leads`: a page of 20 open leads and its capped total)
+For each case the service call that /leads makes (`leads.browse_leads`: a keyset page of 20 open
+leads and its capped total)
 is timed, the SQL statements it ran are captured, and the same statements with the same
 parameters are timed again on the driver's own connection (sqlite3 / psycopg): the ratio is
 the cost of our layers. Each statement's plan is printed; a plan that reads the whole `lead`
@@ -143,8 +144,10 @@ def _cases() -> list[tuple[str, dict[str, Any]]]:
         if key != "created_at":
             cases.append((f"sort by {key}", {"sort": key}))
     cases.append(
-        ("sort by last_name, ascending, page 50", {"sort": "last_name", "descending": False, "page": 50})
+        ("next page, by last_name ascending", {"sort": "last_name", "descending": False, "next": True})
     )
+    cases.append(("last page, newest first", {"last": True}))
+    cases.append(("last page, by status", {"sort": "status", "last": True}))
     for text in SEARCHES:
         cases.append((f"search {text!r}", {"text": text}))
     cases.append(("search 'mar' + a status", {"text": "mar", "status": True}))
@@ -175,16 +178,22 @@ def _run_db(kind: str, url: str, n: int) -> list[Row]:
                 status_ids=[status_id] if spec.get("status") and status_id else [],
             )
 
-            def call(spec=spec, filters=filters):
-                return leads.search_leads(
+            def browse(spec=spec, filters=filters, after=""):
+                return leads.browse_leads(
                     session=s,
                     user=user,
                     filters=filters,
                     sort=spec.get("sort", "created_at"),
                     descending=spec.get("descending", True),
-                    page=spec.get("page", 0),
+                    after=after,
+                    last=spec.get("last", False),
                     page_size=PAGE,
                 )
+
+            after = browse().last if spec.get("next") else ""
+
+            def call(browse=browse, after=after):
+                return browse(after=after)
 
             result = call()
             with _Capture(engine) as capture:

@@ -127,3 +127,17 @@ def test_timeline_comments_are_checked(root, db_url):
     assert tl.items[0].detail == "<i>hello</i>" and tl.items[0].is_comment
     call(tl, TimelineState.load_for, "not-a-type", lead_id)  # refused quietly
     assert tl.entity_type == "lead"
+
+
+def test_a_search_with_nothing_to_search_says_so(root, db_url):
+    state, user = _login(root, db_url, LeadsState)
+    _make(db_url, user, 2)
+    call(state, LeadsState.load)
+    call(state, LeadsState.run_search, {"search": "%"})
+    assert state.search_too_short and state.rows == []
+    call(state, LeadsState.run_search, {"search": "lead"})
+    assert not state.search_too_short and len(state.rows) == 2
+    call(state, LeadsState.run_search, {"search": "l"})
+    assert state.search_too_short
+    call(state, LeadsState.reset_filters)
+    assert not state.search_too_short and len(state.rows) == 2
