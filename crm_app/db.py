@@ -41,6 +41,15 @@ def _sqlite_on_connect(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def pool_limits() -> tuple[int, int]:
+    """(pool_size, max_overflow) of a PostgreSQL engine: CRM_DB_POOL_SIZE / CRM_DB_MAX_OVERFLOW.
+
+    The event handlers' database threads (`crm_app.state.offload`) are as many as their sum, so a
+    thread never waits for a connection the pool cannot give.
+    """
+    return int(os.environ.get("CRM_DB_POOL_SIZE", "5")), int(os.environ.get("CRM_DB_MAX_OVERFLOW", "5"))
+
+
 def make_engine(url: str) -> Engine:
     u = sa.engine.make_url(url)
     if u.get_backend_name() == "sqlite":
@@ -51,14 +60,15 @@ def make_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_on_connect)
         return engine
+    pool_size, max_overflow = pool_limits()
     return sa.create_engine(
         url,
         # psycopg prepares a statement run five times; PostgreSQL would then plan it once for any
         # values ("generic plan"), blind to how many rows a search or a LIMIT selects: plan each
         # execution for its own values (the statement stays prepared: parsing is still saved)
         connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
-        pool_size=int(os.environ.get("CRM_DB_POOL_SIZE", "5")),
-        max_overflow=int(os.environ.get("CRM_DB_MAX_OVERFLOW", "5")),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
         pool_timeout=10,
         pool_pre_ping=True,
         pool_recycle=1800,

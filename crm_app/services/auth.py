@@ -10,7 +10,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from crm_app.models import AuthSession, LoginAttempt, Role, User
@@ -331,8 +331,9 @@ def login(
     )
     session.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == email_key))
     session.exec(delete(AuthSession).where(col(AuthSession.expires_at) < now))
-    user.last_login_at = now
-    session.add(user)
+    # a statement, not an edit through the ORM: a login leaves the row's version alone, so two
+    # logins of one user at once (two tabs, two workers) do not make one of them fail as stale
+    session.exec(update(User).where(col(User.id) == user.id).values(last_login_at=now))
     session.commit()
     session.refresh(user)
     return user, token

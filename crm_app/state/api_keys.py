@@ -7,6 +7,7 @@ import dataclasses
 import reflex as rx
 
 from crm_app.services import api_keys
+from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
 
 
@@ -51,7 +52,7 @@ class ApiKeysState(SessionState):
         ]
         self.loaded = True
 
-    @rx.event
+    @db_event
     def load(self):
         return self._in_session(self._load)
 
@@ -66,7 +67,7 @@ class ApiKeysState(SessionState):
         if not value:
             self.errors, self.new_key = {}, ""
 
-    @rx.event
+    @db_event
     def create_key(self, form: dict):
         self.errors = {}
         with self._db() as s:
@@ -95,7 +96,7 @@ class ApiKeysState(SessionState):
     def cancel_revoke(self):
         self.revoke_id, self.revoke_name = 0, ""
 
-    @rx.event
+    @db_event
     def confirm_revoke(self):
         key_id, self.revoke_id = self.revoke_id, 0
         with self._db() as s:

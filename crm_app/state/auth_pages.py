@@ -7,6 +7,7 @@ import reflex as rx
 from crm_app import routes
 from crm_app.services import auth
 from crm_app.services.errors import Conflict, DomainError
+from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
 
 
@@ -14,7 +15,7 @@ class SetupState(SessionState):
     errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
     busy: bool = False
 
-    @rx.event
+    @db_event
     def check_setup(self):
         """on_load of /setup: once an administrator exists, set-up is over."""
         with self._db() as s:
@@ -22,7 +23,7 @@ class SetupState(SessionState):
                 return rx.redirect(routes.login())
         return None
 
-    @rx.event
+    @db_event
     def submit(self, form: dict):
         self.errors = {}
         with self._db() as s:
@@ -63,7 +64,7 @@ class LoginState(SessionState):
     def _form_error(self, exc: DomainError) -> None:
         self.errors = {"": self._t(exc.message)}
 
-    @rx.event
+    @db_event
     def check_public(self):
         """on_load of /login: no users yet means set-up; a valid session goes home."""
         with self._db() as s:
@@ -74,7 +75,7 @@ class LoginState(SessionState):
         self.errors = {}
         return None
 
-    @rx.event
+    @db_event
     def submit(self, form: dict):
         self.errors = {}
         with self._db() as s:

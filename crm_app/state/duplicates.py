@@ -14,6 +14,7 @@ from crm_app.services.errors import DomainError, NotAuthenticated
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.leads import TEXT_FIELDS
 from crm_app.state.listing import ListState
+from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
 
 FIELD_LABELS: dict[str, str] = {
@@ -129,11 +130,11 @@ class DuplicatesState(ListState, SessionState):
     def _reload(self):
         return self._in_session(self._load)
 
-    @rx.event
+    @db_event
     def load(self):
         return self._reload()
 
-    @rx.event
+    @db_event
     def undo_merge(self, merge_id: int):
         with self._db() as s:
             with self._handling() as h:
@@ -277,7 +278,7 @@ class MergeState(SessionState):
         self.form_key += 1
         self.loaded = True
 
-    @rx.event
+    @db_event
     def load(self):
         """on_load of /leads/merge: reads ?ids=1,2,3 (the first is kept unless the user picks another)."""
         return self._open(str(self.router.url.query_parameters.get("ids", "")))
@@ -289,7 +290,7 @@ class MergeState(SessionState):
         self.loaded = False
         return self._in_session(self._load_candidates)
 
-    @rx.event
+    @db_event
     def merge(self, form: dict):
         self.errors = {}
         try:
@@ -329,7 +330,7 @@ class MergeState(SessionState):
             duration=15000,
         )
 
-    @rx.event
+    @db_event
     def undo_merge(self, merge_id: int):
         """The toast's Undo and the page's "Undo merge" button."""
         with self._db() as s:

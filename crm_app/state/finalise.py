@@ -14,6 +14,7 @@ from crm_app import routes
 from crm_app.services import conversion, formatting, leads, records
 from crm_app.services.errors import Conflict, StaleRecord
 from crm_app.services.i18n import N_, Msg
+from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
 
 # form field suffix -> label; the form names are "<record>_<field>" (contact_first_name, ...)
@@ -175,7 +176,7 @@ class FinaliseState(SessionState):
 
     # --- events ---------------------------------------------------------------------------------
 
-    @rx.event
+    @db_event
     def open_for(self, lead_id: int):
         """Load what the lead carries over and open the dialog."""
         self._reset_forms()
@@ -222,7 +223,7 @@ class FinaliseState(SessionState):
         self.company_mode = "existing" if value == "existing" else "new"
         self.errors.pop("company_id", None)
 
-    @rx.event
+    @db_event
     def search_contacts(self, text: str):
         with self._db() as s:
             with self._handling() as h:
@@ -235,7 +236,7 @@ class FinaliseState(SessionState):
         self.contact_searched = len(str(text).strip()) >= 2
         return None
 
-    @rx.event
+    @db_event
     def search_companies(self, text: str):
         with self._db() as s:
             with self._handling() as h:
@@ -271,7 +272,7 @@ class FinaliseState(SessionState):
     def clear_company(self):
         self.picked_company_id, self.picked_company = 0, ""
 
-    @rx.event
+    @db_event
     def convert(self, form: dict):
         """Create and/or link what is ticked, in one transaction."""
         self.errors = {}
@@ -313,7 +314,7 @@ class FinaliseState(SessionState):
         )
         return self._done(self._t(Msg("Lead converted: {records}.", records=made)))
 
-    @rx.event
+    @db_event
     def close_junk(self, form: dict):
         self.errors = {}
         with self._db() as s:

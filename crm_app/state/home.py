@@ -6,6 +6,7 @@ import reflex as rx
 
 from crm_app.services import stats
 from crm_app.services.i18n import Msg, tr
+from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
 
 
@@ -16,7 +17,7 @@ class HomeState(SessionState):
     def greeting(self) -> str:
         return tr(self.lang, Msg("Hello, {name}", name=self.user_name))
 
-    @rx.event
+    @db_event
     def load(self):
         with self._db() as s:
             with self._handling() as h:

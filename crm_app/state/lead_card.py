@@ -14,6 +14,7 @@ from crm_app.services.i18n import N_, Msg
 from crm_app.services.phones import display_phone
 from crm_app.state.lead_form import load_lead_options
 from crm_app.state.leads import Option
+from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
 from crm_app.state.timeline import TimelineState
 
@@ -165,7 +166,7 @@ class LeadCardState(SessionState):
         lead = leads.get_lead(session=s, user=user, lead_id=self.lead_id)
         self._fill(s, lead, user)
 
-    @rx.event
+    @db_event
     def load(self):
         self.loaded, self.editing, self.stale, self.errors = False, False, False, {}
         self.lead_id = _lead_id_from_path(self.router.url.path)
@@ -191,7 +192,7 @@ class LeadCardState(SessionState):
     def cancel_edit(self):
         self.editing, self.errors, self.stale = False, {}, False
 
-    @rx.event
+    @db_event
     def save(self, form: dict):
         self.errors, self.stale = {}, False
         data = {k: str(v) for k, v in form.items() if k in leads.ALL_FIELDS and k != "status_id"}
@@ -211,7 +212,7 @@ class LeadCardState(SessionState):
         self.editing = False
         return [rx.toast.success(self._t("Saved.")), TimelineState.refresh]
 
-    @rx.event
+    @db_event
     def reload_after_stale(self):
         self.editing, self.stale, self.errors = False, False, {}
         with self._db() as s:
@@ -221,7 +222,7 @@ class LeadCardState(SessionState):
                 return h.events
         return [TimelineState.refresh, LeadCardState.start_edit]
 
-    @rx.event
+    @db_event
     def move_to(self, status_id: int):
         status_id = int(status_id)
         if any(st.id == status_id and st.final for st in self.stages) and not self.result:

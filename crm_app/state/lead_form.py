@@ -12,6 +12,7 @@ from crm_app.models import Currency, Source, StageSemantic, User
 from crm_app.models.base import saved_id
 from crm_app.services import duplicates, intake, leads
 from crm_app.state.leads import Option
+from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
 
 
@@ -70,7 +71,7 @@ class LeadFormState(SessionState):
     currency_options: list[Option] = []
     ready: bool = False
 
-    @rx.event
+    @db_event
     def load(self):
         self.errors, self.matches, self.confirmed_key, self.ready = {}, [], "", False
         with self._db() as s:
@@ -83,7 +84,7 @@ class LeadFormState(SessionState):
         self.ready = True
         return None
 
-    @rx.event
+    @db_event
     def submit(self, form: dict):
         self.errors = {}
         data = {k: str(v) for k, v in form.items() if k in leads.ALL_FIELDS}

@@ -10,9 +10,10 @@ import reflex as rx
 
 from crm_app import db
 from crm_app.models import ImportJob, ImportStatus, User
-from crm_app.services import formatting, lead_import
+from crm_app.services import auth, formatting, lead_import
 from crm_app.services.errors import DomainError, NotAuthenticated, NotFound
 from crm_app.services.i18n import Msg
+from crm_app.state.offload import db_event, in_thread
 from crm_app.state.session import SessionState
 
 IGNORE = "ignore"  # a select cannot hold "": the value of "Do not import"
@@ -34,6 +35,19 @@ def _read_job(job_id: int) -> ImportJob:
     if job is None:
         raise NotFound(Msg("This import does not exist."))
     return job
+
+
+def _create_job(
+    token: str, columns: dict[int, str], width: int, file_name: str, policy: str, dry_run: bool
+) -> tuple[int, int, dict[int, str]]:
+    """The job's row, for the session's user (a database thread): (user id, job id, mapping)."""
+    with db.session() as s:
+        user = auth.require_session(session=s, token=token)
+        mapping = lead_import.clean_mapping(columns, width)
+        job = lead_import.create_job(
+            session=s, user=user, filename=file_name, mapping=mapping, on_duplicate=policy, dry_run=dry_run
+        )
+        return user.id or 0, job.id or 0, mapping
 
 
 def _run_job(user_id: int, job_id: int, path: str, mapping: dict[int, str], policy: str, dry_run: bool):
@@ -147,11 +161,10 @@ class LeadImportState(SessionState):
     @rx.event
     async def handle_upload(self, files: list[rx.UploadFile]):
         self.upload_error = ""
-        with self._db() as s:
-            with self._handling() as h:
-                self._user(s)
-            if h.failed:
-                return h.events
+        with self._handling() as h:
+            await in_thread(self._check_user)
+        if h.failed:
+            return h.events
         if not files:
             return None
         upload = files[0]
@@ -185,6 +198,10 @@ class LeadImportState(SessionState):
         self.mapping = [auto.get(i, IGNORE) for i in range(width)]
         self.step = "map"
         return None
+
+    def _check_user(self) -> None:
+        with self._db() as s:
+            self._user(s)
 
     @rx.event
     def upload_rejected(self, rejected: list[dict]):
@@ -238,21 +255,14 @@ class LeadImportState(SessionState):
         async with self:
             if self.running or not self._upload_path:
                 return None
-            with self._db() as s:
-                with self._handling(self._set_mapping_error) as h:
-                    user = self._user(s)
-                    mapping = lead_import.clean_mapping(self._column_mapping(), len(self.headers))
-                    job = lead_import.create_job(
-                        session=s,
-                        user=user,
-                        filename=self.file_name,
-                        mapping=mapping,
-                        on_duplicate=self.on_duplicate,
-                        dry_run=dry_run,
-                    )
-                if h.failed:
-                    return h.events
-            user_id, job_id, path, policy = user.id or 0, job.id or 0, self._upload_path, self.on_duplicate
+            token, columns, width = self.auth_token, self._column_mapping(), len(self.headers)
+            path, policy, file_name = self._upload_path, self.on_duplicate, self.file_name
+            with self._handling(self._set_mapping_error) as h:
+                user_id, job_id, mapping = await in_thread(
+                    _create_job, token, columns, width, file_name, policy, dry_run
+                )
+            if h.failed:
+                return h.events
             self.running, self.dry_run, self.job_id, self.step = True, dry_run, job_id, "running"
             self.job_failed, self.job_message = False, ""
             self.processed = self.total = self.created = self.updated = self.skipped = self.failed = 0
@@ -261,11 +271,11 @@ class LeadImportState(SessionState):
         )
         while not task.done():
             await asyncio.wait({task}, timeout=POLL_SECONDS)
-            job = _read_job(job_id)
+            job = await in_thread(_read_job, job_id)
             async with self:
                 self._show_job(job)
         error = task.exception()
-        job = _read_job(job_id)
+        job = await in_thread(_read_job, job_id)
         async with self:
             self._show_job(job)
             self.running = False
@@ -281,7 +291,7 @@ class LeadImportState(SessionState):
             raise error
         return None
 
-    @rx.event
+    @db_event
     def download_failed_rows(self):
         with self._db() as s:
             with self._handling() as h:

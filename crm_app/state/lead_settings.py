@@ -15,6 +15,7 @@ from crm_app.services.junk_reasons import ReasonRow
 from crm_app.services.lead_statuses import StatusRow
 from crm_app.services.settings_lists import int_id
 from crm_app.services.sources import SourceRow
+from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
 
 KINDS = ("status", "source", "reason")
@@ -90,13 +91,13 @@ class LeadSettingsState(SessionState):
 
     # --- events -------------------------------------------------------------------------------
 
-    @rx.event
+    @db_event
     def load(self):
         self.edit_open = False
         self.delete_open = False
         return self._in_session(self._load)
 
-    @rx.event
+    @db_event
     def add_item(self, kind: str, form: dict):
         """The three add forms: a status (name, colour, type), a source or a junk reason (name)."""
         if kind not in KINDS:
@@ -149,7 +150,7 @@ class LeadSettingsState(SessionState):
         if not value:
             self.edit_errors = {}
 
-    @rx.event
+    @db_event
     def save_edit(self, form: dict):
         name = str(form.get("name", ""))
         with self._db() as s:
@@ -188,7 +189,7 @@ class LeadSettingsState(SessionState):
         self.edit_open = False
         return rx.toast.success(self._t("Saved."))
 
-    @rx.event
+    @db_event
     def move(self, kind: str, item_id: int, direction: str):
         with self._db() as s:
             with self._handling() as h:
@@ -204,7 +205,7 @@ class LeadSettingsState(SessionState):
                 return h.events
         return None
 
-    @rx.event
+    @db_event
     def set_source_active(self, source_id: int, active: bool):
         with self._db() as s:
             with self._handling() as h:
@@ -216,7 +217,7 @@ class LeadSettingsState(SessionState):
                 return h.events
         return rx.toast.success(self._t("Source activated.") if active else self._t("Source deactivated."))
 
-    @rx.event
+    @db_event
     def ask_delete(self, kind: str, item_id: int):
         """Open the delete dialog with a fresh count of what uses the item and where it may go."""
         item_id = int(item_id)
@@ -260,7 +261,7 @@ class LeadSettingsState(SessionState):
         if not value:
             self.delete_errors = {}
 
-    @rx.event
+    @db_event
     def confirm_delete(self, form: dict):
         move_to = str(form.get("move_to_id", "") or "") or None
         # the services read it with int_id too (a bad value gives -1, refused): the same outcome
@@ -300,7 +301,7 @@ class LeadSettingsState(SessionState):
         self.region = str(value)
         self.region_errors = {}
 
-    @rx.event
+    @db_event
     def save_region(self, form: dict):
         with self._db() as s:
             with self._handling("region_errors") as h:

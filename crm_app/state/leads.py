@@ -15,6 +15,7 @@ from crm_app.services import formatting, leads, permissions, search_index
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.phones import display_phone
 from crm_app.state.listing import ListState
+from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
 
 ALL = "all"
@@ -256,7 +257,7 @@ class LeadsState(ListState, SessionState):
         self.after, self.before, self.at_last = "", "", False
         return self._navigate()
 
-    @rx.event
+    @db_event
     def load(self):
         url = self._url_of_page()
         if self.loaded and url and url == self._loaded_url:
@@ -278,32 +279,32 @@ class LeadsState(ListState, SessionState):
         url = self.router.url
         return f"{url.path}?{url.query}" if url.query else str(url.path)
 
-    @rx.event
+    @db_event
     def run_search(self, form: dict):
         self.search = str(form.get("search", ""))[:200]
         self.search_too_short = search_index.too_short(self.search)
         return self._first_page()
 
-    @rx.event
+    @db_event
     def set_filter(self, name: str, value: str):
         if name not in ("status_filter", "source_filter", "responsible_filter", "result_filter"):
             return None
         setattr(self, name, str(value)[:20])
         return self._first_page()
 
-    @rx.event
+    @db_event
     def set_dates(self, name: str, value: str):
         if name not in ("created_from", "created_to"):
             return None
         setattr(self, name, value if _date(value) else "")
         return self._first_page()
 
-    @rx.event
+    @db_event
     def set_mine(self, value: bool):
         self.mine = bool(value)
         return self._first_page()
 
-    @rx.event
+    @db_event
     def reset_filters(self):
         self.search = ""
         self.search_too_short = False
@@ -323,13 +324,13 @@ class LeadsState(ListState, SessionState):
                 return h.events
         return rx.toast.success(self._t(Msg(message, count=count)))
 
-    @rx.event
+    @db_event
     def bulk_assign(self, user_id: str):
         if not str(user_id).isdigit():
             return None
         return self._bulk(leads.bulk_assign, responsible_id=int(user_id))
 
-    @rx.event
+    @db_event
     def bulk_status(self, status_id: str):
         if not str(status_id).isdigit():
             return None
@@ -339,7 +340,7 @@ class LeadsState(ListState, SessionState):
     def in_recycle_bin(self) -> bool:
         return self.result_filter == "deleted"
 
-    @rx.event
+    @db_event
     def bulk_restore(self):
         return self._bulk(leads.bulk_restore, N_("{count} leads restored."))
 
@@ -347,7 +348,7 @@ class LeadsState(ListState, SessionState):
     def set_delete_open(self, value: bool):
         self.delete_open = bool(value)
 
-    @rx.event
+    @db_event
     def bulk_delete(self):
         self.delete_open = False
         return self._bulk(leads.bulk_delete, N_("{count} leads moved to the recycle bin."))

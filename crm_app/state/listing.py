@@ -22,6 +22,7 @@ import reflex as rx
 
 from crm_app.services import formatting
 from crm_app.services.i18n import Msg
+from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
 
 
@@ -156,29 +157,29 @@ class ListState(SessionState, mixin=True):
 
     # --- events ------------------------------------------------------------------------------
 
-    @rx.event
+    @db_event
     def next_page(self):
         return self._go("next")
 
-    @rx.event
+    @db_event
     def prev_page(self):
         return self._go("prev")
 
-    @rx.event
+    @db_event
     def first_page(self):
         return self._go("first")
 
-    @rx.event
+    @db_event
     def last_page(self):
         return self._go("last")
 
-    @rx.event
+    @db_event
     def set_page_size(self, value: str):
         size = int(value) if str(value).isdigit() else self.DEFAULT_PAGE_SIZE
         self.page_size = size if size in self.PAGE_SIZES else self.DEFAULT_PAGE_SIZE
         return self._first_page()
 
-    @rx.event
+    @db_event
     def sort_by(self, column: str):
         """A header click: the same column flips the order, another one sorts by it."""
         if column not in self.SORT_COLUMNS:

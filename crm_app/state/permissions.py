@@ -8,6 +8,7 @@ import reflex as rx
 
 from crm_app.services import permissions
 from crm_app.services.i18n import N_
+from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
 
 ROLE_LABELS = {
@@ -81,7 +82,7 @@ class PermissionsState(SessionState):
         self.blocks = blocks
         self.loaded = True
 
-    @rx.event
+    @db_event
     def load(self):
         self.loaded = False
         self.allowed = False
@@ -94,7 +95,7 @@ class PermissionsState(SessionState):
             return h.events
         return None
 
-    @rx.event
+    @db_event
     def set_cell(self, key: str, value: str):
         parts = str(key).split(".")
         if len(parts) != 3:

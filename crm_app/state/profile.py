@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app.services import auth
+from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
 
 
@@ -12,7 +13,7 @@ class ProfileState(SessionState):
     errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
     password_errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
 
-    @rx.event
+    @db_event
     def save_profile(self, form: dict):
         self.errors = {}
         with self._db() as s:
@@ -23,7 +24,7 @@ class ProfileState(SessionState):
             self._set_user(user)
         return rx.toast.success(self._t("Profile saved."))
 
-    @rx.event
+    @db_event
     def change_password(self, form: dict):
         self.password_errors = {}
         with self._db() as s:

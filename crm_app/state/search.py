@@ -8,6 +8,7 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.services import search
+from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
 
 
@@ -24,7 +25,7 @@ class SearchState(SessionState):
     hits: rx.Field[list[HitRow]] = rx.field(default_factory=list)
     searched: bool = False
 
-    @rx.event
+    @db_event
     def run(self):
         """on_load of /search: reads ?q= and searches on the server."""
         self.query = str(self.router.url.query_parameters.get("q", ""))[: search.MAX_QUERY]

@@ -15,6 +15,7 @@ from crm_app.models import User
 from crm_app.services import auth, permissions
 from crm_app.services.errors import DomainError, NotAuthenticated, ValidationError
 from crm_app.services.i18n import Msg, normalize_language, tr
+from crm_app.state.offload import db_event
 from crm_app.ui_catalog import full_catalog
 
 SESSION_COOKIE_MAX_AGE = int(auth.SESSION_ABSOLUTE.total_seconds())
@@ -192,7 +193,7 @@ class SessionState(rx.State):
 
     # --- events -------------------------------------------------------------------------------
 
-    @rx.event
+    @db_event
     def check_login(self):
         """on_load of every private page: /setup when there are no users, /login without a session."""
         with self._db() as s:
@@ -207,7 +208,7 @@ class SessionState(rx.State):
             self._set_user(user)
         return None
 
-    @rx.event
+    @db_event
     def logout(self):
         with self._db() as s:
             auth.logout(session=s, token=self.auth_token)
@@ -218,7 +219,7 @@ class SessionState(rx.State):
         text = str(form.get("q", "")).strip()[:200]
         return rx.redirect(routes.search(text))
 
-    @rx.event
+    @db_event
     def set_language(self, language: str):
         self._set_lang(language)
         if not self.auth_token:

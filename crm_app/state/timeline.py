@@ -11,6 +11,7 @@ from crm_app.models import EntityType
 from crm_app.services import duplicates, formatting, timeline
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.leads import TEXT_FIELDS
+from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
 
 FIELD_LABELS = {
@@ -183,7 +184,7 @@ class TimelineState(SessionState):
     def _set_comment_error(self, errors: dict[str, str]) -> None:
         self.comment_error = next(iter(errors.values()), "")
 
-    @rx.event
+    @db_event
     def load_for(self, entity_type: str, entity_id: int):
         with self._db() as s:
             with self._handling(on={ValueError: lambda _: None}) as h:  # a bad entity type
@@ -198,7 +199,7 @@ class TimelineState(SessionState):
             return TimelineState.load_for(self.entity_type, self.entity_id)
         return None
 
-    @rx.event
+    @db_event
     def load_more(self):
         if not self.items:
             return None
@@ -218,7 +219,7 @@ class TimelineState(SessionState):
         self.items = [*self.items, *[self._view(e) for e in entries[:PAGE]]]
         return None
 
-    @rx.event
+    @db_event
     def undo_merge(self, merge_id: int):
         """Undo a merge from the kept lead's history (the service checks who may)."""
         with self._db() as s:
@@ -228,7 +229,7 @@ class TimelineState(SessionState):
                 return h.events
         return [rx.toast.success(self._t("Merge undone")), rx.redirect(routes.lead(self.entity_id))]
 
-    @rx.event
+    @db_event
     def add_comment(self, form: dict):
         self.comment_error = ""
         with self._db() as s:

@@ -13,6 +13,7 @@ from crm_app.services import auth, teams
 from crm_app.services.errors import DomainError
 from crm_app.services.i18n import N_
 from crm_app.state.listing import ListState
+from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
 
 
@@ -72,7 +73,7 @@ class UsersState(ListState, SessionState):
     def _reload(self):
         return self._in_session(self._load)
 
-    @rx.event
+    @db_event
     def load(self):
         return self._reload()
 
@@ -87,7 +88,7 @@ class UsersState(ListState, SessionState):
         if not value:
             self.errors = {}
 
-    @rx.event
+    @db_event
     def add_user(self, form: dict):
         self.errors = {}
         with self._db() as s:
@@ -108,10 +109,10 @@ class UsersState(ListState, SessionState):
         return rx.toast.success(self._t("User {name} added.").format(name=user.name))
 
     def _reload_and_fail(self, exc: DomainError):
-        self.load()  # the select shows the role that stayed
+        self._reload()  # the select shows the role that stayed
         return self._fail(exc)
 
-    @rx.event
+    @db_event
     def change_role(self, user_id: int, role: str):
         with self._db() as s:
             with self._handling(on={DomainError: self._reload_and_fail}) as h:
@@ -121,7 +122,7 @@ class UsersState(ListState, SessionState):
                 return h.events
         return rx.toast.success(self._t("Role changed."))
 
-    @rx.event
+    @db_event
     def set_active(self, user_id: int, active: bool):
         with self._db() as s:
             with self._handling() as h:
@@ -147,22 +148,22 @@ class UsersState(ListState, SessionState):
             return h.events
         return rx.toast.success(self._t(done))
 
-    @rx.event
+    @db_event
     def set_team(self, user_id: int, team_id: str):
         value = int(team_id) if str(team_id).isdigit() else None
         return self._team_action(
             teams.set_user_team, N_("Team changed."), user_id=int(user_id), team_id=value
         )
 
-    @rx.event
+    @db_event
     def add_team(self, form: dict):
         return self._team_action(teams.add_team, N_("Team added."), name=str(form.get("name", "")))
 
-    @rx.event
+    @db_event
     def rename_team(self, team_id: int, name: str):
         return self._team_action(teams.rename_team, N_("Team renamed."), team_id=int(team_id), name=str(name))
 
-    @rx.event
+    @db_event
     def delete_team(self, team_id: int):
         """Its members move to no team."""
         return self._team_action(

@@ -12,6 +12,7 @@ from crm_app import routes
 from crm_app.services import intake, rate_limit, web_forms
 from crm_app.services.errors import DomainError, NotFound, PermissionDenied
 from crm_app.services.i18n import N_, normalize_language
+from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
 
 # what each field of a form can be: not on the form, optional, required
@@ -146,11 +147,11 @@ class WebFormsState(SessionState):
 
     # --- events -------------------------------------------------------------------------------
 
-    @rx.event
+    @db_event
     def load(self):
         return self._in_session(self._load, on={PermissionDenied: self._forbidden})
 
-    @rx.event
+    @db_event
     def open_create(self):
         with self._db() as s:
             with self._handling() as h:
@@ -160,7 +161,7 @@ class WebFormsState(SessionState):
         self.dialog_open = True
         return None
 
-    @rx.event
+    @db_event
     def open_edit(self, form_id: int):
         with self._db() as s:
             with self._handling() as h:
@@ -178,7 +179,7 @@ class WebFormsState(SessionState):
         if not value:
             self.errors = {}
 
-    @rx.event
+    @db_event
     def save(self, form: dict):
         self.errors = {}
         data = {
@@ -213,7 +214,7 @@ class WebFormsState(SessionState):
         self.dialog_open = False
         return rx.toast.success(self._t("Web form {name} saved.").format(name=saved.name))
 
-    @rx.event
+    @db_event
     def set_active(self, form_id: int, active: bool):
         with self._db() as s:
             with self._handling() as h:
@@ -275,7 +276,7 @@ class PublicFormState(SessionState):
     def _slug(self) -> str:
         return str(getattr(self, "slug", "") or "")
 
-    @rx.event
+    @db_event
     def load(self):
         if not self.user_id:  # a visitor: the browser's language
             self._assign(lang=normalize_language(self.router.headers.accept_language.split(",")[0]))
@@ -295,7 +296,7 @@ class PublicFormState(SessionState):
         self.has_required = any(f.required for f in form.fields)
         self.status = "ready"
 
-    @rx.event
+    @db_event
     def submit(self, form: dict):
         self.errors = {}
         with self._db() as s:

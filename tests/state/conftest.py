@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+
 import pytest
 import reflex as rx
 
 import crm_app.crm_app  # noqa: F401 - registers every state class
+from crm_app.state.offload import is_db_event
 
 
 @pytest.fixture
@@ -18,5 +22,18 @@ def substate(root: rx.State, cls: type[rx.State]):
 
 
 def call(state: rx.State, handler, *args):
-    """Run an event handler's function as Reflex would, returning what it returns."""
-    return handler.fn(state, *args)
+    """Run an event handler's function as Reflex would, returning what it returns.
+
+    A `@db_event` handler (async: its body runs in a database thread) is run to its end here, so
+    a test calls it like the sync handler it is written as; other async handlers return their
+    coroutine, for the test to run."""
+    result = handler.fn(state, *args)
+    if not is_db_event(handler.fn):
+        return result
+    if inspect.isasyncgen(result):  # a generator handler: what it yields, in order
+        return asyncio.run(_collect(result))
+    return asyncio.run(result)
+
+
+async def _collect(agen) -> list:
+    return [item async for item in agen]
