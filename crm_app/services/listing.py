@@ -695,9 +695,12 @@ def keyset_page(
         config, apply_filters(config, select(config.id_column), user, filters), session=session, user=user
     )
     total = session.connection().execute(_capped_count(inner, cap)).scalar_one()
-    position = (
-        0 if not has_prev or not cursors else _position(config, user, filters, session, cursors[0], cap)
-    )
+    if not has_prev or not cursors:
+        position: int | None = 0
+    elif not has_next:  # the last page: what comes before it is the rest of the total
+        position = max(0, total - len(got)) if total <= cap else None
+    else:
+        position = _position(config, user, filters, session, cursors[0], cap)
     return KeysetPage(
         rows=[config.row(r) for r, _c in got],
         total=min(total, cap),
