@@ -47,6 +47,7 @@ def search_form(
                 rx.input.slot(rx.icon("search", size=16)),
                 name=name,
                 default_value=value,
+                key=value,  # a new value from the server (the URL, Back, Reset) shows in the box
                 placeholder=t(placeholder),
                 aria_label=t(label),
                 width="20rem",

@@ -264,7 +264,12 @@ class LeadsState(ListState, SessionState):
             self._loaded_url = ""  # once: a reload of the same URL reads it again
             return None
         self._loaded_url = ""
-        self._read_url(self.router.url.query_parameters)
+        params = self.router.url.query_parameters
+        if self.loaded and not params:
+            place = self._url()
+            if place != routes.leads():  # a bare /leads (the sidebar, a card's link): back to the tab's place
+                return rx.redirect(place, replace=True)
+        self._read_url(params)
         with self._db() as s:
             with self._handling() as h:
                 self._user(s)

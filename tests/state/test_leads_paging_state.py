@@ -126,3 +126,15 @@ def test_reload_of_the_url_just_written_reads_it_once_more(root, db_url):
         leads.create_lead(session=s, user=user, data={"last_name": "Newest"})
     _visit(root, state, url)  # F5: the same URL, read again (the count has the new lead)
     assert state.total == 26 and state.page_ids == list(reversed(ids))[20:]
+
+
+def test_a_bare_leads_url_returns_to_the_tabs_place(root, db_url):
+    """The sidebar's "Leads" (or a card's link) opens /leads: the tab goes back to where it was."""
+    state, user = _login(root, db_url, LeadsState, role=Role.ADMIN)
+    _make_leads(db_url, user, 5)
+    _visit(root, state, routes.leads())
+    url = _go(root, state, LeadsState.run_search, {"search": "lead"})
+    event = _visit(root, state, routes.leads())
+    assert event is not None and event.args[0][1]._var_value == url  # rx.redirect(the place)
+    _go(root, state, LeadsState.reset_filters)  # Reset: the bare list again
+    assert _visit(root, state, routes.leads()) is None and state.search == ""
