@@ -506,6 +506,15 @@ def _after(sort_col, id_col, value: Any, row_id: int, **how):
     return parts[0] if len(parts) == 1 else or_(*parts)
 
 
+def _built(config: ListConfig, key: tuple, build: Callable[[], Any]) -> Any:
+    """`build()` once per key when the key is a plain list's (key[1] not None), else every time."""
+    if key[1] is None:
+        return build()
+    if key not in config._cache:
+        config._cache[key] = build()
+    return config._cache[key]
+
+
 def _keyset_read(
     config: ListConfig,
     live,
@@ -515,6 +524,7 @@ def _keyset_read(
     descending: bool,
     cursor: Cursor | None,
     limit: int,
+    reuse: tuple | None = None,
 ) -> list[tuple[tuple, Cursor]]:
     """Up to `limit` rows of `live` (filtered and scoped) after `cursor` in (key, id) order
     `descending`, each with its own cursor."""
@@ -583,8 +593,16 @@ def _keyset_read(
     for part in parts:  # one index range at a time, while the page is not full
         if len(results) >= limit:
             break
-        ranged = stmt if part is None else stmt.where(part)
-        results += conn.execute(ranged.order_by(*order).limit(limit - len(results))).all()
+        if part is None and reuse is not None and not results:  # a plain list's first read: built once
+            read = _built(
+                config,
+                ("read", reuse[1], key, descending, limit),
+                lambda: stmt.order_by(*order).limit(limit),
+            )
+        else:
+            ranged = stmt if part is None else stmt.where(part)
+            read = ranged.order_by(*order).limit(limit - len(results))
+        results += conn.execute(read).all()
     return [(tuple(r[:-1]), Cursor(key, descending, r[-1], r[0])) for r in results]
 
 
@@ -655,7 +673,11 @@ def keyset_page(
     page_size = page_size if page_size in PAGE_SIZES else DEFAULT_PAGE_SIZE
     key = config.sort_key(sort)
     descending = bool(descending)
-    live = scoped(config, apply_filters(config, config.columns, user, filters), session=session, user=user)
+    plain = _plain_key(config, filters)
+    base = _built(config, ("keyset", plain), lambda: apply_filters(config, config.columns, user, filters))
+    live = scoped(config, base, session=session, user=user)
+    # the lists everyone opens (only the cache fields filter, every row visible): statements built once
+    reuse = ("keyset", plain) if plain is not None and live is base else None
     after_cursor = decode_cursor(config, after, sort=key, descending=descending) if after else None
     before_cursor = decode_cursor(config, before, sort=key, descending=descending) if before else None
 
@@ -669,6 +691,7 @@ def keyset_page(
             descending=descending != reverse,
             cursor=flipped if reverse else cursor,
             limit=page_size + 1,
+            reuse=reuse,
         )
         more = len(got) > page_size
         got = got[:page_size]
@@ -691,10 +714,16 @@ def keyset_page(
             has_prev, has_next = more, False
     cursors = [Cursor(key, descending, c.value, c.id) for _r, c in got]
     cap = count_cap(config, filters)
-    inner = scoped(
-        config, apply_filters(config, select(config.id_column), user, filters), session=session, user=user
+    ids = _built(
+        config, ("ids", plain), lambda: apply_filters(config, select(config.id_column), user, filters)
     )
-    total = session.connection().execute(_capped_count(inner, cap)).scalar_one()
+    inner = scoped(config, ids, session=session, user=user)
+    counting = (
+        _built(config, ("count", plain, cap), lambda: _capped_count(inner, cap))
+        if reuse is not None and inner is ids
+        else _capped_count(inner, cap)
+    )
+    total = session.connection().execute(counting).scalar_one()
     if not has_prev or not cursors:
         position: int | None = 0
     elif not has_next:  # the last page: what comes before it is the rest of the total
