@@ -87,6 +87,22 @@ def leads(**query: str | int | bool | None) -> str:
     return f"{LEADS}?{urlencode(kept)}" if kept else LEADS
 
 
+_resume_key = "resume"
+# lists whose on_load takes `?resume=1`: back to the place (search, filters, page) the tab held
+_RESUMABLE = frozenset({LEADS})
+
+
+def resume_parameter() -> str:
+    """The query parameter of `back_to_list` (its on_load reads it)."""
+    return _resume_key
+
+
+def back_to_list(list_route: str) -> str:
+    """A link back to a list (the sidebar, a card's "Leads" button): the tab returns to where it
+    was on that list. A bare /leads (what "Back" reaches after the first page) is the first page."""
+    return f"{list_route}?{_resume_key}=1" if list_route in _RESUMABLE else list_route
+
+
 def lead(lead_id: int) -> str:
     return f"{LEADS}/{int(lead_id)}"
 

@@ -54,7 +54,7 @@ def nav_item(label: str, route: str, icon: str, key: str) -> rx.Component:
             color=rx.cond(active, rx.color("accent", 11), rx.color("gray", 12)),
             _hover={"background": rx.color("accent", 3)},
         ),
-        href=route,
+        href=routes.back_to_list(route),
         underline="none",
         width="100%",
         aria_label=t(label),

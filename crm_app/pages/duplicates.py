@@ -26,7 +26,7 @@ from crm_app.state.duplicates import (
 def back_to_leads() -> rx.Component:
     return rx.link(
         rx.hstack(rx.icon("arrow_left", size=16), t("Back to leads"), align="center", spacing="1"),
-        href=routes.leads(),
+        href=routes.back_to_list(routes.LEADS),
     )
 
 

@@ -35,7 +35,7 @@ def stat_card(label: str, key: str, href: str, icon: str) -> rx.Component:
             ),
             width="100%",
         ),
-        href=href,
+        href=routes.back_to_list(href),
         underline="none",
     )
 

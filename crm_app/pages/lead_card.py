@@ -189,7 +189,8 @@ def lead_card_page() -> rx.Component:
         ),
         actions=rx.hstack(
             rx.link(
-                rx.button(rx.icon("arrow_left", size=16), t("Leads"), variant="soft"), href=routes.leads()
+                rx.button(rx.icon("arrow_left", size=16), t("Leads"), variant="soft"),
+                href=routes.back_to_list(routes.LEADS),
             ),
             finalise_button,
             spacing="2",

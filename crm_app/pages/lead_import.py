@@ -277,7 +277,9 @@ def lead_import_page() -> rx.Component:
             ),
         ),
         actions=rx.button(
-            rx.link(rx.icon("arrow_left", size=16), t("Back to leads"), href=routes.leads()),
+            rx.link(
+                rx.icon("arrow_left", size=16), t("Back to leads"), href=routes.back_to_list(routes.LEADS)
+            ),
             variant="soft",
             as_child=True,
         ),

@@ -68,7 +68,7 @@ def lead_new_page() -> rx.Component:
                         rx.hstack(
                             rx.link(
                                 rx.button(t("Cancel"), variant="soft", color_scheme="gray", type="button"),
-                                href=routes.leads(),
+                                href=routes.back_to_list(routes.LEADS),
                             ),
                             rx.button(
                                 rx.cond(LeadFormState.matches.length() > 0, t("Save anyway"), t("Save")),

@@ -265,11 +265,11 @@ class LeadsState(ListState, SessionState):
             return None
         self._loaded_url = ""
         params = self.router.url.query_parameters
-        if self.loaded and not params:
-            place = self._url()
-            if place != routes.leads():  # a bare /leads (the sidebar, a card's link): back to the tab's place
-                return rx.redirect(place, replace=True)
-        self._read_url(params)
+        resume = params.get(routes.resume_parameter()) == "1"
+        if resume and self.loaded:
+            # the sidebar or a card's link: back to the tab's place, read again (it may have changed)
+            return rx.redirect(self._url(), replace=True)
+        self._read_url({} if resume else params)
         with self._db() as s:
             with self._handling() as h:
                 self._user(s)
@@ -277,6 +277,9 @@ class LeadsState(ListState, SessionState):
                 self._query(s)
             if h.failed:
                 return h.events
+        if resume:  # a new tab has no place yet: the first page, under its own URL
+            self._loaded_url = self._url()
+            return rx.redirect(self._loaded_url, replace=True)
         return None
 
     def _url_of_page(self) -> str:

@@ -191,3 +191,13 @@ def test_paging_keeps_its_place_in_the_url_on_reload_and_back(page: Page, app_se
     page.get_by_role("button", name="First page").click()
     expect(label).to_have_text("1–20 of 45")
     expect(page.get_by_label("Search leads")).to_have_value("pageco")
+    page.get_by_role("link", name="Leads", exact=True).first.click()  # the sidebar: the tab's place
+    expect(page).to_have_url(re.compile(r"/leads\?q=pageco$"))
+    page.goto("/leads")  # the bare list is the first page of all leads
+    expect(page.get_by_label("Search leads")).to_have_value("")
+    page.get_by_role("button", name="Last page").click()
+    expect(page).to_have_url(re.compile(r"last=1"))
+    page.go_back()  # "Back" to the bare list: its first page, not the last one again
+    expect(page).to_have_url(re.compile(r"/leads/?$"))
+    expect(label).to_have_text(re.compile(r"^1–20 of"))
+    expect(page.get_by_role("button", name="First page")).to_be_disabled()

@@ -86,7 +86,7 @@ def _reconnect_until(page: Page, r: redis.Redis, token: str, wanted) -> str:
     for _ in range(RECONNECTS):
         page.goto("about:blank")  # the page and its websocket go
         _wait_owner(r, token, present=False)
-        page.goto("/leads")
+        page.goto("/leads?resume=1")  # as the sidebar's link: back to the tab's place
         expect(page.get_by_label("Search leads")).to_be_visible()
         owner = _wait_owner(r, token, present=True)
         assert owner is not None
@@ -147,7 +147,7 @@ def test_postgres_redis_two_workers_share_the_state(pg_redis_server, browser: Br
     # the same tab, now served by the other worker: still logged in, same search
     second_worker = _reconnect_until(page, r, token, lambda owner: owner != first_worker)
     _shows_search(page, first_tag, "Fiona")
-    # not sent to the login page; the bare /leads went back to the tab's place, held in its state
+    # not sent to the login page; /leads?resume=1 went back to the tab's place, held in its state
     expect(page).to_have_url(re.compile(rf"/leads/?\?q={first_tag}$"))
 
     # a change made through the second worker is seen back on the first one

@@ -128,13 +128,27 @@ def test_reload_of_the_url_just_written_reads_it_once_more(root, db_url):
     assert state.total == 26 and state.page_ids == list(reversed(ids))[20:]
 
 
-def test_a_bare_leads_url_returns_to_the_tabs_place(root, db_url):
-    """The sidebar's "Leads" (or a card's link) opens /leads: the tab goes back to where it was."""
+def test_the_sidebar_link_returns_to_the_tabs_place_and_back_to_a_bare_url_is_the_first_page(root, db_url):
+    """The sidebar's "Leads" (or a card's link) opens /leads?resume=1: the tab goes back to where it
+    was. A bare /leads is the first page: "Back" from the last page reaches it."""
     state, user = _login(root, db_url, LeadsState, role=Role.ADMIN)
-    _make_leads(db_url, user, 5)
-    _visit(root, state, routes.leads())
+    ids = _make_leads(db_url, user, 25)
+    newest = list(reversed(ids))
+    resume = routes.back_to_list(routes.LEADS)
+    # a new tab: the first page, under the bare URL
+    event = _visit(root, state, resume)
+    assert event is not None and event.args[0][1]._var_value == routes.leads()
+    assert _visit(root, state, routes.leads()) is None and state.page_ids == newest[:20]
+    _go(root, state, LeadsState.last_page)
+    assert state.page_ids == newest[-20:]
+    assert _visit(root, state, routes.leads()) is None  # "Back": the first page, no redirect
+    assert state.page_ids == newest[:20] and not state.at_last
     url = _go(root, state, LeadsState.run_search, {"search": "lead"})
-    event = _visit(root, state, routes.leads())
+    event = _visit(root, state, resume)
     assert event is not None and event.args[0][1]._var_value == url  # rx.redirect(the place)
+    _visit(root, state, url)
+    assert state.search == "lead"
     _go(root, state, LeadsState.reset_filters)  # Reset: the bare list again
+    event = _visit(root, state, resume)
+    assert event is not None and event.args[0][1]._var_value == routes.leads()
     assert _visit(root, state, routes.leads()) is None and state.search == ""
