@@ -73,8 +73,10 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute("DROP TABLE IF EXISTS lead_fts")
     else:
-        for index in search_index.PG_INDEXES:
+        for index in ("ix_lead_search_text_trgm", "ix_lead_search_phones_trgm"):
             op.execute(f"DROP INDEX IF EXISTS {index}")
+        op.execute("DROP FUNCTION IF EXISTS lead_search_sync() CASCADE")  # from a later install
+        op.execute("DROP TABLE IF EXISTS lead_search")
     for column in SORTABLE:
         op.drop_index(f"ix_lead_by_{column}", table_name="lead")
     op.drop_index("ix_lead_open", table_name="lead")

@@ -180,6 +180,20 @@ def test_index_follows_updates_merges_deletes_and_restores(session):
     assert _all_ids(session, user, "zebulon") == set()
     bin_filters = leads.LeadFilters(text="zebulon", deleted=True)
     assert leads.search_leads(session=session, user=user, filters=bin_filters).rows == []
+    _assert_index_matches_leads(session)
+
+
+def _assert_index_matches_leads(session) -> None:
+    """The index holds exactly the leads' documents: FTS5's own check on SQLite, the narrow
+    table against `lead` on PostgreSQL."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("INSERT INTO lead_fts(lead_fts, rank) VALUES ('integrity-check', 1)")
+        return
+    columns = "id, search_text, search_phones"
+    indexed = conn.exec_driver_sql(f"SELECT {columns} FROM {search_index.PG_TABLE} ORDER BY id").all()
+    stored = conn.exec_driver_sql(f"SELECT {columns} FROM lead ORDER BY id").all()
+    assert indexed == stored and stored
 
 
 def test_factories_and_orm_writes_are_indexed(session):
@@ -271,3 +285,4 @@ def test_crm_db_reindex_rebuilds_every_document(session, capsys):
     assert "Search index rebuilt: 1 lead(s)" in capsys.readouterr().out
     session.expire_all()
     assert _all_ids(session, user, "winifred") == {lead.id}
+    _assert_index_matches_leads(session)
