@@ -167,9 +167,9 @@ class LeadMatch(ColumnElement[Any]):
         self.cap = cap
         self._key = f"{cap}|{query.phone}|{'|'.join(query.words)}"
 
-    def like_matched(self):
-        """The ids of the newest matches, LIKE over `lead_search` (None: nothing to search)."""
-        t = sa.table(PG_TABLE, sa.column("id"), sa.column("search_text"), sa.column("search_phones"))
+    def like_where(self):
+        """The LIKE condition over `lead_search` (None: nothing to search)."""
+        t = _pg_table()
         parts = []
         if self.query.words:
             parts.append(
@@ -182,9 +182,15 @@ class LeadMatch(ColumnElement[Any]):
             )
         if self.query.phone:
             parts.append(t.c.search_phones.like(_inline(like_pattern(self.query.phone)), escape="\\"))
-        if not parts:
+        return sa.or_(*parts) if parts else None
+
+    def like_matched(self):
+        """The ids of the newest matches, LIKE over `lead_search` (None: nothing to search)."""
+        where = self.like_where()
+        if where is None:
             return None
-        return sa.select(t.c.id).where(sa.or_(*parts)).order_by(t.c.id.desc()).limit(self.cap + 1)
+        t = _pg_table()
+        return sa.select(t.c.id).where(where).order_by(t.c.id.desc()).limit(self.cap + 1)
 
     def fts_matched(self):
         """The ids of the newest matches, FTS5 (None: nothing to search)."""
@@ -208,6 +214,13 @@ class LeadMatch(ColumnElement[Any]):
     def condition(self, dialect: str):
         matched = self.matched(dialect)
         return sa.false() if matched is None else self.table.id.in_(matched)
+
+
+_PG_SEARCH = sa.table(PG_TABLE, sa.column("id"), sa.column("search_text"), sa.column("search_phones"))
+
+
+def _pg_table():
+    return _PG_SEARCH
 
 
 def _inline(pattern: str):
@@ -252,11 +265,55 @@ def lead_matching(text: str | None, cap: int = SEARCH_CAP):
     if once is None:
         return match
     session, seen = once
+    conn = session.connection()
     if match._key not in seen:
-        conn = session.connection()
-        matched = match.matched(conn.dialect.name)
-        seen[match._key] = [] if matched is None else list(conn.execute(matched).scalars())
-    return _one_of(table.id, seen[match._key], session.connection().dialect.name)
+        if conn.dialect.name == "postgresql":
+            seen[match._key] = _pg_newest(conn, match)
+        else:
+            matched = match.matched(conn.dialect.name)
+            seen[match._key] = [] if matched is None else list(conn.execute(matched).scalars())
+    return _one_of(table.id, seen[match._key], conn.dialect.name)
+
+
+# PostgreSQL: how the newest matches are read (`_pg_newest`)
+PROBE_ROWS = 5_000  # the newest documents read first, which says how common the query is
+SCAN_COST = 0.23  # µs per document when reading the newest ids and filtering (measured)
+RECHECK_COST = 2.0  # µs per match when reading the trigram index and rechecking (measured)
+
+
+def _pg_newest(conn: sa.Connection, match: LeadMatch) -> list[int]:
+    """The newest `cap + 1` matches on PostgreSQL, the cheaper of two ways chosen from what the
+    newest PROBE_ROWS documents hold, not from the planner's estimate (which reads a sample: a
+    word in 0.5 % of a million leads made it read the newest ids for 100 ms, where the index
+    takes 12): the newest ids filtered (cost grows as 1 / frequency), or the trigram index, every
+    match rechecked, then the newest kept (cost grows with the number of matches)."""
+    where = match.like_where()
+    if where is None:
+        return []
+    t = _pg_table()
+    wanted = match.cap + 1
+    edge = conn.execute(sa.select(t.c.id).order_by(t.c.id.desc()).offset(PROBE_ROWS - 1).limit(1)).scalar()
+    newest = sa.select(t.c.id).where(where).order_by(t.c.id.desc())
+    if edge is None:  # a small table: all of it
+        return list(conn.execute(newest.limit(wanted)).scalars())
+    found = list(conn.execute(newest.where(t.c.id >= edge).limit(wanted)).scalars())
+    if len(found) >= wanted:
+        return found
+    frequency = max(len(found), 1) / PROBE_ROWS
+    rest = wanted - len(found)
+    by_scan = rest / frequency * SCAN_COST
+    by_index = frequency * edge * RECHECK_COST  # ids are about as many as the rows below `edge`
+    way = (
+        ("enable_bitmapscan", "enable_seqscan")
+        if by_scan <= by_index
+        else ("enable_indexscan", "enable_seqscan")
+    )
+    conn.exec_driver_sql("; ".join(f"SET LOCAL {setting} = off" for setting in way))
+    try:
+        found += conn.execute(newest.where(t.c.id < edge).limit(rest)).scalars()
+    finally:
+        conn.exec_driver_sql("; ".join(f"SET LOCAL {setting} TO DEFAULT" for setting in way))
+    return found
 
 
 def _one_of(column, ids: list[int], dialect: str):

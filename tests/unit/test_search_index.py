@@ -286,3 +286,63 @@ def test_crm_db_reindex_rebuilds_every_document(session, capsys):
     session.expire_all()
     assert _all_ids(session, user, "winifred") == {lead.id}
     _assert_index_matches_leads(session)
+
+
+def test_past_the_cap_a_search_reads_the_newest_matches(session, monkeypatch):
+    """More matches than the cap: the newest matches (cap + 1), then the other filters, on both
+    databases and whichever way PostgreSQL reads them (see _pg_newest); the count stops at the cap."""
+    monkeypatch.setattr(search_index, "SEARCH_CAP", 5)
+    monkeypatch.setattr(leads.LEAD_LIST, "_cache", {})
+    monkeypatch.setattr(
+        leads.LEAD_LIST,
+        "filters",
+        tuple(
+            f if f.name != "text" else type(f)(f.name, _capped_at(5), cap=5) for f in leads.LEAD_LIST.filters
+        ),
+    )
+    user = create_user(session, role=Role.ADMIN)
+    statuses = leads.lead_statuses(session)
+    for i in range(3):
+        leads.create_lead(
+            session=session, user=user, data={"last_name": f"Quill {i}", "status_id": statuses[1].id}
+        )
+    newer = [
+        leads.create_lead(session=session, user=user, data={"last_name": f"Quill new {i}"}).id
+        for i in range(8)
+    ]
+    only_old = leads.LeadFilters(text="quill", status_ids=[statuses[1].id or 0])
+    for sort in ("created_at", "last_name"):
+        assert leads.browse_leads(session=session, user=user, filters=only_old, sort=sort).rows == []
+    everything = leads.browse_leads(session=session, user=user, filters=leads.LeadFilters(text="quill"))
+    assert everything.total == 5 and everything.total_is_capped
+    assert [r.id for r in everything.rows] == list(reversed(newer))[:6]
+
+
+def _capped_at(cap: int):
+    from crm_app.services import listing
+
+    return listing.indexed_search(lambda text: search_index.lead_matching(text, cap))
+
+
+@pytest.mark.parametrize("way", ["scan", "index"])
+def test_postgresql_reads_the_newest_matches_either_way(session, monkeypatch, way):
+    """_pg_newest after its probe: the newest ids filtered, or the trigram index: the same ids,
+    those of the plain query, and the planner settings put back."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the PostgreSQL way of reading the newest matches")
+    user = create_user(session, role=Role.ADMIN)
+    rng = random.Random(7)
+    _random_leads(session, user, rng, 60)
+    monkeypatch.setattr(search_index, "PROBE_ROWS", 8)
+    monkeypatch.setattr(search_index, "SCAN_COST", 0.0 if way == "scan" else 1e9)
+    conn = session.connection()
+    for text in ("mar", "martin", "example.com", "zzq", "06 1"):
+        match = search_index.LeadMatch(table_of(Lead).c, search_index.parse(text), 10)
+        plain = match.like_matched()
+        expected = list(conn.execute(plain).scalars()) if plain is not None else []
+        assert search_index._pg_newest(conn, match) == expected, text
+    settings = (
+        conn.exec_driver_sql("SHOW enable_bitmapscan").scalar(),
+        conn.exec_driver_sql("SHOW enable_indexscan").scalar(),
+    )
+    assert settings == ("on", "on")
