@@ -1,7 +1,8 @@
 """Load: N websocket clients open /leads as a browser reload does, for T seconds (`bench.loadclient`).
 
-Starts its own production server (`reflex run --env prod --single-port`) on a free port with a
-temporary SQLite database (or the PostgreSQL database of `--load-db`), bulk-seeded with
+Starts its own production server (`reflex run --env prod --single-port`) on a free port, once with
+a temporary SQLite database and once with a temporary PostgreSQL database (when it answers; or
+only on the database of `--load-db`; `--databases` chooses), bulk-seeded with
 `--load-leads` leads (10,000 by default) and one administrator the clients log in as; the build
 folder and the database live in a temporary folder. The server's process group is stopped and the
 temporary files removed afterwards, also on failure or Ctrl-C. With `--url` it loads a running app
@@ -148,8 +149,23 @@ def run(args) -> list[Row]:
         result = _load(args.url, args, args.email, args.password)
         print(result.summary(), file=sys.stderr)
         return _rows(result, f"open /leads, {args.clients} clients, {args.url}")
+    if args.load_db:
+        return _run_on(args, args.load_db)
+    rows = []
+    wanted = {d.strip() for d in args.databases.split(",")}
+    if "sqlite" in wanted:
+        rows += _run_on(args, None)
+    if "postgresql" in wanted:
+        with _pg_database() as pg_url:
+            if pg_url is not None:
+                rows += _run_on(args, pg_url)
+    return rows
+
+
+def _run_on(args, db_url: str | None) -> list[Row]:
+    """Seed, start the server, load it: on `db_url`, or a temporary SQLite file."""
     with tempfile.TemporaryDirectory(prefix="crm-load-") as tmp:
-        db_url = args.load_db or f"sqlite:///{Path(tmp) / 'load.db'}"
+        db_url = db_url or f"sqlite:///{Path(tmp) / 'load.db'}"
         kind = db_url.split(":", 1)[0].split("+", 1)[0]
         print(f"  seeding {args.load_leads:,} leads ({kind}) ...", file=sys.stderr, flush=True)
         password = seed(db_url, args.load_leads, args.random_seed)
@@ -158,3 +174,31 @@ def run(args) -> list[Row]:
             result = _load(url, args, EMAIL, password)
         print(result.summary(), file=sys.stderr)
     return _rows(result, f"open /leads, {args.clients} clients ({args.load_leads:,} leads, {kind})")
+
+
+@contextmanager
+def _pg_database() -> Iterator[str | None]:
+    """A new, empty PostgreSQL database for one load run, dropped afterwards (None when
+    PostgreSQL does not answer)."""
+    import sqlalchemy as sa
+
+    from bench.bench_search import PG_ADMIN
+
+    name = f"crm_load_{secrets.token_hex(4)}"
+    try:
+        admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError:
+        print("  PostgreSQL does not answer: load on PostgreSQL skipped", file=sys.stderr)
+        yield None
+        return
+    try:
+        yield sa.engine.make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+    finally:
+        from crm_app import db
+
+        db.dispose_engines()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -28,6 +28,12 @@ def _logged_in_guard(root, db_url) -> SessionState:
     return guard
 
 
+@pytest.fixture(autouse=True)
+def threads_on(monkeypatch):
+    """These tests are about the threads: on, whatever the database (SQLite has none by default)."""
+    monkeypatch.setenv("CRM_DB_THREADS", "on")
+
+
 @pytest.fixture
 def session_threads(monkeypatch):
     """Records the thread of every `db.session()` the state opens."""
@@ -166,3 +172,23 @@ def test_the_database_threads_are_as_many_as_the_connection_pool(monkeypatch):
 def test_call_runs_db_events_to_their_end(root, db_url):
     guard = _logged_in_guard(root, db_url)
     assert call(guard, SessionState.check_login) is None and guard.user_name == "Sam"
+
+
+def test_by_default_threads_on_postgresql_and_none_on_sqlite(root, db_url, session_threads, monkeypatch):
+    monkeypatch.delenv("CRM_DB_THREADS")
+    guard = _logged_in_guard(root, db_url)
+    session_threads.clear()
+
+    async def run_on_loop():
+        return threading.get_ident(), await SessionState.check_login.fn(guard)
+
+    loop_thread, _events = asyncio.run(run_on_loop())
+    assert guard.user_name == "Sam" and session_threads
+    if db_url.startswith("sqlite"):
+        assert session_threads == [loop_thread] * len(session_threads)
+    else:
+        assert loop_thread not in session_threads
+    monkeypatch.setenv("CRM_DB_THREADS", "off")
+    assert not offload.threads_on()
+    monkeypatch.setenv("CRM_DB_THREADS", "on")
+    assert offload.threads_on()
