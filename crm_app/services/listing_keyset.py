@@ -203,28 +203,39 @@ def _keyset_read(
             if cursor.value not in ordered:
                 return []  # a group gone since (or a forged one): nothing after it here
             start = ordered.index(cursor.value)
-        branches = []
-        for pos in range(start, len(ordered)):
-            value = ordered[pos]
-            branch = live.where(col(sort_col.column).is_(None) if value is None else sort_col.column == value)
-            if cursor is not None and pos == start:
-                branch = branch.where(id_col < cursor.id if descending else id_col > cursor.id)
-            branch = (
-                branch.add_columns(literal(pos, Integer).label("crm_group"))
-                .order_by(id_col.desc() if descending else id_col.asc())
-                .limit(limit)
+
+        def read_groups(positions: range, want: int, after: Cursor | None) -> list:
+            """Up to `want` rows of these groups, in order (`after`: in the first one)."""
+            branches = []
+            for pos in positions:
+                value = ordered[pos]
+                branch = live.where(
+                    col(sort_col.column).is_(None) if value is None else sort_col.column == value
+                )
+                if after is not None and pos == positions.start:
+                    branch = branch.where(id_col < after.id if descending else id_col > after.id)
+                branch = (
+                    branch.add_columns(literal(pos, Integer).label("crm_group"))
+                    .order_by(id_col.desc() if descending else id_col.asc())
+                    .limit(want)
+                )
+                branches.append(branch)
+            if len(branches) == 1:
+                return list(conn.execute(branches[0]).all())
+            merged = union_all(*[select(b.subquery()) for b in branches]).subquery()
+            merged_id = merged.c[id_col.key]
+            stmt = (
+                select(*merged.c)
+                .order_by(merged.c.crm_group, merged_id.desc() if descending else merged_id.asc())
+                .limit(want)
             )
-            branches.append(select(branch.subquery()))
-        if not branches:
-            return []
-        merged = union_all(*branches).subquery()
-        merged_id = merged.c[id_col.key]
-        stmt = (
-            select(*merged.c)
-            .order_by(merged.c.crm_group, merged_id.desc() if descending else merged_id.asc())
-            .limit(limit)
-        )
-        grouped = conn.execute(stmt).all()
+            return list(conn.execute(stmt).all())
+
+        # the cursor's group first (one index range, most often the whole page), then the groups
+        # after it in one UNION ALL if the page is not full yet
+        grouped = read_groups(range(start, start + 1), limit, cursor) if ordered else []
+        if len(grouped) < limit and start + 1 < len(ordered):
+            grouped += read_groups(range(start + 1, len(ordered)), limit - len(grouped), None)
         return [(tuple(r[:-1]), Cursor(key, descending, ordered[r[-1]], r[0])) for r in grouped]
     if isinstance(sort_col, GroupedSort):  # too many groups: the join sort on the fallback
         nullable, sort_col = sort_col.nullable or _nullable(sort_col.fallback), sort_col.fallback
