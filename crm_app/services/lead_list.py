@@ -14,6 +14,8 @@ from crm_app.models import (
     EntityType,
     Lead,
     LeadResult,
+    Pipeline,
+    PipelineKind,
     Source,
     Stage,
     User,
@@ -59,7 +61,15 @@ SORT_COLUMNS = {
     "amount": Lead.amount,
     "status": listing.GroupedSort(
         Lead.status_id,
-        lambda s: list(s.exec(select(Stage.id).order_by(col(Stage.sort), col(Stage.id))).all()),
+        # the lead statuses only (the deals' stages share the table)
+        lambda s: list(
+            s.exec(
+                select(Stage.id)
+                .join(Pipeline, col(Pipeline.id) == Stage.pipeline_id)
+                .where(Pipeline.kind == PipelineKind.LEAD)
+                .order_by(col(Stage.sort), col(Stage.id))
+            ).all()
+        ),
         fallback=Stage.sort,
     ),
     "source": listing.GroupedSort(
