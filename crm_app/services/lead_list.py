@@ -194,6 +194,7 @@ LEAD_LIST = listing.ListConfig(
     ),
     row=_lead_row,
     cache_fields=("result", "deleted"),
+    reading=search_index.matches_once,
 )
 
 
@@ -209,17 +210,16 @@ def search_leads(
 ) -> listing.Page[LeadRow]:
     """One page of leads, sorted and filtered in SQL, with a total counted up to COUNT_CAP."""
     permissions.require_user(user)
-    with search_index.matches_once(session):
-        return listing.page(
-            LEAD_LIST,
-            session=session,
-            user=user,
-            filters=filters,
-            sort=sort,
-            descending=descending,
-            page=page,
-            page_size=page_size,
-        )
+    return listing.page(
+        LEAD_LIST,
+        session=session,
+        user=user,
+        filters=filters,
+        sort=sort,
+        descending=descending,
+        page=page,
+        page_size=page_size,
+    )
 
 
 def browse_leads(
@@ -237,19 +237,18 @@ def browse_leads(
     """The /leads page by keyset: the first page, the one after / before a cursor of the page shown,
     or the last one. Pages on past COUNT_CAP; a cursor that does not decode means the first page."""
     permissions.require_user(user)
-    with search_index.matches_once(session):
-        return listing.keyset_page(
-            LEAD_LIST,
-            session=session,
-            user=user,
-            filters=filters,
-            sort=sort,
-            descending=descending,
-            after=after,
-            before=before,
-            last=last,
-            page_size=page_size,
-        )
+    return listing.keyset_page(
+        LEAD_LIST,
+        session=session,
+        user=user,
+        filters=filters,
+        sort=sort,
+        descending=descending,
+        after=after,
+        before=before,
+        last=last,
+        page_size=page_size,
+    )
 
 
 def count_leads(*, session: Session, user: User, filters: LeadFilters | None = None) -> tuple[int, bool]:

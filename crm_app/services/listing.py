@@ -16,10 +16,12 @@ connection (a list page needs no identity map).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar, cast
 
 from sqlalchemy import Integer, bindparam, func, literal, select, union_all
 from sqlalchemy.sql import Select
@@ -36,6 +38,8 @@ MAX_KEYSET = 500
 
 F = TypeVar("F")  # the entity's filters dataclass
 R = TypeVar("R")  # the entity's row
+T = TypeVar("T")
+P = ParamSpec("P")
 
 
 # --- filters ---------------------------------------------------------------------------------
@@ -193,6 +197,9 @@ class ListConfig(Generic[F, R]):
     filters: tuple[FilterSpec, ...]
     row: Callable[[Any], R]
     cache_fields: tuple[str, ...] = ()
+    # what a read of this list runs inside (e.g. search_index.matches_once: the search read once
+    # for the page, its count and its position); None: nothing
+    reading: Callable[[Session], AbstractContextManager[Any]] | None = None
     _cache: dict[tuple, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -261,6 +268,22 @@ def count_cap(config: ListConfig[F, Any], filters: F) -> int:
     return min([COUNT_CAP, *caps])
 
 
+def in_reading(fn: Callable[P, T]) -> Callable[P, T]:
+    """Run a list read (`fn(config, *, session=..., ...)`) inside its config's `reading`."""
+
+    @functools.wraps(fn)
+    def read(*args: P.args, **kwargs: P.kwargs) -> T:
+        config = args[0]
+        reading = config.reading if isinstance(config, ListConfig) else None
+        if reading is None:
+            return fn(*args, **kwargs)
+        with reading(cast("Session", kwargs["session"])):
+            return fn(*args, **kwargs)
+
+    return read
+
+
+@in_reading
 def page(
     config: ListConfig[F, R],
     *,
@@ -319,6 +342,7 @@ def _groups(sort: GroupedSort, session: Session) -> list | None:
     return [None, *ids] if sort.nullable else ids
 
 
+@in_reading
 def count(
     config: ListConfig[F, Any], *, session: Session, user: User, filters: F | None = None
 ) -> tuple[int, bool]:

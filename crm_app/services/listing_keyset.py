@@ -31,6 +31,7 @@ from crm_app.services.listing import (
     _plain_key,
     apply_filters,
     count_cap,
+    in_reading,
     scoped,
 )
 
@@ -338,6 +339,7 @@ def _position(
     return before_count if before_count <= cap else None
 
 
+@in_reading
 def keyset_page(
     config: ListConfig[F, R],
     *,

@@ -346,3 +346,33 @@ def test_postgresql_reads_the_newest_matches_either_way(session, monkeypatch, wa
         conn.exec_driver_sql("SHOW enable_indexscan").scalar(),
     )
     assert settings == ("on", "on")
+
+
+def test_a_searched_page_searches_the_index_once(session):
+    """The page, its count and its position take the ids found once (ListConfig.reading):
+    only the lookup itself reads the index, never the statements over `lead`."""
+    user = create_user(session, role=Role.ADMIN)
+    for i in range(30):
+        leads.create_lead(session=session, user=user, data={"last_name": f"Once {i}"})
+    engine = session.get_bind()
+    seen: list[str] = []
+
+    def spy(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    first = leads.browse_leads(
+        session=session, user=user, filters=leads.LeadFilters(text="once"), page_size=10
+    )
+    sa.event.listen(engine, "before_cursor_execute", spy)
+    try:
+        page = leads.browse_leads(
+            session=session, user=user, filters=leads.LeadFilters(text="once"), after=first.last, page_size=10
+        )
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", spy)
+    assert len(page.rows) == 10 and page.position == 10 and page.total == 30
+    index = "lead_fts" if engine.dialect.name == "sqlite" else search_index.PG_TABLE
+    lookups = [s for s in seen if index in s]
+    over_leads = [s for s in seen if "FROM lead" in s and index not in s]
+    assert lookups and len(over_leads) >= 3  # the page, its count, its position
+    assert len([s for s in lookups if "FROM lead " in s or "FROM lead\n" in s]) == 0
