@@ -112,3 +112,4 @@ app.add_page(
 
 # closed tabs' states expire after CRM_STATE_TTL_SECONDS; open tabs' states are kept
 app.register_lifespan_task(state_ttl.keep_open_tabs)
+state_ttl.cancel_pings_of_closed_sockets()

@@ -106,3 +106,50 @@ def test_an_open_tab_is_refreshed_and_kept_a_closed_one_expires():
     assert open_tokens == {"open-tab"}  # a socket on another worker is that worker's business
     assert refreshed == 1
     assert states == {"open-tab"}
+
+
+def test_expiry_watch_tells_when_states_held_in_memory_went_down():
+    watch = state_ttl.ExpiryWatch()
+    assert watch.expired_since_last_look(3) is False  # first look: nothing to compare with
+    assert watch.expired_since_last_look(5) is False  # more tabs
+    assert watch.expired_since_last_look(2) is True  # three states expired
+    assert watch.expired_since_last_look(2) is False
+    assert watch.expired_since_last_look(None) is False  # states in Redis: nothing held here
+
+
+def test_local_state_count_and_release_memory():
+    async def scenario():
+        manager = await _manager_with("tab-1", "tab-2")
+        try:
+            return state_ttl.local_state_count(manager)
+        finally:
+            await manager.close()
+
+    assert asyncio.run(scenario()) == 2
+    assert state_ttl.local_state_count(SimpleNamespace()) is None  # e.g. the Redis manager
+    # glibc (Debian, the container) trims; another C library only collects garbage
+    assert state_ttl.release_memory() is (state_ttl._malloc_trim() is not None)
+
+
+def test_a_closed_socket_cancels_its_pending_ping():
+    """Without this, a closed tab's socket lives 25 s more in a sleeping ping task (issue 7)."""
+    import engineio
+    from engineio.async_socket import AsyncSocket
+
+    assert state_ttl.cancel_pings_of_closed_sockets() is True
+    assert state_ttl.cancel_pings_of_closed_sockets() is True  # installing twice is harmless
+
+    async def scenario():
+        server = engineio.AsyncServer(async_mode="asgi", ping_interval=25)
+        sock = AsyncSocket(server, "sid-1")
+        server.sockets["sid-1"] = sock
+        sock.schedule_ping()  # as after a pong: the next ping sleeps 25 s
+        ping = sock._crm_ping_task
+        assert ping is not None and not ping.done()
+        await sock.close(wait=False, abort=True)
+        await asyncio.sleep(0)
+        return ping, sock
+
+    ping, sock = asyncio.run(scenario())
+    assert ping.cancelled()
+    assert sock.closed and sock._crm_ping_task is None
