@@ -34,7 +34,9 @@ When `status_id` is given it must be a lead status in progress.
   `duplicates` and kept in the lead's history;
 - `skip`: nothing is created; **200** with the existing lead and `duplicate_of` = its id;
 - `update`: the existing lead gets the non-empty values sent (phones and e-mails are added to
-  its own, nothing is blanked); **200** with that lead and `duplicate_of` = its id.
+  its own, nothing is blanked); **200** with that lead and `duplicate_of` = its id. A converted
+  or junk lead is final and never updated: **200** with the lead as it is, `duplicate_of` = its
+  id and `duplicate_final` = true.
 
 Other likely matches (a contact or company with the same e-mail or phone, a close company name)
 never stop the creation: they are only reported in `duplicates`.
@@ -124,6 +126,9 @@ class LeadOut(BaseModel):
 
 class LeadCreated(LeadOut):
     duplicate_of: int | None = Field(None, description="The existing lead, when skipped or updated")
+    duplicate_final: bool = Field(
+        False, description="The existing lead is final (converted or junk): skipped, not updated"
+    )
     duplicates: list[DuplicateOut] = Field(default_factory=list, description="Likely duplicates found")
 
 
@@ -197,6 +202,7 @@ def create_lead(
     return {
         **_one(session, result.lead),
         "duplicate_of": result.duplicate_of,
+        "duplicate_final": result.final,
         "duplicates": [intake.match_json(m) for m in result.matches],
     }
 

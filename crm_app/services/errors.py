@@ -50,3 +50,18 @@ class Throttled(DomainError):
 
 class Conflict(DomainError):
     pass
+
+
+class FinalLead(Conflict):
+    """An import or API "update" aimed at a converted or junk lead: final leads are never updated."""
+
+    def __init__(self, lead_id: int, title: str) -> None:
+        from crm_app import routes
+
+        self.lead_id = lead_id
+        super().__init__(
+            "Duplicate of {title} (#{id}, {url}), a final lead (converted or junk): not updated.",
+            title=title or "—",
+            id=lead_id,
+            url=routes.record("lead", lead_id),
+        )

@@ -11,6 +11,8 @@ Policies (`on_duplicate`):
   contact or company: there is no lead to return);
 - "update": fill the existing lead with the non-empty values given (`leads.fill_values`: phones
   and e-mails are added to the ones it has), return it; a contact or company match: Conflict, nothing created.
+  A final lead (converted or junk) is never updated: the lead is returned as for "skip", with
+  `final` set.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlmodel import Session, select
 from crm_app.models import Lead, Source, User
 from crm_app.services import duplicates, leads, permissions
 from crm_app.services.duplicates import Match
-from crm_app.services.errors import Conflict, ValidationError
+from crm_app.services.errors import Conflict, FinalLead, ValidationError
 from crm_app.services.i18n import Msg
 
 POLICIES = ("create", "skip", "update")
@@ -34,6 +36,7 @@ class IntakeResult:
     lead: Lead
     created: bool
     duplicate_of: int | None = None  # the existing lead, for skip and update
+    final: bool = False  # "update" aimed at a converted or junk lead: skipped, left as it was
     matches: list[Match] = field(default_factory=list)
 
 
@@ -99,13 +102,17 @@ def create_lead_with_policy(
                     id=other.id,
                 )
             )
+        final = False
         if on_duplicate == "skip":
             lead = leads.get_lead(session=session, user=user, lead_id=lead_id)
         else:
             # only the values sent: the default source must not replace where the lead came from
             given = {k: cleaned[k] for k, v in data.items() if k in cleaned and _filled(v)}
-            lead = leads.fill_lead(session=session, user=user, lead_id=lead_id, given=given)
-        return IntakeResult(lead=lead, created=False, duplicate_of=lead_id, matches=matches)
+            try:
+                lead = leads.fill_lead(session=session, user=user, lead_id=lead_id, given=given)
+            except FinalLead:
+                lead, final = leads.get_lead(session=session, user=user, lead_id=lead_id), True
+        return IntakeResult(lead=lead, created=False, duplicate_of=lead_id, matches=matches, final=final)
     default_source_id = source_id_by_code(session, default_source) if default_source else None
     [new] = leads.create_leads(
         session=session,

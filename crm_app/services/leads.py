@@ -31,7 +31,7 @@ from crm_app.models import (
 from crm_app.models.base import saved_id, table_of, utcnow
 from crm_app.services import defaults, display, permissions, search_index, timeline, uow
 from crm_app.services.bulk_insert import insert_returning_ids
-from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from crm_app.services.errors import Conflict, FinalLead, NotFound, PermissionDenied, ValidationError
 from crm_app.services.i18n import Msg
 from crm_app.services.lead_fields import (  # noqa: F401 - the names callers use as leads.X
     ALL_FIELDS,
@@ -291,14 +291,14 @@ def create_lead(
     return lead
 
 
-def fill_values(current: dict[str, Any], given: dict[str, Any], *, finalised: bool = False) -> dict[str, Any]:
+def fill_values(current: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
     """The one rule for merging values into an existing lead (the import's and the API's "update"
     policy, a file's later row for a lead still to be created): what changes.
 
     Values are as `clean_lead_data` returns them (phones / e-mails: [(shown, normalised)]). Every
     non-empty value given replaces the current one (an empty one blanks nothing); phones and
-    e-mails given are added after the current ones, without repeats, at most MAX_ITEMS; a
-    finalised lead keeps its status.
+    e-mails given are added after the current ones, without repeats, at most MAX_ITEMS (a final
+    lead is never filled: `fill_lead` refuses it).
     """
     changes: dict[str, Any] = {}
     for key, value in given.items():
@@ -311,18 +311,30 @@ def fill_values(current: dict[str, Any], given: dict[str, Any], *, finalised: bo
                     known.add(item[1])
             if len(merged) > len(current.get(key) or []):
                 changes[key] = merged[:MAX_ITEMS]
-        elif key == "status_id" and finalised:
-            continue
         elif value not in (None, ""):
             changes[key] = value
     return changes
 
 
 def fill_lead(
-    *, session: Session, user: User, lead_id: int, given: dict[str, Any], commit: bool = True
+    *,
+    session: Session,
+    user: User,
+    lead_id: int,
+    given: dict[str, Any],
+    commit: bool = True,
+    check_only: bool = False,
 ) -> Lead:
-    """Merge cleaned values into an existing lead (`fill_values`), through `update_lead`."""
+    """Merge cleaned values into an existing lead (`fill_values`), through `update_lead`.
+
+    This is the import's and the API's "update": a final lead (converted or junk) is never
+    updated that way (FinalLead; the caller reports the row as its duplicate). `check_only`: the
+    same refusals, nothing written (an import's dry run)."""
     lead = get_lead(session=session, user=user, lead_id=lead_id)
+    if lead.result is not None:
+        raise FinalLead(lead.id or lead_id, display.lead_name(lead))
+    if check_only:  # a dry run: the checks only
+        return lead
     current: dict[str, Any] = {k: getattr(lead, k) for k in (*TEXT_FIELDS, *REF_FIELDS, *MONEY_FIELDS)}
     for key, kind in (("phones", CommKind.PHONE), ("emails", CommKind.EMAIL)):
         current[key] = list(
@@ -336,7 +348,7 @@ def fill_lead(
                 .order_by(col(Communication.is_primary).desc(), col(Communication.id))
             ).all()
         )
-    changes = fill_values(current, given, finalised=lead.result is not None)
+    changes = fill_values(current, given)
     for key in LIST_FIELDS:
         if key in changes:
             changes[key] = [shown for shown, _n in changes[key]]

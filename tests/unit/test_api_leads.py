@@ -232,3 +232,37 @@ def test_skip_and_update_refuse_when_a_contact_holds_the_email(session, user, au
     assert session.exec(select(Lead)).first() is None
     r = create(auth, {"on_duplicate": "create"}, last_name="Again", emails=["known@example.com"])
     assert r.status_code == 201 and r.json()["duplicates"][0]["entity_type"] == "contact"
+
+
+def test_update_never_rewrites_a_final_lead(session, auth):
+    """Issue 8: a converted or junk lead is final; "update" reports it as the duplicate, unchanged."""
+    from crm_app.services import conversion
+
+    converted = create(auth, first_name="Ann", last_name="Lee", emails=["ann@example.com"]).json()
+    r = client.post(
+        f"/api/v1/leads/{converted['id']}/convert", json={"contact": {"carry": True}}, headers=auth
+    )
+    assert r.status_code == 200, r.text
+    junk = create(auth, last_name="Junk", phones=["+33612345678"]).json()
+    reason = conversion.junk_reasons(session)[0]
+    r = client.post(f"/api/v1/leads/{junk['id']}/junk", json={"reason_id": reason.id}, headers=auth)
+    assert r.status_code == 200, r.text
+
+    for lead, body in (
+        (converted, {"last_name": "Rewritten", "position": "CEO", "emails": ["ann@example.com"]}),
+        (junk, {"last_name": "Rewritten", "phones": ["06 12 34 56 78", "+44 20 7946 0001"]}),
+    ):
+        r = create(auth, {"on_duplicate": "update"}, **body)
+        assert r.status_code == 200, r.text
+        out = r.json()
+        assert out["id"] == out["duplicate_of"] == lead["id"] and out["duplicate_final"] is True
+        assert out["last_name"] == lead["last_name"] and out["version"] == lead["version"] + 1  # finalising
+        stored = session.get(Lead, lead["id"])
+        session.refresh(stored)
+        assert stored.last_name == lead["last_name"] and stored.position == ""
+        assert client.get(f"/api/v1/leads/{lead['id']}", headers=auth).json()["phones"] == lead["phones"]
+    # an in-progress lead is still updated
+    open_lead = create(auth, last_name="Open", emails=["open@example.com"]).json()
+    r = create(auth, {"on_duplicate": "update"}, last_name="Opened", emails=["open@example.com"])
+    assert r.json()["id"] == open_lead["id"] and r.json()["last_name"] == "Opened"
+    assert r.json()["duplicate_final"] is False

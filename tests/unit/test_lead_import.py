@@ -405,6 +405,31 @@ def test_update_fills_the_existing_lead_with_history(session, admin, tmp_path):
     assert ann.company_name == "Ann Co" and phones_of(session, ann.id) == ["+33700000001"]
 
 
+def test_update_never_rewrites_a_final_lead_and_reports_the_row(session, admin, tmp_path):
+    """Issue 8: converted and junk leads are final; the row is skipped and listed with a link."""
+    from crm_app.services import conversion
+
+    lead = _existing(session, admin)
+    conversion.close_as_junk(
+        session=session,
+        user=admin,
+        lead_id=lead.id,
+        reason_id=conversion.junk_reasons(session)[0].id,
+        comment="",
+    )
+    session.refresh(lead)
+    before = (lead.version, lead.last_name, lead.company_name)
+    path = write(tmp_path, HEADER + "Zoé,Martin-New,zoe@example.com,06 11 22 33 44,New Co\n")
+    for dry_run in (True, False):
+        summary = run_import(session=session, user=admin, path=path, on_duplicate="update", dry_run=dry_run)
+        assert (summary.created, summary.updated, summary.skipped, summary.failed) == (0, 0, 1, 0)
+        session.refresh(lead)
+        assert (lead.version, lead.last_name, lead.company_name) == before
+        assert phones_of(session, lead.id) == []
+        [row] = failed_rows(session, admin, summary.job_id)[1:]
+        assert "a final lead" in row[-1] and f"/leads/{lead.id}" in row[-1]
+
+
 def test_update_keeps_values_the_file_leaves_blank(session, admin, tmp_path):
     lead = _existing(session, admin)
     path = write(tmp_path, "E-mail,Company name,Position\nzoe@example.com,,CEO\n")

@@ -301,5 +301,4 @@ def test_fill_values_is_the_one_merge_rule():
     assert changes["company_name"] == "New" and changes["status_id"] == 4 and "position" not in changes
     assert changes["emails"] == [("a@x.io", "a@x.io"), ("b@x.io", "b@x.io")]
     assert len(changes["phones"]) == leads.MAX_ITEMS
-    assert "status_id" not in leads.fill_values(current, given, finalised=True)
     assert leads.fill_values(current, {"emails": [("a@x.io", "a@x.io")], "last_name": ""}) == {}

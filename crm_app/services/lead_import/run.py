@@ -24,7 +24,7 @@ from sqlmodel import Session
 from crm_app.models import EntityType, ImportJob, ImportRowError, ImportStatus, User
 from crm_app.models.base import utcnow
 from crm_app.services import duplicates, leads, permissions
-from crm_app.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from crm_app.services.errors import DomainError, FinalLead, NotFound, PermissionDenied, ValidationError
 from crm_app.services.i18n import Msg
 from crm_app.services.lead_import.mapping import auto_map, clean_mapping
 from crm_app.services.lead_import.rows import (
@@ -306,6 +306,7 @@ def _run_batch(ctx: _Context, batch: list[tuple[int, list[str]]], parsed: Parsed
     pending_matches: dict[int, list[duplicates.Match]] = {}
     pending_by_key: dict[str, _Row] = {}
     updated = skipped = 0
+    notes: list[tuple[int, list[str], list[Any]]] = []  # rows skipped for a reason the report gives
     for index, row in enumerate(rows):
         matches = found.get(index, [])
         keys = _row_keys(row) if ctx.policy != "create" else []
@@ -321,12 +322,19 @@ def _run_batch(ctx: _Context, batch: list[tuple[int, list[str]]], parsed: Parsed
                 updated += 1
             elif lead_id is not None:
                 try:
-                    if not ctx.dry_run:
-                        given = {k: row.data[k] for k in row.given if k in row.data}
-                        leads.fill_lead(
-                            session=session, user=ctx.user, lead_id=lead_id, given=given, commit=False
-                        )
+                    given = {k: row.data[k] for k in row.given if k in row.data}
+                    leads.fill_lead(
+                        session=session,
+                        user=ctx.user,
+                        lead_id=lead_id,
+                        given=given,
+                        commit=False,
+                        check_only=ctx.dry_run,
+                    )
                     updated += 1
+                except FinalLead as exc:  # a converted or junk lead is never updated: listed, skipped
+                    skipped += 1
+                    notes.append((row.number, row.cells, [exc.message]))
                 except DomainError as exc:
                     reasons = _reasons(exc) if isinstance(exc, ValidationError) else [exc.message]
                     failures.append((row.number, row.cells, reasons))
@@ -360,7 +368,7 @@ def _run_batch(ctx: _Context, batch: list[tuple[int, list[str]]], parsed: Parsed
         ctx.company_names.added(
             [(new.id, row.data.get("company_name") or "") for new, row in zip(made, pending, strict=True)]
         )
-    if failures:
+    if failures or notes:
         session.connection().execute(
             insert(ImportRowError.__table__),  # type: ignore[attr-defined]
             [
@@ -370,7 +378,7 @@ def _run_batch(ctx: _Context, batch: list[tuple[int, list[str]]], parsed: Parsed
                     "reason": "; ".join(str(m) for m in reasons)[:2000],
                     "raw": cells,
                 }
-                for number, cells, reasons in failures
+                for number, cells, reasons in [*failures, *notes]
             ],
         )
     summary.created += len(pending)
