@@ -6,7 +6,11 @@ is 403 with the service's message, e.g. "You may not change this lead: it belong
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,6 +29,24 @@ from crm_app.services.errors import (
 def install(api: FastAPI) -> None:
     api.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     api.add_exception_handler(StaleDataError, _stale_data)  # type: ignore[arg-type]
+    api.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
+
+
+def _printable(value: Any) -> Any:
+    """`value` with any text that UTF-8 cannot encode (a lone surrogate) shown escaped (\\ud800)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(v) for v in value]
+    return value
+
+
+def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422, whose `input` echoes what was sent: escaped, so that echoing a lone
+    surrogate cannot turn the answer into a 500."""
+    return JSONResponse({"detail": _printable(jsonable_encoder(exc.errors()))}, status_code=422)
 
 
 def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:

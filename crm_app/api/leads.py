@@ -14,10 +14,11 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, Field
 from sqlmodel import Session
 
 from crm_app.api.deps import current_user, get_session
+from crm_app.api.inputs import MAX_ID, ApiModel, Id, IdPath, IdQuery, Version
 from crm_app.models import EntityType, Lead, User
 from crm_app.services import intake, leads
 
@@ -43,10 +44,8 @@ never stop the creation: they are only reported in `duplicates`.
 """
 
 
-class LeadFields(BaseModel):
+class LeadFields(ApiModel):
     """Lead fields as the API takes them. Limits and formats are checked by the lead service."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: str | None = Field(None, description="Lead title (at most 255 characters)")
     honorific: str | None = None
@@ -60,17 +59,17 @@ class LeadFields(BaseModel):
     comment: str | None = None
     amount: Decimal | None = Field(None, description="Expected amount, e.g. 1500.50")
     currency_code: str | None = Field(None, description="ISO code; defaults to the base currency")
-    status_id: int | None = Field(
+    status_id: Id | None = Field(
         None,
         validation_alias=AliasChoices("status_id", "status"),
         description="Id of a lead status (also accepted as `status`)",
     )
-    source_id: int | None = Field(
+    source_id: Id | None = Field(
         None,
         validation_alias=AliasChoices("source_id", "source"),
         description="Id of a source (also accepted as `source`)",
     )
-    responsible_id: int | None = Field(None, description="Id of an active user; defaults to the key's user")
+    responsible_id: Id | None = Field(None, description="Id of an active user; defaults to the key's user")
     phones: list[str] | None = Field(None, description="Phone numbers, any format (stored as E.164)")
     emails: list[str] | None = Field(None, description="E-mail addresses")
 
@@ -82,7 +81,7 @@ class LeadCreate(LeadFields):
 class LeadPatch(LeadFields):
     """Only the fields sent change. `phones` / `emails` replace the lead's whole list."""
 
-    version: int | None = Field(
+    version: Version | None = Field(
         None, description="The version you read: if the lead changed since, 409 and nothing is saved"
     )
 
@@ -160,7 +159,7 @@ def _decode_cursor(cursor: str | None) -> int | None:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, value = text.partition(":")
-        if prefix != "v1" or not value.isdigit():
+        if prefix != "v1" or not value.isdigit() or len(value) > 10 or int(value) > MAX_ID:
             raise ValueError(cursor)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
@@ -210,7 +209,7 @@ def create_lead(
 @router.get("/api/v1/leads", response_model=LeadList)
 def list_leads(
     search: str = Query("", max_length=200, description="Words to find in names, company, e-mail, phone"),
-    status_id: int | None = Query(None, alias="status", description="Id of a lead status"),
+    status_id: int | None = IdQuery(alias="status", description="Id of a lead status"),
     limit: int = Query(50, ge=1, le=200),
     cursor: str | None = Query(None, max_length=100, description="`next_cursor` of the previous page"),
     user: User = Depends(current_user),
@@ -233,7 +232,7 @@ def list_leads(
     "/api/v1/leads/{lead_id}", response_model=LeadOut, responses={404: {"description": "No such lead"}}
 )
 def get_lead(
-    lead_id: int, user: User = Depends(current_user), session: Session = Depends(get_session)
+    lead_id: int = IdPath(), user: User = Depends(current_user), session: Session = Depends(get_session)
 ) -> dict:
     return _one(session, leads.get_lead(session=session, user=user, lead_id=lead_id))
 
@@ -244,7 +243,10 @@ def get_lead(
     responses={404: {"description": "No such lead"}, 409: {"description": "Changed since `version`"}},
 )
 def patch_lead(
-    lead_id: int, body: LeadPatch, user: User = Depends(current_user), session: Session = Depends(get_session)
+    body: LeadPatch,
+    lead_id: int = IdPath(),
+    user: User = Depends(current_user),
+    session: Session = Depends(get_session),
 ) -> dict:
     """Change some fields; each change goes to the lead's history."""
     data = body.model_dump(exclude_unset=True)
@@ -256,19 +258,20 @@ def patch_lead(
 # --- finalising a lead ---------------------------------------------------------------------
 
 
-class ConvertBody(BaseModel):
+class ConvertBody(ApiModel):
     """Any combination of new records and links; each new record's fields as in the app's dialog
     (contact: first_name, last_name, position, phones, emails, ...; company: name, website, ...;
     deal: title, amount, currency_code, pipeline_id). `"carry": true` in a part takes the lead's
     values for that record, as the app pre-fills them."""
 
-    model_config = ConfigDict(extra="forbid")
     contact: dict | None = None
     company: dict | None = None
     deal: dict | None = None
-    contact_id: int | None = None
-    company_id: int | None = None
-    version: int | None = Field(default=None, description="the lead's version you read (409 if it changed)")
+    contact_id: Id | None = None
+    company_id: Id | None = None
+    version: Version | None = Field(
+        default=None, description="the lead's version you read (409 if it changed)"
+    )
 
 
 class ConvertOut(BaseModel):
@@ -280,11 +283,10 @@ class ConvertOut(BaseModel):
     linked: list[str]
 
 
-class JunkBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason_id: int
+class JunkBody(ApiModel):
+    reason_id: Id
     comment: str = ""
-    version: int | None = None
+    version: Version | None = None
 
 
 @router.post(
@@ -293,8 +295,8 @@ class JunkBody(BaseModel):
     responses={404: {"description": "No such lead"}, 409: {"description": "Already finalised, or changed"}},
 )
 def convert_lead(
-    lead_id: int,
     body: ConvertBody,
+    lead_id: int = IdPath(),
     user: User = Depends(current_user),
     session: Session = Depends(get_session),
 ) -> dict:
@@ -335,7 +337,10 @@ def convert_lead(
     responses={409: {"description": "Already finalised"}},
 )
 def junk_lead(
-    lead_id: int, body: JunkBody, user: User = Depends(current_user), session: Session = Depends(get_session)
+    body: JunkBody,
+    lead_id: int = IdPath(),
+    user: User = Depends(current_user),
+    session: Session = Depends(get_session),
 ) -> dict:
     """Close a lead as junk with a reason (GET the reasons in Settings -> Leads)."""
     from crm_app.services import conversion
