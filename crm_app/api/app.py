@@ -12,11 +12,14 @@ from fastapi import FastAPI
 
 from crm_app.api import errors, leads, me
 from crm_app.api.deps import current_user, get_session
+from crm_app.api.limits import RequestLimits
 
 DESCRIPTION = """
 The CRM's REST API. Every request needs an API key (Settings → API keys, or
 `crm api-key create --user EMAIL --name NAME`) sent as `Authorization: Bearer <key>`; a key acts
 with its user's rights. No key, a wrong key or a revoked key: **401**.
+
+A body over 1 MiB (`CRM_API_MAX_BODY_BYTES`) gives **413** without being read.
 
 Errors: an invalid body gives **422** with one entry per field, in FastAPI's format:
 `{"detail": [{"loc": ["body", "emails"], "msg": "...", "type": "value_error"}]}`. An unknown
@@ -39,6 +42,7 @@ api = FastAPI(
     redoc_url=None,
 )
 errors.install(api)
+api.add_middleware(RequestLimits)  # no key or too big: answered before the body is read
 api.include_router(me.router)
 api.include_router(leads.router)
 
