@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import AliasChoices, BaseModel, Field
 from sqlmodel import Session
@@ -21,6 +21,8 @@ from crm_app.api.deps import current_user, get_session
 from crm_app.api.inputs import MAX_ID, ApiModel, Id, IdPath, IdQuery, Version
 from crm_app.models import EntityType, Lead, User
 from crm_app.services import intake, leads
+from crm_app.services.errors import StaleRecord
+from crm_app.services.permissions import Action
 
 router = APIRouter()
 
@@ -228,30 +230,88 @@ def list_leads(
     }
 
 
+def etag(lead: Lead) -> str:
+    """The lead's version as an entity tag: `"7"`."""
+    return f'"{lead.version}"'
+
+
+def _if_match_version(header: str) -> int | None:
+    """The version an If-Match header names (`"7"`, `W/"7"`, several: the first), None for `*`."""
+    tags = [t.strip() for t in header.split(",") if t.strip()]
+    if "*" in tags:
+        return None
+    for tag in tags:
+        value = tag.removeprefix("W/").strip('"')
+        if value.isdigit() and len(value) <= 10 and int(value) <= MAX_ID:
+            return int(value)
+    raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, detail="If-Match names no version of this lead.")
+
+
 @router.get(
     "/api/v1/leads/{lead_id}", response_model=LeadOut, responses={404: {"description": "No such lead"}}
 )
 def get_lead(
-    lead_id: int = IdPath(), user: User = Depends(current_user), session: Session = Depends(get_session)
+    response: Response,
+    lead_id: int = IdPath(),
+    user: User = Depends(current_user),
+    session: Session = Depends(get_session),
 ) -> dict:
-    return _one(session, leads.get_lead(session=session, user=user, lead_id=lead_id))
+    """One lead; its `ETag` is its version (send it back as `If-Match` to PATCH)."""
+    lead = leads.get_lead(session=session, user=user, lead_id=lead_id)
+    response.headers["ETag"] = etag(lead)
+    return _one(session, lead)
+
+
+PATCH_DESCRIPTION = """
+Change some fields; each change goes to the lead's history.
+
+**Optimistic locking is required**: send the version you read, as `version` in the body or as
+`If-Match: "<version>"` (the `ETag` of `GET`). Without either: **428**. When the lead changed
+since: **409** (body `version`) or **412** (`If-Match`), and nothing is saved. `If-Match: *`
+explicitly saves over whatever is there. The answer carries the new `ETag`.
+"""
 
 
 @router.patch(
     "/api/v1/leads/{lead_id}",
     response_model=LeadOut,
-    responses={404: {"description": "No such lead"}, 409: {"description": "Changed since `version`"}},
+    description=PATCH_DESCRIPTION,
+    responses={
+        404: {"description": "No such lead"},
+        409: {"description": "Changed since `version`"},
+        412: {"description": "Changed since the `If-Match` version"},
+        428: {"description": "No `version` and no `If-Match`"},
+    },
 )
 def patch_lead(
     body: LeadPatch,
+    response: Response,
     lead_id: int = IdPath(),
+    if_match: str | None = Header(None, max_length=200, description='The ETag you read, e.g. "7"'),
     user: User = Depends(current_user),
     session: Session = Depends(get_session),
 ) -> dict:
-    """Change some fields; each change goes to the lead's history."""
     data = body.model_dump(exclude_unset=True)
     version = data.pop("version", None)
-    lead = leads.update_lead(session=session, user=user, lead_id=lead_id, data=data, expected_version=version)
+    from_header = version is None and if_match is not None
+    if from_header:
+        version = _if_match_version(if_match or "")
+    elif version is None:
+        lead = leads.get_lead(session=session, user=user, lead_id=lead_id)  # 404 and 403 come first
+        leads.require_lead(session, user, Action.EDIT, lead)
+        raise HTTPException(
+            status.HTTP_428_PRECONDITION_REQUIRED,
+            detail="Send the version you read: `version` in the body, or If-Match with the lead's ETag.",
+        )
+    try:
+        lead = leads.update_lead(
+            session=session, user=user, lead_id=lead_id, data=data, expected_version=version
+        )
+    except StaleRecord as exc:
+        if not from_header:
+            raise
+        raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, detail=str(exc.message)) from None
+    response.headers["ETag"] = etag(lead)
     return _one(session, lead)
 
 

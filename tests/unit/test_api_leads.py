@@ -161,7 +161,7 @@ def test_patch_changes_only_what_is_sent_and_checks_the_version(session, auth):
     stale = client.patch(url, headers=auth, json={"position": "CFO", "version": lead["version"]})
     assert stale.status_code == 409
     assert client.get(url, headers=auth).json()["position"] == "CEO"
-    bad = client.patch(url, headers=auth, json={"emails": ["nope"]})
+    bad = client.patch(url, headers=auth, json={"emails": ["nope"], "version": lead["version"] + 1})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "emails"]
     changes = session.exec(
         select(TimelineEntry).where(
@@ -266,3 +266,32 @@ def test_update_never_rewrites_a_final_lead(session, auth):
     r = create(auth, {"on_duplicate": "update"}, last_name="Opened", emails=["open@example.com"])
     assert r.json()["id"] == open_lead["id"] and r.json()["last_name"] == "Opened"
     assert r.json()["duplicate_final"] is False
+
+
+def test_get_gives_an_etag_and_patch_requires_a_version(session, auth):
+    """Issue 8: no silent last-writer-wins; If-Match works like the body's version."""
+    lead = create(auth, last_name="Lee").json()
+    url = f"/api/v1/leads/{lead['id']}"
+    r = client.get(url, headers=auth)
+    tag = r.headers["etag"]
+    assert tag == f'"{lead["version"]}"'
+
+    r = client.patch(url, headers=auth, json={"position": "CEO"})  # neither version nor If-Match
+    assert r.status_code == 428 and "version" in r.json()["detail"]
+    assert client.get(url, headers=auth).json()["position"] == ""
+
+    r = client.patch(url, headers={**auth, "If-Match": tag}, json={"position": "CEO"})
+    assert r.status_code == 200 and r.json()["position"] == "CEO"
+    new_tag = r.headers["etag"]
+    assert new_tag == f'"{lead["version"] + 1}"' != tag
+
+    r = client.patch(url, headers={**auth, "If-Match": tag}, json={"position": "CFO"})  # stale
+    assert r.status_code == 412
+    r = client.patch(url, headers={**auth, "If-Match": "garbage"}, json={"position": "CFO"})
+    assert r.status_code == 412
+    assert client.get(url, headers=auth).json()["position"] == "CEO"
+    r = client.patch(url, headers={**auth, "If-Match": f"W/{new_tag}"}, json={"position": "CTO"})
+    assert r.status_code == 200 and r.json()["position"] == "CTO"
+    r = client.patch(url, headers={**auth, "If-Match": "*"}, json={"position": "Boss"})  # explicit overwrite
+    assert r.status_code == 200 and r.json()["position"] == "Boss"
+    assert client.patch("/api/v1/leads/999999", headers=auth, json={"position": "X"}).status_code == 404
