@@ -67,8 +67,15 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+MIN_PASSWORD_SCORE = 3  # zxcvbn: 3 = "safely unguessable", about 10^8 guesses or more
+ZXCVBN_MAX_INPUT = 72  # the most zxcvbn takes (its cost grows with the length); the rest only adds
+
+
 def password_problem(password: str, *, email: str = "", name: str = "") -> Msg | None:
-    if not password:
+    """Why a new password is refused, or None. Strength is zxcvbn's score (dictionaries, keyboard
+    patterns, repeats, dates, l33t: "Passw0rd!", "Summer2024", eight spaces and "aaaaaaaa" all
+    fail), the user's own e-mail and name counting as known words."""
+    if not password or not password.strip():
         return Msg("Password is required.")
     if len(password) > MAX_PASSWORD:
         return Msg("Password must be at most {max} characters.", max=MAX_PASSWORD)
@@ -77,6 +84,13 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> Msg |
     lowered = password.lower()
     if lowered in _common_passwords() or lowered in {email.lower(), name.lower()}:
         return Msg("This password is too common or too easy to guess. Choose another one.")
+    from zxcvbn import zxcvbn
+
+    known = [w for w in (email, email.partition("@")[0], *name.split()) if w]
+    if zxcvbn(password[:ZXCVBN_MAX_INPUT], user_inputs=known)["score"] < MIN_PASSWORD_SCORE:
+        return Msg(
+            "This password is too easy to guess. Use a longer one, e.g. three or four unrelated words."
+        )
     return None
 
 
