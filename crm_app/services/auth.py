@@ -10,7 +10,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, update
+from sqlalchemy import and_, delete, func, update
 from sqlmodel import Session, col, select
 
 from crm_app.models import AuthSession, LoginAttempt, Role, User
@@ -30,7 +30,9 @@ from crm_app.services.validation import MAX_NAME, clean_text, normalize_email
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1000
 THROTTLE_WINDOW = timedelta(minutes=15)
-THROTTLE_FREE_FAILURES = 5
+THROTTLE_FREE_FAILURES = 5  # one account from one address
+THROTTLE_ADDRESS_FREE_FAILURES = 20  # one address, any accounts
+THROTTLE_ACCOUNT_FREE_FAILURES = 50  # one account, any addresses (not those the user came from)
 THROTTLE_BASE_DELAY = 15  # seconds after the 5th failure, doubling with each one after
 THROTTLE_MAX_DELAY = 15 * 60
 SESSION_IDLE = timedelta(hours=float(os.environ.get("CRM_SESSION_IDLE_HOURS", "12")))
@@ -271,24 +273,55 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _delay_left(count: int, free: int, last: datetime | None, now: datetime) -> int:
+    """Seconds left of the delay that `count` failures (the last at `last`) earn after `free`."""
+    if count < free or last is None:
+        return 0
+    if last.tzinfo is None:  # aggregate results bypass the column type on SQLite
+        last = datetime.fromisoformat(str(last)).replace(tzinfo=now.tzinfo)
+    delay = min(THROTTLE_MAX_DELAY, THROTTLE_BASE_DELAY * 2 ** min(count - free, 20))
+    return max(0, int((last + timedelta(seconds=delay) - now).total_seconds()) + 1)
+
+
 def _throttle_wait(session: Session, *, email: str, ip: str, now: datetime) -> int:
-    """Seconds to wait before another try, 0 if none. Counts failures by account and by address."""
+    """Seconds to wait before another try, 0 if none.
+
+    Failures are counted so that nobody else can lock a user out:
+    - one account from one address: 5 free failures, then 15 s doubling (at most 15 min);
+    - one address over any accounts (guessing many accounts): 20 free failures, then the same;
+    - one account from many addresses: 50 free failures, then the same, except for addresses the
+      user has logged in from (a session of theirs came from there): the owner still gets in.
+    """
     since = now - THROTTLE_WINDOW
-    worst = 0
-    for column, value in ((LoginAttempt.email, email), (LoginAttempt.ip, ip)):
-        if not value:
-            continue
-        stmt = select(func.count(), func.max(LoginAttempt.at)).where(
-            column == value, LoginAttempt.at >= since
-        )
-        count, last = session.exec(stmt).one()
-        if count >= THROTTLE_FREE_FAILURES and last is not None:
-            if last.tzinfo is None:  # aggregate results bypass the column type on SQLite
-                last = datetime.fromisoformat(str(last)).replace(tzinfo=now.tzinfo)
-            delay = min(THROTTLE_MAX_DELAY, THROTTLE_BASE_DELAY * 2 ** (count - THROTTLE_FREE_FAILURES))
-            remaining = int((last + timedelta(seconds=delay) - now).total_seconds()) + 1
-            worst = max(worst, remaining)
-    return max(worst, 0)
+    recent = col(LoginAttempt.at) >= since
+    waits = [0]
+    checks = [(and_(col(LoginAttempt.email) == email, col(LoginAttempt.ip) == ip), THROTTLE_FREE_FAILURES)]
+    if ip:
+        checks.append((col(LoginAttempt.ip) == ip, THROTTLE_ADDRESS_FREE_FAILURES))
+    for condition, free in checks:
+        count, last = session.exec(
+            select(func.count(), func.max(LoginAttempt.at)).where(condition, recent)
+        ).one()
+        waits.append(_delay_left(count, free, last, now))
+    count, last = session.exec(
+        select(func.count(), func.max(LoginAttempt.at)).where(col(LoginAttempt.email) == email, recent)
+    ).one()
+    if count >= THROTTLE_ACCOUNT_FREE_FAILURES and not _known_address(session, email=email, ip=ip):
+        waits.append(_delay_left(count, THROTTLE_ACCOUNT_FREE_FAILURES, last, now))
+    return max(waits)
+
+
+def _known_address(session: Session, *, email: str, ip: str) -> bool:
+    """The user behind `email` has had a session opened from `ip`."""
+    if not ip:
+        return False
+    found = session.exec(
+        select(AuthSession.id)
+        .join(User, col(User.id) == AuthSession.user_id)
+        .where(col(User.email) == email, col(AuthSession.ip) == ip)
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def login(
@@ -302,8 +335,9 @@ def login(
 ) -> tuple[User, str]:
     """Check the credentials and open a session. Returns (user, raw token for the cookie).
 
-    The message never tells whether the e-mail exists. After five failures for one account or
-    one address within 15 minutes, each further try must wait (15 s, doubling, at most 15 min).
+    The message never tells whether the e-mail exists. Failures within 15 minutes make further
+    tries wait (15 s, doubling, at most 15 min): see `_throttle_wait` for what is counted. `ip`
+    is the visitor's address (behind a proxy: `rate_limit.client_address` with CRM_TRUST_PROXY).
     """
     now = now or utcnow()
     errors: dict[str, Msg] = {}
@@ -343,7 +377,7 @@ def login(
             user_agent=(user_agent or "")[:300] or None,
         )
     )
-    session.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == email_key))
+    session.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == email_key, col(LoginAttempt.ip) == ip))
     session.exec(delete(AuthSession).where(col(AuthSession.expires_at) < now))
     # a statement, not an edit through the ORM: a login leaves the row's version alone, so two
     # logins of one user at once (two tabs, two workers) do not make one of them fail as stale

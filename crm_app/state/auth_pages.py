@@ -8,7 +8,7 @@ from crm_app import routes
 from crm_app.services import auth
 from crm_app.services.errors import Conflict, DomainError
 from crm_app.state.offload import db_event
-from crm_app.state.session import SessionState
+from crm_app.state.session import SessionState, visitor_address
 
 
 class SetupState(SessionState):
@@ -48,7 +48,7 @@ class SetupState(SessionState):
                     session=s,
                     email=user.email,
                     password=str(form.get("password", "")),
-                    ip=self.router.session.client_ip,
+                    ip=visitor_address(self),
                     user_agent=self.router.headers.user_agent,
                 )
             if h.failed:
@@ -84,7 +84,7 @@ class LoginState(SessionState):
                     session=s,
                     email=str(form.get("email", "")),
                     password=str(form.get("password", "")),
-                    ip=self.router.session.client_ip,
+                    ip=visitor_address(self),
                     user_agent=self.router.headers.user_agent,
                 )
             if h.failed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,7 +13,7 @@ from sqlmodel import Session
 
 from crm_app import db, routes
 from crm_app.models import User
-from crm_app.services import auth, permissions
+from crm_app.services import auth, permissions, rate_limit
 from crm_app.services.errors import DomainError, NotAuthenticated, ValidationError
 from crm_app.services.i18n import Msg, normalize_language, tr
 from crm_app.state.offload import db_event
@@ -29,6 +30,16 @@ class Outcome:
     def __init__(self) -> None:
         self.failed = False
         self.events: Any = None
+
+
+def visitor_address(state: rx.State) -> str:
+    """The address a visitor is counted under (logins, web form posts): the socket's peer, or
+    behind a proxy you run (CRM_TRUST_PROXY=1) the address it forwards (rate_limit.client_address)."""
+    return rate_limit.client_address(
+        state.router.session.client_ip,
+        state.router.headers.raw_headers.get("x-forwarded-for", ""),
+        trust_proxy=os.environ.get("CRM_TRUST_PROXY") == "1",
+    )
 
 
 class SessionState(rx.State):

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import os
 
 import reflex as rx
 
 from crm_app import routes
-from crm_app.services import intake, rate_limit, web_forms
+from crm_app.services import intake, web_forms
 from crm_app.services.errors import DomainError, NotFound, PermissionDenied
 from crm_app.services.i18n import N_, normalize_language
 from crm_app.state.offload import db_event
-from crm_app.state.session import SessionState
+from crm_app.state.session import SessionState, visitor_address
 
 # what each field of a form can be: not on the form, optional, required
 FIELD_MODES = [("off", N_("Not shown")), ("optional", N_("Optional")), ("required", N_("Required"))]
@@ -246,15 +245,6 @@ class PublicFieldView:
     kind: str
     required: bool
     field_id: str
-
-
-def visitor_address(state: rx.State) -> str:
-    """The address a visitor's posts are counted under (see rate_limit.client_address)."""
-    return rate_limit.client_address(
-        state.router.session.client_ip,
-        state.router.headers.raw_headers.get("x-forwarded-for", ""),
-        trust_proxy=os.environ.get("CRM_TRUST_PROXY") == "1",
-    )
 
 
 class PublicFormState(SessionState):

@@ -130,31 +130,75 @@ def test_inactive_user_cannot_log_in(session):
         auth.login(session=session, email="gone@example.com", password=PASSWORD)
 
 
-def test_five_failures_slow_down_the_account(session):
+def _fail(session, email, ip, now, times=1):
+    for _ in range(times):
+        with pytest.raises((ValidationError, Throttled)):
+            auth.login(session=session, email=email, password="bad", ip=ip, now=now)
+
+
+def test_five_failures_slow_down_that_account_from_that_address(session):
     create_user(session, email="sam@example.com")
     now = utcnow()
-    for i in range(5):
-        with pytest.raises(ValidationError):
-            auth.login(session=session, email="sam@example.com", password="bad", ip=f"10.0.0.{i}", now=now)
-    # even the right password is refused while throttled, without saying whether it is right
+    _fail(session, "sam@example.com", "10.0.0.1", now, times=5)
+    # even the right password is refused from there, without saying whether it is right
     with pytest.raises(Throttled) as exc:
-        auth.login(session=session, email="sam@example.com", password=PASSWORD, ip="10.0.0.9", now=now)
+        auth.login(session=session, email="sam@example.com", password=PASSWORD, ip="10.0.0.1", now=now)
     assert 0 < exc.value.retry_after <= auth.THROTTLE_BASE_DELAY + 1
     later = now + timedelta(seconds=auth.THROTTLE_BASE_DELAY + 2)
-    user, _ = auth.login(session=session, email="sam@example.com", password=PASSWORD, now=later)
+    user, _ = auth.login(
+        session=session, email="sam@example.com", password=PASSWORD, ip="10.0.0.1", now=later
+    )
     assert user.email == "sam@example.com"
 
 
-def test_five_failures_from_one_address_slow_down_every_account(session):
+def test_failures_on_someones_email_from_elsewhere_do_not_lock_them_out(session):
+    """Issue 8: five failures on Sam's e-mail from an attacker's address refused Sam's own login."""
     create_user(session, email="sam@example.com")
     now = utcnow()
-    for i in range(5):
-        with pytest.raises(ValidationError):
-            auth.login(session=session, email=f"guess{i}@example.com", password="bad", ip="6.6.6.6", now=now)
+    _fail(session, "sam@example.com", "6.6.6.6", now, times=8)
+    user, _ = auth.login(session=session, email="sam@example.com", password=PASSWORD, ip="7.7.7.7", now=now)
+    assert user.email == "sam@example.com"
+
+
+def test_failures_from_one_address_do_not_refuse_a_colleagues_right_password(session):
+    """Issue 8: five failures from an office's address refused another account's right password."""
+    create_user(session, email="sam@example.com")
+    create_user(session, email="kim@example.com")
+    now = utcnow()
+    _fail(session, "kim@example.com", "192.0.2.10", now, times=6)
+    user, _ = auth.login(
+        session=session, email="sam@example.com", password=PASSWORD, ip="192.0.2.10", now=now
+    )
+    assert user.email == "sam@example.com"
+    with pytest.raises(Throttled):  # Kim herself, from there, waits
+        auth.login(session=session, email="kim@example.com", password=PASSWORD, ip="192.0.2.10", now=now)
+
+
+def test_guessing_many_accounts_from_one_address_is_slowed(session):
+    create_user(session, email="sam@example.com")
+    now = utcnow()
+    for i in range(auth.THROTTLE_ADDRESS_FREE_FAILURES):
+        _fail(session, f"guess{i}@example.com", "6.6.6.6", now)
     with pytest.raises(Throttled):
         auth.login(session=session, email="sam@example.com", password=PASSWORD, ip="6.6.6.6", now=now)
     # another address is not affected
     auth.login(session=session, email="sam@example.com", password=PASSWORD, ip="7.7.7.7", now=now)
+
+
+def test_many_addresses_guessing_one_account_are_slowed_but_the_owner_gets_in(session):
+    create_user(session, email="sam@example.com")
+    now = utcnow()
+    auth.login(
+        session=session, email="sam@example.com", password=PASSWORD, ip="198.51.100.7", now=now
+    )  # home
+    for i in range(auth.THROTTLE_ACCOUNT_FREE_FAILURES):
+        _fail(session, "sam@example.com", f"10.1.{i // 250}.{i % 250}", now)
+    with pytest.raises(Throttled):  # a new address, even with the right password
+        auth.login(session=session, email="sam@example.com", password=PASSWORD, ip="10.9.9.9", now=now)
+    user, _ = auth.login(
+        session=session, email="sam@example.com", password=PASSWORD, ip="198.51.100.7", now=now
+    )
+    assert user.email == "sam@example.com"
 
 
 def test_throttle_delay_doubles_and_window_expires(session):
@@ -165,6 +209,7 @@ def test_throttle_delay_doubles_and_window_expires(session):
     wait = auth._throttle_wait(session, email="x@example.com", ip="", now=now)
     assert wait > auth.THROTTLE_BASE_DELAY
     assert auth._throttle_wait(session, email="x@example.com", ip="", now=now + timedelta(minutes=16)) == 0
+    assert auth._throttle_wait(session, email="x@example.com", ip="8.8.8.8", now=now) == 0  # another address
 
 
 def auth_login_fail(session, now):
