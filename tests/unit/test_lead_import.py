@@ -619,6 +619,16 @@ def test_export_writes_what_the_import_reads(session, admin, tmp_path):
     assert phones_of(session, again.id) == ["+33123456789", "+12125550100"]
 
 
+def test_export_neutralises_every_formula_but_keeps_phones():
+    """Issue 8: "+1+1", "-1+1" and "-2-3/4" were written as they are (a spreadsheet computes them)."""
+    from crm_app.services.lead_import.export import _safe_cell
+
+    for value in ("+1+1", "-1+1", "-2-3/4", "=1+1", "@SUM(A1)", "+33 1-2", "-5", "\t=1", "+A1"):
+        assert _safe_cell(value) == "'" + value, value
+    for value in ("+33123456789", "+33 1 23 45 67 89", "+33123456789, +12125550100", "1+1", "Ann", ""):
+        assert _safe_cell(value) == value, value
+
+
 def test_validation_in_a_worker_process_gives_the_same_result(session, admin, tmp_path, monkeypatch):
     """Big files are validated one batch ahead in a second process: same leads, same failures."""
     lines = ["First name,Last name,E-mail,Phone"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,18 +14,24 @@ from crm_app.models import EntityType, ImportRowError, Source, User
 from crm_app.models.base import saved_id
 from crm_app.services import leads, permissions
 from crm_app.services.lead_import.mapping import EXPORT_COLUMNS
-from crm_app.services.lead_import.rows import _FORMULA_START, _PHONE_LIKE
+from crm_app.services.lead_import.rows import _FORMULA_START
 from crm_app.services.lead_import.run import get_job
 
 ERROR_COLUMN = "Error"
 
 
+# phone numbers as the export writes them (E.164, several joined with ", "): a spreadsheet cannot
+# compute anything from them, so they keep their "+"
+_PHONES_CELL = re.compile(r"^\+[0-9 ().]+(, ?\+[0-9 ().]+)*$")
+
+
 def _safe_cell(value: str) -> str:
     """Cells a spreadsheet would run as a formula get a leading quote (the import takes it off).
 
-    Phone numbers such as +33 1 23 45 67 89 stay as they are: they cannot call anything.
+    Anything starting with =, +, -, @, a tab or a carriage return, except phone numbers such as
+    +33 1 23 45 67 89: "+1+1", "-1+1" and "-2-3/4" would be computed.
     """
-    if value.startswith(_FORMULA_START) and not _PHONE_LIKE.match(value):
+    if value.startswith(_FORMULA_START) and not _PHONES_CELL.match(value):
         return "'" + value
     return value
 

@@ -4,7 +4,6 @@ do this one batch ahead of the writes."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +18,6 @@ from crm_app.services.i18n import N_, Msg
 from crm_app.services.lead_import.mapping import _fold
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PHONE_LIKE = re.compile(r"^[0-9 ().,+\-/]*$")
 
 
 def _cell(cells: list[str], index: int) -> str:
