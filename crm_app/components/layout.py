@@ -64,7 +64,7 @@ def nav_item(label: str, route: str, icon: str, key: str) -> rx.Component:
 def _brand() -> rx.Component:
     return rx.link(
         rx.hstack(
-            rx.icon("circle_dot", size=22, color=rx.color("accent", 9)),
+            rx.image(src="/logo.svg", width="22px", height="22px", alt=""),
             rx.text("CRM", size="5", weight="bold"),
             align="center",
             padding_x="0.75rem",

@@ -15,6 +15,13 @@ def test_login_wrong_then_right_then_logout(page: Page, admin):
     expect(page).to_have_url(re.compile(r"/login/?$"))
     login(page, admin["email"].upper(), admin["password"])
     expect(page.get_by_role("heading", name="My day")).to_be_visible()
+    # issue 8: the favicon and the logo are served by the app itself (no 404 on every page)
+    for path, kind in (("/favicon.ico", "image/"), ("/logo.svg", "image/svg")):
+        r = page.request.get(path)
+        assert r.status == 200 and r.headers["content-type"].startswith(kind), (path, r.status)
+    logo = page.get_by_role("navigation", name="Main").locator("img[src='/logo.svg']")
+    expect(logo).to_be_visible()
+    assert logo.evaluate("img => img.complete && img.naturalWidth > 0")
     # the shell: every section in the sidebar, a page not built yet says what is coming
     nav = page.get_by_role("navigation", name="Main")
     for section in [
