@@ -24,7 +24,7 @@ def stat_card(label: str, key: str, href: str, icon: str) -> rx.Component:
     return rx.link(
         rx.card(
             rx.hstack(
-                rx.icon(icon, size=22, color=rx.color("accent", 9)),
+                rx.icon(icon, size=22, color=rx.color("accent", 9), flex_shrink="0"),
                 rx.vstack(
                     rx.text(t(label), size="2", color_scheme="gray"),
                     rx.heading(HomeState.counts.get(key, 0).to_string(), size="6", aria_label=t(label)),
@@ -44,7 +44,13 @@ def home_page() -> rx.Component:
     return app_shell(
         "My day",
         rx.text(HomeState.greeting, size="4"),
-        rx.grid(*[stat_card(*c) for c in CARDS], columns="3", spacing="4", width="100%"),
+        rx.grid(
+            *[stat_card(*c) for c in CARDS],
+            # two cards a row on a phone (three squeezed the icons away), three from 768 px
+            columns=rx.breakpoints(initial="2", md="3"),
+            spacing=rx.breakpoints(initial="3", md="4"),
+            width="100%",
+        ),
         rx.card(
             rx.vstack(
                 rx.heading(t("Today"), size="4", as_="h2"),

@@ -30,6 +30,12 @@ def test_lists_fit_a_phone_and_tables_scroll_inside(page: Page, app_server, admi
     page.set_viewport_size({"width": 390, "height": 844})
     login(page, admin["email"], admin["password"])
     expect(page.get_by_role("heading", name="My day")).to_be_visible()
+    # the home cards keep their icons whole (three a row squeezed them to nothing)
+    widths = page.locator("main a svg, a .rt-Card svg").evaluate_all(
+        "icons => icons.map(i => i.getBoundingClientRect().width)"
+    )
+    assert len(widths) >= 6 and min(widths) >= 20, widths
+    assert _page_width(page) <= 390
     page.goto("/leads")
     expect(page.locator("[data-loaded='leads']")).to_be_visible()
     expect(page.get_by_test_id("lead-row").first).to_be_visible()
