@@ -29,6 +29,7 @@ class StatusStep:
     final: bool  # success or failure: reached through Finalise
     reached: bool
     current: bool
+    failure: bool = False  # the junk status: Finalise opens on "Close as junk"
 
 
 @dataclass
@@ -83,6 +84,7 @@ def _status_steps(session: Session, lead: Lead) -> list[StatusStep]:
             final=st.semantic != StageSemantic.IN_PROGRESS,
             reached=i <= current and (st.semantic == StageSemantic.IN_PROGRESS or st.id == lead.status_id),
             current=st.id == lead.status_id,
+            failure=st.semantic == StageSemantic.FAILURE,
         )
         for i, st in enumerate(statuses)
     ]

@@ -177,9 +177,10 @@ class FinaliseState(SessionState):
     # --- events ---------------------------------------------------------------------------------
 
     @db_event
-    def open_for(self, lead_id: int):
-        """Load what the lead carries over and open the dialog."""
+    def open_for(self, lead_id: int, tab: str = "convert"):
+        """Load what the lead carries over and open the dialog on `tab` ("convert" or "junk")."""
         self._reset_forms()
+        self.tab = "junk" if tab == "junk" else "convert"
         with self._db() as s:
             with self._handling() as h:
                 user = self._user(s)

@@ -27,6 +27,7 @@ class StageView:
     final: bool
     reached: bool
     current: bool
+    failure: bool = False
 
 
 @dataclasses.dataclass
@@ -112,7 +113,8 @@ class LeadCardState(SessionState):
         )
         self.result = card.result
         self.stages = [
-            StageView(st.id, st.name, st.color, st.final, st.reached, st.current) for st in card.statuses
+            StageView(st.id, st.name, st.color, st.final, st.reached, st.current, st.failure)
+            for st in card.statuses
         ]
         shown = {
             **{k: str(values[k] or "") for k in leads.TEXT_FIELDS},
@@ -225,10 +227,12 @@ class LeadCardState(SessionState):
     @db_event
     def move_to(self, status_id: int):
         status_id = int(status_id)
-        if any(st.id == status_id and st.final for st in self.stages) and not self.result:
+        target = next((st for st in self.stages if st.id == status_id), None)
+        if target is not None and target.final and not self.result:
             from crm_app.state.finalise import FinaliseState
 
-            return FinaliseState.open_for(self.lead_id)
+            # "Junk" opens Finalise on "Close as junk", "Converted" on "Convert"
+            return FinaliseState.open_for(self.lead_id, "junk" if target.failure else "convert")
         with self._db() as s:
             with self._handling(on={StaleRecord: lambda exc: self._stale_on_move(s, exc)}) as h:
                 user = self._user(s)

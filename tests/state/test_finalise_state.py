@@ -227,3 +227,23 @@ def test_french_messages(root, db_url):
     call(state, FinaliseState.set_do_company, False)
     call(state, FinaliseState.convert, _form(state))
     assert state.errors["deal"].startswith("Une transaction a besoin d'un contact")
+
+
+def test_the_status_bar_opens_finalise_on_the_tab_of_the_status_clicked(root, db_url):
+    """Issue 8: "Junk" in the status bar opened Finalise on Convert instead of "Close as junk"."""
+    from crm_app.state.lead_card import LeadCardState
+
+    state, lead_id = _setup(root, db_url)
+    card = substate(root, LeadCardState)
+    card.lead_id = lead_id
+    with db.session(db_url) as s:
+        card._reload(s)
+    junk = next(st for st in card.stages if st.final and st.failure)
+    converted = next(st for st in card.stages if st.final and not st.failure)
+    for stage, tab in ((junk, "junk"), (converted, "convert")):
+        spec = call(card, LeadCardState.move_to, stage.id)
+        assert spec.handler.fn.__name__ == "open_for"
+        assert [str(v) for _k, v in spec.args][-1].strip('"') == tab
+        call(state, FinaliseState.open_for, lead_id, tab)
+        assert state.dialog_open and state.tab == tab
+    assert _lead(db_url, lead_id).result is None  # clicking a final status only opens the dialog
