@@ -150,6 +150,13 @@ def bulk_bar() -> rx.Component:
                                 color_scheme="red",
                                 variant="soft",
                                 size="1",
+                                # not offered when a selected lead is not the user's to delete
+                                disabled=~LeadsState.can_delete_selection,
+                                title=rx.cond(
+                                    LeadsState.can_delete_selection,
+                                    "",
+                                    t("You may not delete some of the selected leads."),
+                                ),
                             )
                         ),
                         rx.alert_dialog.content(

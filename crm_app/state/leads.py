@@ -80,6 +80,7 @@ class LeadsState(ListState, SessionState):
     source_options: list[Option] = []
     user_options: list[Option] = []
     delete_open: bool = False
+    deletable_ids: list[int] = []  # the page's rows the user may also delete (a narrower right)
     # the user's rights on leads (services.permissions): Import / Add lead are shown only with them
     can_import: bool = False
     can_create: bool = False
@@ -155,9 +156,12 @@ class LeadsState(ListState, SessionState):
             )
             for r in result.rows
         ]
-        editable = leads.changeable_ids(session=s, user=user, ids=[r.id for r in self.rows])
+        page = [r.id for r in self.rows]
+        editable = leads.changeable_ids(session=s, user=user, ids=page)
         for row in self.rows:
             row.editable = row.id in editable
+        deletable = leads.changeable_ids(session=s, user=user, ids=page, action=permissions.Action.DELETE)
+        self.deletable_ids = [i for i in page if i in deletable]
         self._set_keyset_page(
             [r.id for r in self.rows],
             result.total,
@@ -343,6 +347,12 @@ class LeadsState(ListState, SessionState):
         if not str(status_id).isdigit():
             return None
         return self._bulk(leads.bulk_set_status, status_id=int(status_id))
+
+    @rx.var
+    def can_delete_selection(self) -> bool:
+        """Delete is offered only when the user may delete every selected lead."""
+        allowed = set(self.deletable_ids)
+        return bool(self.selected) and all(i in allowed for i in self.selected)
 
     @rx.var
     def in_recycle_bin(self) -> bool:

@@ -183,3 +183,20 @@ def test_users_page_teams(root, db_url):
     with db.session(db_url) as s:
         assert s.exec(select(Team)).all() == []
         assert s.get(User, me.id).team_id is None
+
+
+def test_delete_is_not_offered_for_a_lead_the_rep_may_edit_but_not_delete(root, db_url):
+    """Issue 8: a representative was offered Delete for another's lead, then refused."""
+    admin_id, lead_id, bobs_id, token = _people(db_url)
+    with db.session(db_url) as s:  # representatives may edit every lead, delete only their own
+        permissions.set_matrix(s, actor=s.get(User, admin_id), cells={("sales", "lead", "edit"): "all"})
+    page = _as(root, LeadsState, token)
+    call(page, LeadsState.load)
+    assert {r.id: r.editable for r in page.rows} == {lead_id: True, bobs_id: True}
+    assert page.deletable_ids == [bobs_id]
+    call(page, LeadsState.toggle_all, True)
+    assert set(page.selected) == {lead_id, bobs_id} and not page.can_delete_selection
+    page.selected = [bobs_id]
+    assert page.can_delete_selection
+    page.selected = []
+    assert not page.can_delete_selection
