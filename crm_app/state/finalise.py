@@ -177,8 +177,16 @@ class FinaliseState(SessionState):
     # --- events ---------------------------------------------------------------------------------
 
     @db_event
-    def open_for(self, lead_id: int, tab: str = "convert"):
-        """Load what the lead carries over and open the dialog on `tab` ("convert" or "junk")."""
+    def open_for(self, lead_id: int):
+        """Load what the lead carries over and open the dialog on "Convert"."""
+        return self._open(lead_id, "convert")
+
+    @db_event
+    def open_on_tab(self, lead_id: int, tab: str):
+        """The same, on `tab` ("convert" or "junk": the status bar's final status clicked)."""
+        return self._open(lead_id, tab)
+
+    def _open(self, lead_id: int, tab: str):
         self._reset_forms()
         self.tab = "junk" if tab == "junk" else "convert"
         with self._db() as s:

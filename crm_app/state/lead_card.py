@@ -232,7 +232,7 @@ class LeadCardState(SessionState):
             from crm_app.state.finalise import FinaliseState
 
             # "Junk" opens Finalise on "Close as junk", "Converted" on "Convert"
-            return FinaliseState.open_for(self.lead_id, "junk" if target.failure else "convert")
+            return FinaliseState.open_on_tab(self.lead_id, "junk" if target.failure else "convert")
         with self._db() as s:
             with self._handling(on={StaleRecord: lambda exc: self._stale_on_move(s, exc)}) as h:
                 user = self._user(s)

@@ -145,9 +145,15 @@ def test_the_status_bar_opens_finalise_and_links_an_existing_contact(page: Page,
     login(page, admin["email"], admin["password"])
     expect(page.get_by_role("heading", name="My day")).to_be_visible()
     page.goto(f"/leads/{lead_id}")
-    page.get_by_role("group", name="Status").get_by_role("button", name="Converted").click()
+    # "Junk" opens Finalise on "Close as junk" (issue 8), "Converted" on "Convert"
+    page.get_by_role("group", name="Status").get_by_role("button", name="Junk").click()
     dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("tab", name="Close as junk")).to_have_attribute("aria-selected", "true")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    page.get_by_role("group", name="Status").get_by_role("button", name="Converted").click()
     expect(dialog.get_by_role("heading", name="Finalise lead")).to_be_visible()
+    expect(dialog.get_by_role("tab", name="Convert")).to_have_attribute("aria-selected", "true")
     for name in ("Company", "Deal"):
         box = dialog.get_by_role("checkbox", name=name)
         if box.is_checked():

@@ -242,8 +242,8 @@ def test_the_status_bar_opens_finalise_on_the_tab_of_the_status_clicked(root, db
     converted = next(st for st in card.stages if st.final and not st.failure)
     for stage, tab in ((junk, "junk"), (converted, "convert")):
         spec = call(card, LeadCardState.move_to, stage.id)
-        assert spec.handler.fn.__name__ == "open_for"
+        assert spec.handler.fn.__name__ == "open_on_tab"
         assert [str(v) for _k, v in spec.args][-1].strip('"') == tab
-        call(state, FinaliseState.open_for, lead_id, tab)
+        call(state, FinaliseState.open_on_tab, lead_id, tab)
         assert state.dialog_open and state.tab == tab
     assert _lead(db_url, lead_id).result is None  # clicking a final status only opens the dialog
