@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from crm_app.api import errors, leads, me
 from crm_app.api.deps import current_user, get_session
 from crm_app.api.limits import RequestLimits
+from crm_app.api.security import SecurityHeaders
 
 DESCRIPTION = """
 The CRM's REST API. Every request needs an API key (Settings → API keys, or
@@ -43,6 +44,8 @@ api = FastAPI(
 )
 errors.install(api)
 api.add_middleware(RequestLimits)  # no key or too big: answered before the body is read
+# outermost: Reflex's pages, files and websocket are mounted inside this app, so it covers them too
+api.add_middleware(SecurityHeaders)
 api.include_router(me.router)
 api.include_router(leads.router)
 

@@ -119,7 +119,12 @@ def test_the_form_works_inside_an_iframe_on_another_site(page: Page, admin, brow
 
     with urllib.request.urlopen(f"{app_server.url}/forms/embedded-form") as r:
         assert r.headers.get("X-Frame-Options") is None
-        assert "frame-ancestors" not in (r.headers.get("Content-Security-Policy") or "")
+        assert "frame-ancestors *" in r.headers["Content-Security-Policy"]
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+    # the app itself cannot be framed by another site (issue 8)
+    with urllib.request.urlopen(f"{app_server.url}/login") as r:
+        assert r.headers["X-Frame-Options"] == "SAMEORIGIN"
+        assert "frame-ancestors 'self'" in r.headers["Content-Security-Policy"]
 
     with other_site(f"<h1>Another site</h1>{snippet}") as url:
         site = browser.new_context()
