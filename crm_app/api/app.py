@@ -44,7 +44,7 @@ api = FastAPI(
 )
 errors.install(api)
 api.add_middleware(RequestLimits)  # no key or too big: answered before the body is read
-# outermost: Reflex's pages, files and websocket are mounted inside this app, so it covers them too
+# Reflex's pages, files and websocket are mounted inside this app, so this covers them too
 api.add_middleware(SecurityHeaders)
 api.include_router(me.router)
 api.include_router(leads.router)
