@@ -153,7 +153,11 @@ class LeadCardState(SessionState):
         self.not_found = False
 
     def _not_found(self, _exc: NotFound) -> None:
+        """Nothing of the lead shown before stays: a clear "not found" heading, no actions."""
         self.not_found, self.loaded = True, True
+        self.heading = self._t("Lead not found")
+        self.can_edit = self.can_delete = self.can_convert = False
+        self.stages, self.fields, self.result = [], [], ""
 
     def _stale_on_save(self, exc: StaleRecord) -> None:
         self.stale = True
@@ -171,6 +175,7 @@ class LeadCardState(SessionState):
     @db_event
     def load(self):
         self.loaded, self.editing, self.stale, self.errors = False, False, False, {}
+        self.heading, self.can_edit = "", False  # not the previous lead's while this one loads
         self.lead_id = _lead_id_from_path(self.router.url.path)
         with self._db() as s:
             with self._handling(on={NotFound: self._not_found}) as h:

@@ -247,3 +247,25 @@ def test_the_status_bar_opens_finalise_on_the_tab_of_the_status_clicked(root, db
         call(state, FinaliseState.open_on_tab, lead_id, tab)
         assert state.dialog_open and state.tab == tab
     assert _lead(db_url, lead_id).result is None  # clicking a final status only opens the dialog
+
+
+def test_a_missing_lead_after_a_lead_shows_not_found_and_nothing_of_the_previous_one(root, db_url):
+    """Issue 8: /leads/999999 after a lead kept that lead's heading and its Finalise button."""
+    from reflex.istate.data import RouterData
+
+    from crm_app.state.lead_card import LeadCardState
+
+    _state, lead_id = _setup(root, db_url)
+    card = substate(root, LeadCardState)
+
+    def open_card(path: str):
+        root.router = RouterData.from_router_data({"pathname": "/leads/[id]", "asPath": path})
+        return call(card, LeadCardState.load)
+
+    open_card(f"/leads/{lead_id}")
+    assert card.heading == "Zoé Martin" and card.can_edit and card.stages and not card.not_found
+    open_card("/leads/999999")
+    assert card.not_found and card.heading == "Lead not found"
+    assert not card.can_edit and not card.can_convert and card.stages == [] and card.fields == []
+    open_card(f"/leads/{lead_id}")  # and back: the lead again
+    assert card.heading == "Zoé Martin" and not card.not_found and card.can_edit
