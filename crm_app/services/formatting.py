@@ -7,7 +7,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel import Locale
+from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_decimal
 
 from crm_app.services.i18n import normalize_language
@@ -34,10 +35,15 @@ def number(value: int, lang: str) -> str:
 
 
 def when(at: datetime | None, lang: str) -> str:
-    """Date and time in the CRM's time zone (CRM_TIMEZONE, default UTC)."""
+    """Date and time in the CRM's time zone (CRM_TIMEZONE, default UTC): the date as `day` writes
+    it, then the time, joined the language's way ("1 Dec 2026, 18:50", "1 déc. 2026, 18:50").
+    Every date and time on screen comes from `day` or `when`: one format per language."""
     if at is None:
         return ""
-    return format_datetime(at.astimezone(TIMEZONE), "short", locale=locale(lang))
+    local = at.astimezone(TIMEZONE)
+    loc = locale(lang)
+    pattern = str(Locale.parse(loc).datetime_formats["medium"])
+    return pattern.format(format_time(local, "short", locale=loc), format_date(local, "medium", locale=loc))
 
 
 def day(value: date | datetime | None, lang: str) -> str:

@@ -6,7 +6,7 @@ import dataclasses
 
 import reflex as rx
 
-from crm_app.services import api_keys
+from crm_app.services import api_keys, formatting
 from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
 
@@ -20,10 +20,6 @@ class ApiKeyView:
     created: str
     last_used: str
     revoked: bool
-
-
-def _when(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 class ApiKeysState(SessionState):
@@ -44,8 +40,8 @@ class ApiKeysState(SessionState):
                 name=r.name,
                 prefix=r.prefix,
                 owner=r.user_name,
-                created=_when(r.created_at),
-                last_used=_when(r.last_used_at),
+                created=formatting.when(r.created_at, self.lang),
+                last_used=formatting.when(r.last_used_at, self.lang),
                 revoked=r.revoked_at is not None,
             )
             for r in api_keys.list_api_keys(session=s, user=user)

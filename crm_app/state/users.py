@@ -9,7 +9,7 @@ from typing import ClassVar
 import reflex as rx
 
 from crm_app.models import Role
-from crm_app.services import auth, teams
+from crm_app.services import auth, formatting, teams
 from crm_app.services.errors import DomainError
 from crm_app.services.i18n import N_
 from crm_app.state.listing import ListState
@@ -61,7 +61,7 @@ class UsersState(ListState, SessionState):
                 email=u.email,
                 role=u.role.value,
                 is_active=u.is_active,
-                last_login=u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "",
+                last_login=formatting.when(u.last_login_at, self.lang),
                 team_id=str(u.team_id or ""),
             )
             for u in users
