@@ -15,16 +15,10 @@ database, through the permissions module).
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import MutableMapping
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from crm_app.api.asgi import ASGIApp, Message, Receive, Scope, Send, answer
 
 ENV_VAR = "CRM_API_MAX_BODY_BYTES"
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -39,25 +33,6 @@ def max_body_bytes(environ: MutableMapping[str, str] | None = None) -> int:
     if value < 1024:
         raise ValueError(f"{ENV_VAR} must be at least 1024 bytes, got {value}")
     return value
-
-
-async def _answer(
-    send: Send, status: int, detail: str, headers: tuple[tuple[bytes, bytes], ...] = ()
-) -> None:
-    body = json.dumps({"detail": detail}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-                *headers,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 class RequestLimits:
@@ -77,17 +52,17 @@ class RequestLimits:
         if not path.startswith(OPEN_PATHS):
             auth = headers.get(b"authorization", b"")
             if not auth[:7].lower() == b"bearer " or not auth[7:].strip():
-                await _answer(send, 401, "Missing or invalid API key.", ((b"www-authenticate", b"Bearer"),))
+                await answer(send, 401, "Missing or invalid API key.", ((b"www-authenticate", b"Bearer"),))
                 return
         length = headers.get(b"content-length")
         if length is not None:
             try:
                 declared = int(length)
             except ValueError:
-                await _answer(send, 400, "Invalid Content-Length.")
+                await answer(send, 400, "Invalid Content-Length.")
                 return
             if declared > self.max_body:
-                await _answer(send, 413, f"The request body is over {self.max_body} bytes.")
+                await answer(send, 413, f"The request body is over {self.max_body} bytes.")
                 return
             await self.app(scope, receive, send)
             return
@@ -104,7 +79,7 @@ class RequestLimits:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body:
-                await _answer(send, 413, f"The request body is over {self.max_body} bytes.")
+                await answer(send, 413, f"The request body is over {self.max_body} bytes.")
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

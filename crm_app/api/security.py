@@ -18,15 +18,10 @@ static files in single-port mode, the event websocket):
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import MutableMapping
 from urllib.parse import urlsplit
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from crm_app.api.asgi import ASGIApp, Message, Receive, Scope, Send, answer
 
 ENV_VAR = "CRM_ALLOWED_ORIGINS"
 PUBLIC_FORMS = "/forms/"
@@ -104,19 +99,7 @@ class SecurityHeaders:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
                 return
-            body = b'{"detail": "This origin may not use the CRM."}'
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 403,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                        *APP_HEADERS,
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            await answer(send, 403, "This origin may not use the CRM.", APP_HEADERS)
             return
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
