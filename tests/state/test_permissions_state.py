@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from crm_app import db
 from crm_app.models import Lead, Role, Team, TimelineEntry, TimelineKind, User
-from crm_app.services import auth, conversion, leads, permissions
+from crm_app.services import auth, conversion, formatting, leads, permissions
 from crm_app.state.duplicates import DuplicatesState, MergeState
 from crm_app.state.finalise import FinaliseState
 from crm_app.state.lead_card import LeadCardState
@@ -171,6 +171,8 @@ def test_users_page_teams(root, db_url):
     assert [t.name for t in page.teams] == ["North"]
     team_id = page.teams[0].id
     me = next(r for r in page.rows if r.email == "boss@example.com")
+    with db.session(db_url) as s:  # the last login in the one date format (issue 8)
+        assert me.last_login == formatting.when(s.get(User, me.id).last_login_at, "en") != ""
     call(page, UsersState.set_team, me.id, str(team_id))
     assert next(r for r in page.rows if r.id == me.id).team_id == str(team_id)
     assert page.teams[0].members == 1

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from crm_app import db
 from crm_app.models import ApiKey, Lead, Role, WebForm
-from crm_app.services import api_keys, auth, web_forms
+from crm_app.services import api_keys, auth, formatting, web_forms
 from crm_app.state.api_keys import ApiKeysState
 from crm_app.state.web_forms import PublicFormState, WebFormsState, iframe_snippet
 from tests.factories import PASSWORD, create_user
@@ -146,6 +146,10 @@ def test_a_new_key_is_shown_once(root, db_url):
     call(state, ApiKeysState.create_key, {"name": "Zapier"})
     raw = state.new_key
     assert raw.startswith("crm_") and [r.name for r in state.rows] == ["Zapier"]
+    # dates as everywhere else (issue 8): "1 Dec 2026, 18:50", not "2026-12-01 18:50"
+    with db.session(db_url) as s:
+        created = s.exec(select(ApiKey)).one().created_at
+    assert state.rows[0].created == formatting.when(created, "en") and "-" not in state.rows[0].created
     call(state, ApiKeysState.set_dialog_open, False)
     assert state.new_key == ""
     with db.session(db_url) as s:
