@@ -38,6 +38,11 @@ SETTINGS_API_KEYS = "/settings/api-keys"
 SETTINGS_PERMISSIONS = "/settings/permissions"
 PUBLIC_FORM = "/forms/[slug]"
 API_DOCS = "/api/v1/docs"
+# HTTP routes (crm_app/api/session_cookie.py): the session cookie is set and cleared by the server
+AUTH_SESSION = "/auth/session"
+AUTH_LOGOUT = "/auth/logout"
+# where no one goes on to after logging in: the HTTP routes of the session and of the REST API
+HTTP_PREFIXES = ("/auth/", "/api/")
 
 # entity type (as the services name it) -> list route
 ENTITY_LISTS: dict[str, str] = {
@@ -64,8 +69,20 @@ def setup() -> str:
     return SETUP
 
 
-def login() -> str:
-    return LOGIN
+def login(next_page: str = "") -> str:
+    """The login page; `next_page`: where to go once logged in (a path of this app)."""
+    return f"{LOGIN}?{urlencode({'next': next_page})}" if next_page and next_page != HOME else LOGIN
+
+
+def open_session(ticket: str, next_page: str = "") -> str:
+    """The HTTP route that turns a login ticket into the session cookie, then goes on."""
+    query = {"ticket": ticket, **({"next": next_page} if next_page else {})}
+    return f"{AUTH_SESSION}?{urlencode(query)}"
+
+
+def close_session() -> str:
+    """The HTTP route that clears the session cookie, then shows the login page."""
+    return AUTH_LOGOUT
 
 
 def profile() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app import routes
-from crm_app.services import auth
+from crm_app.services import auth, session_handover
 from crm_app.services.errors import Conflict, DomainError
 from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState, visitor_address
@@ -53,9 +53,8 @@ class SetupState(SessionState):
                 )
             if h.failed:
                 return h.events
-        self.auth_token = token
-        self._set_user(user)
-        return rx.redirect(routes.home())
+            self._set_user(user)
+            return self._open_session(s, token)
 
 
 class LoginState(SessionState):
@@ -70,8 +69,9 @@ class LoginState(SessionState):
         with self._db() as s:
             if auth.needs_setup(session=s):
                 return rx.redirect(routes.setup())
-            if auth.resolve_session(session=s, token=self.auth_token) is not None:
-                return rx.redirect(routes.home())
+            if auth.resolve_session(session=s, token=self._token()) is not None:
+                asked = self.router.url.query_parameters.get("next", "")
+                return rx.redirect(session_handover.next_page(asked))
         self.errors = {}
         return None
 
@@ -89,6 +89,5 @@ class LoginState(SessionState):
                 )
             if h.failed:
                 return h.events
-        self.auth_token = token
-        self._set_user(user)
-        return rx.redirect(routes.home())
+            self._set_user(user)
+            return self._open_session(s, token)

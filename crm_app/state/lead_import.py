@@ -255,7 +255,7 @@ class LeadImportState(SessionState):
         async with self:
             if self.running or not self._upload_path:
                 return None
-            token, columns, width = self.auth_token, self._column_mapping(), len(self.headers)
+            token, columns, width = self._token(), self._column_mapping(), len(self.headers)
             path, policy, file_name = self._upload_path, self.on_duplicate, self.file_name
             with self._handling(self._set_mapping_error) as h:
                 user_id, job_id, mapping = await in_thread(

@@ -34,7 +34,7 @@ class ProfileState(SessionState):
                     user=self._user(s),
                     current=str(form.get("current_password", "")),
                     new=str(form.get("new_password", "")),
-                    keep_token=self.auth_token,
+                    keep_token=self._token(),
                 )
             if h.failed:
                 return h.events

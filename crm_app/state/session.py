@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,13 +14,11 @@ from sqlmodel import Session
 
 from crm_app import db, routes
 from crm_app.models import User
-from crm_app.services import auth, permissions, rate_limit
+from crm_app.services import auth, permissions, rate_limit, session_handover
 from crm_app.services.errors import DomainError, NotAuthenticated, ValidationError
 from crm_app.services.i18n import Msg, normalize_language, tr
 from crm_app.state.offload import db_event
 from crm_app.ui_catalog import full_catalog
-
-SESSION_COOKIE_MAX_AGE = int(auth.SESSION_ABSOLUTE.total_seconds())
 
 FieldErrors = str | Callable[[dict[str, str]], Any]
 
@@ -42,14 +41,22 @@ def visitor_address(state: rx.State) -> str:
     )
 
 
-class SessionState(rx.State):
-    """Parent of every page state: holds the session token and who is logged in.
+def go_to(url: str):
+    """A full page load of `url` (not the app's in-page navigation): the HTTP routes that set or
+    clear the session cookie answer it, and the page's new socket carries the new cookie."""
+    return rx.call_script(f"window.location.replace({json.dumps(url)})")
 
-    The browser can call any public handler with any arguments, so handlers never trust
+
+class SessionState(rx.State):
+    """Parent of every page state: who is logged in, checked against the session cookie.
+
+    The session token is an HttpOnly cookie set by the server (crm_app/api/session_cookie.py):
+    no script on the page can read it, and it is never in the state sent to the browser. The
+    handlers read it from the headers of the tab's socket (`_token`), which Reflex keeps on the
+    server. The browser can call any public handler with any arguments, so handlers never trust
     `user_id` & co. (display only): they call `self._user(session)`, which checks the token.
     """
 
-    auth_token: str = rx.Cookie("", name="crm_session", max_age=SESSION_COOKIE_MAX_AGE, same_site="strict")
     # the language before login (setup and login pages); after login the user's own wins
     browser_lang: str = rx.LocalStorage("en", name="crm_lang")
     user_id: int = 0
@@ -102,9 +109,21 @@ class SessionState(rx.State):
     def _field_errors(self, exc: ValidationError) -> dict[str, str]:
         return {field: self._t(msg) for field, msg in exc.errors.items()}
 
+    def _token(self) -> str:
+        """The session token: the cookie as the browser sent it when this tab's socket opened
+        (logging in or out loads a new page, so a new socket)."""
+        return session_handover.cookie_value(self.router.headers.cookie)
+
     def _user(self, session: Session) -> User:
         """The user behind the session cookie, checked on the server, or NotAuthenticated."""
-        return auth.require_session(session=session, token=self.auth_token)
+        return auth.require_session(session=session, token=self._token())
+
+    def _open_session(self, session: Session, token: str):
+        """After `auth.login`: on to the route that sets the cookie, then to the page the user
+        asked for before logging in (`?next=` of this page) or home."""
+        ticket = session_handover.ticket_for(session=session, token=token)
+        asked = session_handover.next_page(self.router.url.query_parameters.get("next", ""))
+        return go_to(routes.open_session(ticket, asked))
 
     @contextmanager
     def _db(self) -> Iterator[Session]:
@@ -131,10 +150,10 @@ class SessionState(rx.State):
         self._assign(user_id=0, user_name="", user_email="", user_role="", can_settings=False, counters={})
 
     def _logged_out(self):
-        """Forget the session and send the browser to the login page."""
-        self.auth_token = ""
+        """Forget the user and send the browser to the login page, through the route that
+        clears the cookie."""
         self._clear_user()
-        return rx.redirect(routes.login())
+        return go_to(routes.close_session())
 
     def _fail(self, exc: DomainError):
         if isinstance(exc, NotAuthenticated):
@@ -210,19 +229,20 @@ class SessionState(rx.State):
         with self._db() as s:
             if auth.needs_setup(session=s):
                 return rx.redirect(routes.setup())
-            user = auth.resolve_session(session=s, token=self.auth_token)
+            user = auth.resolve_session(session=s, token=self._token())
             if user is None:
-                self._assign(auth_token="")
                 self._clear_user()
                 self._set_lang(self.browser_lang)
-                return rx.redirect(routes.login())
+                url = self.router.url
+                path = url.path.rstrip("/") or "/"  # the static build serves /deals as /deals/
+                return rx.redirect(routes.login(path + (f"?{url.query}" if url.query else "")))
             self._set_user(user)
         return None
 
     @db_event
     def logout(self):
         with self._db() as s:
-            auth.logout(session=s, token=self.auth_token)
+            auth.logout(session=s, token=self._token())
         return self._logged_out()
 
     @rx.event
@@ -233,7 +253,7 @@ class SessionState(rx.State):
     @db_event
     def set_language(self, language: str):
         self._set_lang(language)
-        if not self.auth_token:
+        if not self._token():
             return None
         with self._db() as s:
             try:

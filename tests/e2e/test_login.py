@@ -15,6 +15,10 @@ def test_login_wrong_then_right_then_logout(page: Page, admin):
     expect(page).to_have_url(re.compile(r"/login/?$"))
     login(page, admin["email"].upper(), admin["password"])
     expect(page.get_by_role("heading", name="My day")).to_be_visible()
+    # issue 8: the session cookie is the server's, out of the page scripts' reach
+    (cookie,) = [c for c in page.context.cookies() if c["name"] == "crm_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert "crm_session" not in page.evaluate("document.cookie")
     # issue 8: the favicon and the logo are served by the app itself (no 404 on every page)
     for path, kind in (("/favicon.ico", "image/"), ("/logo.svg", "image/svg")):
         r = page.request.get(path)
@@ -41,5 +45,12 @@ def test_login_wrong_then_right_then_logout(page: Page, admin):
     page.get_by_role("button", name="User menu").click()
     page.get_by_role("menuitem", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/login/?$"))
+    assert not [c for c in page.context.cookies() if c["name"] == "crm_session"]
+    # a page asked for without a session: the login, then that page
     page.goto("/deals")
-    expect(page).to_have_url(re.compile(r"/login/?$"))
+    expect(page).to_have_url(re.compile(r"/login/?\?next=%2Fdeals$"))
+    page.get_by_label("E-mail").fill(admin["email"])
+    page.get_by_label("Password").fill(admin["password"])
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/deals/?$"))
+    expect(page.get_by_role("heading", name="Coming soon")).to_be_visible()

@@ -37,7 +37,7 @@ def test_admin_adds_user_who_logs_in(page: Page, admin, browser: Browser, base_u
     row.get_by_role("button", name="Deactivate").click()
     expect(row).to_contain_text("Deactivated")
     sam.goto("/contacts")
-    expect(sam).to_have_url(re.compile(r"/login/?$"))
+    expect(sam).to_have_url(re.compile(r"/login/?\?next=%2Fcontacts$"))
     login(sam, "sam@example.com", "sam's own passphrase")
     expect(sam.get_by_role("alert")).to_contain_text("Wrong e-mail or password.")
     other.close()

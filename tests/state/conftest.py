@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import reflex as rx
+from reflex.istate.data import RouterData
 
 import crm_app.crm_app  # noqa: F401 - registers every state class
 from crm_app.state.offload import is_db_event
@@ -37,3 +40,39 @@ def call(state: rx.State, handler, *args):
 
 async def _collect(agen) -> list:
     return [item async for item in agen]
+
+
+def _root(state: rx.State) -> rx.State:
+    while state.parent_state is not None:
+        state = state.parent_state
+    return state
+
+
+def sign_in(state: rx.State, token: str, path: str = "/") -> None:
+    """Make `state`'s tab one whose browser holds this session cookie: the browser sends it with
+    the socket's handshake, whose headers Reflex keeps on the server (`router.headers`)."""
+    _root(state).router = RouterData.from_router_data(
+        {"headers": {"cookie": f"crm_session={token}"}, "pathname": path, "asPath": path}
+    )
+
+
+def open_page(state: rx.State, url: str, pattern: str | None = None) -> None:
+    """The tab going to `url` (route `pattern`, e.g. /leads/[id]): same socket, same cookie."""
+    root = _root(state)
+    cookie = root.router.headers.cookie
+    parts = urlsplit(url)
+    root.router = RouterData.from_router_data(
+        {
+            "headers": {"cookie": cookie} if cookie else {},
+            "pathname": pattern or parts.path,
+            "asPath": url,
+            "query": dict(parse_qsl(parts.query)),
+        }
+    )
+
+
+def ticket_of(events) -> str:
+    """The one-time ticket in the page load a login handler sends the browser to."""
+    found = re.search(r"/auth/session\?ticket=([A-Za-z0-9_\-]+)", str(events))
+    assert found, f"no session hand-over in {events!r}"
+    return found.group(1)

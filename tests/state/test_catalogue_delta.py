@@ -9,7 +9,7 @@ from crm_app.services import auth, leads
 from crm_app.state.leads import LeadsState
 from crm_app.state.session import SessionState
 from tests.factories import PASSWORD, create_user
-from tests.state.conftest import call, substate
+from tests.state.conftest import call, sign_in, substate
 
 SESSION = SessionState.get_full_name()
 
@@ -28,7 +28,7 @@ def _logged_in(root, db_url, language: str = "en"):
             leads.create_lead(session=s, user=user, data={"last_name": f"Lead {i:03d}", "company": "Acme"})
         _, token = auth.login(session=s, email=user.email, password=PASSWORD)
     state = substate(root, LeadsState)
-    state.auth_token = token
+    sign_in(state, token)
     call(state, SessionState.check_login)
     return state
 

@@ -8,7 +8,7 @@ from crm_app.services import auth, duplicates, leads
 from crm_app.state.duplicates import DuplicatesState, MergeState, parse_ids
 from crm_app.state.session import SessionState
 from tests.factories import PASSWORD, create_user
-from tests.state.conftest import call, substate
+from tests.state.conftest import call, sign_in, substate
 
 
 def _two_leads(db_url):
@@ -26,7 +26,7 @@ def _two_leads(db_url):
 
 def _logged_in(root, cls, token):
     state = substate(root, cls)
-    state.auth_token = token
+    sign_in(state, token)
     call(state, SessionState.check_login)
     return state
 
@@ -43,15 +43,15 @@ def test_handlers_refuse_without_a_valid_session(root, db_url):
         duplicates.undo_merge(session=s, user=user, merge_id=merge.id)
         merge = duplicates.merge_leads(session=s, user=user, keep_id=a, merge_ids=[b])
     page = substate(root, MergeState)
-    page.auth_token = "forged-token"
+    sign_in(page, "forged-token")
     page.user_id = user.id  # what the browser claims does not matter
     page.lead_ids = [b, a]
     page.columns = []
     call(page, MergeState.undo_merge, merge.id)
     call(page, MergeState.load)
-    assert page.columns == [] and page.auth_token == "" and page.user_id == 0
+    assert page.columns == [] and page.user_id == 0
     groups = substate(root, DuplicatesState)
-    groups.auth_token = "forged-token"
+    sign_in(groups, "forged-token")
     call(groups, DuplicatesState.load)
     call(groups, DuplicatesState.undo_merge, merge.id)
     assert groups.groups == [] and groups.merges == []

@@ -5,20 +5,18 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import reflex as rx
-from reflex.istate.data import RouterData
 
 from crm_app import db, routes
 from crm_app.models import Role
 from crm_app.services import leads, listing
 from crm_app.state.leads import LeadsState
-from tests.state.conftest import call
+from tests.state.conftest import call, open_page
 from tests.state.test_listing_state import _login, _make_leads
 
 
 def _visit(root, state, url: str):
     """The browser opening `url` (a reload, a link or "Back"): its on_load."""
-    query = dict(parse_qsl(urlsplit(url).query))
-    root.router = RouterData.from_router_data({"pathname": routes.LEADS, "asPath": url, "query": query})
+    open_page(state, url, routes.LEADS)
     return call(state, LeadsState.load)
 
 

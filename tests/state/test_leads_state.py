@@ -11,7 +11,7 @@ from crm_app.state.leads import LeadsState
 from crm_app.state.session import SessionState
 from crm_app.state.timeline import TimelineState
 from tests.factories import PASSWORD, create_user
-from tests.state.conftest import call, substate
+from tests.state.conftest import call, sign_in, substate
 
 
 def _login(root, db_url, cls, role=Role.SALES):
@@ -19,7 +19,7 @@ def _login(root, db_url, cls, role=Role.SALES):
         user = create_user(s, role=role)
         _, token = auth.login(session=s, email=user.email, password=PASSWORD)
     state = substate(root, cls)
-    state.auth_token = token
+    sign_in(state, token)
     call(state, SessionState.check_login)
     return state, user
 
@@ -69,7 +69,7 @@ def test_list_refuses_a_forged_session(root, db_url):
         user = create_user(s)
     _make(db_url, user, 2)
     state = substate(root, LeadsState)
-    state.auth_token = "forged"
+    sign_in(state, "forged")
     state.selected = [1, 2]
     call(state, LeadsState.bulk_delete)
     call(state, LeadsState.load)

@@ -9,7 +9,7 @@ from crm_app.state.listing import ListState
 from crm_app.state.session import SessionState
 from crm_app.state.users import UsersState
 from tests.factories import PASSWORD, create_user
-from tests.state.conftest import call, substate
+from tests.state.conftest import call, sign_in, substate
 
 
 def _login(root, db_url, cls, role=Role.SALES):
@@ -17,7 +17,7 @@ def _login(root, db_url, cls, role=Role.SALES):
         user = create_user(s, role=role)
         _, token = auth.login(session=s, email=user.email, password=PASSWORD)
     state = substate(root, cls)
-    state.auth_token = token
+    sign_in(state, token)
     call(state, SessionState.check_login)
     return state, user
 

@@ -16,7 +16,7 @@ from crm_app.state.lead_card import LeadCardState
 from crm_app.state.offload import db_event, in_thread, is_db_event
 from crm_app.state.session import SessionState
 from tests.factories import PASSWORD, create_user
-from tests.state.conftest import call, substate
+from tests.state.conftest import call, sign_in, substate
 
 
 def _logged_in_guard(root, db_url) -> SessionState:
@@ -24,7 +24,7 @@ def _logged_in_guard(root, db_url) -> SessionState:
         create_user(s, email="sam@example.com", name="Sam")
         _user, token = auth.login(session=s, email="sam@example.com", password=PASSWORD)
     guard = substate(root, SessionState)
-    guard.auth_token = token
+    sign_in(guard, token)
     return guard
 
 
@@ -71,7 +71,7 @@ def test_two_tabs_wait_for_the_database_at_the_same_time(root, db_url, monkeypat
     """Both handlers are inside their database work together: the loop did not run them in turn."""
     guard = _logged_in_guard(root, db_url)
     other = substate(type(root)(_reflex_internal_init=True), SessionState)
-    other.auth_token = guard.auth_token
+    sign_in(other, guard._token())
     both_inside = threading.Barrier(2, timeout=10)
     real = db.session
 

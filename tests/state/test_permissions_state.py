@@ -18,7 +18,7 @@ from crm_app.state.session import SessionState
 from crm_app.state.timeline import TimelineState
 from crm_app.state.users import UsersState
 from tests.factories import PASSWORD, create_user
-from tests.state.conftest import call, substate
+from tests.state.conftest import call, sign_in, substate
 
 MESSAGE = "You may not change this lead: it belongs to another user."
 
@@ -37,7 +37,7 @@ def _people(db_url):
 
 def _as(root, cls, token):
     state = substate(root, cls)
-    state.auth_token = token
+    sign_in(state, token)
     call(state, SessionState.check_login)
     return state
 

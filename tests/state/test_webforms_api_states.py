@@ -10,7 +10,7 @@ from crm_app.services import api_keys, auth, formatting, web_forms
 from crm_app.state.api_keys import ApiKeysState
 from crm_app.state.web_forms import PublicFormState, WebFormsState, iframe_snippet
 from tests.factories import PASSWORD, create_user
-from tests.state.conftest import call, substate
+from tests.state.conftest import call, sign_in, substate
 
 FORM = {
     "name": "Contact us",
@@ -30,7 +30,7 @@ def logged_in(root, db_url, cls, role=Role.ADMIN, email="ada@example.com"):
         create_user(s, role=role, email=email)
         _, token = auth.login(session=s, email=email, password=PASSWORD)
     state = substate(root, cls)
-    state.auth_token = token
+    sign_in(state, token)
     return state
 
 
