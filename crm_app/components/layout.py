@@ -77,22 +77,30 @@ def _brand() -> rx.Component:
 
 
 def sidebar() -> rx.Component:
-    """The sidebar from 768 px up; below, the same links open from the top bar's menu button."""
-    return rx.vstack(
-        _brand(),
-        rx.vstack(*[nav_item(*item) for item in NAV_ITEMS], spacing="1", width="100%"),
-        display=rx.breakpoints(initial="none", md="flex"),
+    """The sidebar from 768 px up; below, the same links open from the top bar's menu button.
+
+    Its background runs the page's full height (the outer box stretches with the content); the
+    links stay in view while the page scrolls (the inner box is sticky)."""
+    return rx.box(
+        rx.vstack(
+            _brand(),
+            rx.vstack(*[nav_item(*item) for item in NAV_ITEMS], spacing="1", width="100%"),
+            height="100vh",
+            position="sticky",
+            top="0",
+            padding="0.75rem",
+            spacing="3",
+            role="navigation",
+            aria_label="Main",
+        ),
+        # from 768 px (Radix's "sm"); narrower, the drawer
+        display=rx.breakpoints(initial="none", sm="block"),
         width="15rem",
         min_width="15rem",
-        height="100vh",
-        position="sticky",
-        top="0",
-        padding="0.75rem",
+        align_self="stretch",
         border_right=f"1px solid {rx.color('gray', 5)}",
         background=rx.color("gray", 2),
-        spacing="3",
-        role="navigation",
-        aria_label="Main",
+        data_testid="sidebar",
     )
 
 
@@ -155,7 +163,7 @@ def nav_drawer() -> rx.Component:
                 variant="ghost",
                 color_scheme="gray",
                 aria_label=t("Sections"),
-                display=rx.breakpoints(initial="inline-flex", md="none"),
+                display=rx.breakpoints(initial="inline-flex", sm="none"),
             )
         ),
         rx.drawer.overlay(z_index="20"),
@@ -226,6 +234,9 @@ def app_shell(
                             t(title) if translate_title and isinstance(title, str) else title,
                             size="6",
                             as_="h1",
+                            # a name without spaces breaks rather than widen the page
+                            overflow_wrap="anywhere",
+                            min_width="0",
                         ),
                         rx.spacer(),
                         actions or rx.fragment(),

@@ -138,4 +138,6 @@ def timeline_panel() -> rx.Component:
             width="100%",
         ),
         width="100%",
+        min_width="0",
+        data_testid="timeline",
     )

@@ -115,6 +115,8 @@ def about_card() -> rx.Component:
             width="100%",
         ),
         width="100%",
+        min_width="0",
+        data_testid="lead-fields",
     )
 
 
@@ -163,7 +165,7 @@ def lead_card_page() -> rx.Component:
             rx.cond(
                 LeadCardState.loaded,
                 rx.vstack(
-                    rx.text(LeadCardState.subtitle, color_scheme="gray"),
+                    rx.text(LeadCardState.subtitle, color_scheme="gray", overflow_wrap="anywhere"),
                     stage_bar(
                         LeadCardState.stages,
                         LeadCardState.move_to,

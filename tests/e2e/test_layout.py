@@ -1,0 +1,144 @@
+"""Every page at a phone's, a tablet's and a laptop's width: never wider than the window, even with
+a 200-character value without spaces, and the lead card puts its fields above the timeline on a
+phone. Screenshots of each page land in test-results/layout/ (look at them)."""
+
+import itertools
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from crm_app import db
+from crm_app.models import EntityType
+from crm_app.services import leads, timeline, web_forms
+from crm_app.services.auth import find_user_by_email
+from tests.e2e.conftest import login
+
+SIZES = {"phone": (390, 844), "tablet": (768, 1024), "laptop": (1366, 768)}
+SHOTS = Path("test-results/layout")
+LONG = "W" * 200  # a name, company or comment without a single space
+
+# path -> what shows once the page has its data (a test id, a data-loaded marker or a heading)
+PAGES = [
+    ("/", "heading:My day"),
+    ("/leads", "[data-loaded='leads']"),
+    ("/leads/new", "heading:New lead"),
+    ("/leads/{lead}", "[data-loaded='lead-card']"),
+    ("/leads/import", "heading:Import leads"),
+    ("/leads/duplicates", "[data-loaded='duplicates']"),
+    ("/contacts", "heading:Coming soon"),
+    ("/search?q=WWWW", "heading:Search"),
+    ("/profile", "heading:Profile"),
+    ("/settings", "heading:Settings"),
+    ("/settings/users", "[data-loaded='users']"),
+    ("/settings/leads", "[data-loaded='lead-settings']"),
+    ("/settings/web-forms", "[data-loaded='web-forms']"),
+    ("/settings/api-keys", "[data-loaded='api-keys']"),
+    ("/settings/permissions", "[data-loaded='permissions']"),
+    ("/forms/{form}", "button:Send"),
+]
+
+
+def _wait(page: Page, marker: str) -> None:
+    kind, _, name = marker.partition(":")
+    if kind == "heading":
+        expect(page.get_by_role("heading", name=name, exact=True).first).to_be_visible()
+    elif kind == "button":
+        expect(page.get_by_role("button", name=name)).to_be_visible()
+    else:
+        expect(page.locator(marker).first).to_be_visible()
+
+
+def _too_wide(page: Page) -> list[str]:
+    """The page's width against the window's, and the elements that stick out to the right."""
+    return page.evaluate(
+        """() => {
+            const w = window.innerWidth;
+            if (document.documentElement.scrollWidth <= w) return [];
+            const out = [`page ${document.documentElement.scrollWidth} > ${w}`];
+            for (const e of document.querySelectorAll('body *')) {
+                const r = e.getBoundingClientRect();
+                if (r.right > w + 1 && r.width > 0) {
+                    let clipped = false;
+                    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+                        const s = getComputedStyle(p);
+                        if (s.overflowX !== 'visible' && p.getBoundingClientRect().right <= w + 1) {
+                            clipped = true; break;
+                        }
+                    }
+                    if (!clipped) out.push(`${e.tagName}.${e.className} right=${Math.round(r.right)}`);
+                }
+                if (out.length > 6) break;
+            }
+            return out;
+        }"""
+    )
+
+
+@pytest.fixture
+def records(app_server, admin) -> dict[str, str]:
+    with db.session(app_server.db_url) as s:
+        user = find_user_by_email(session=s, email=admin["email"])
+        assert user is not None
+        lead = leads.create_lead(
+            session=s,
+            user=user,
+            data={
+                "first_name": "Wanda",
+                "last_name": LONG[:100],
+                "company_name": LONG,
+                "title": LONG,
+                "emails": "wanda.wide@a-rather-long-domain-name.example",
+                "phones": "+33 6 12 34 56 78",
+                "comments": LONG,
+            },
+        )
+        assert lead.id is not None
+        timeline.add_comment(session=s, user=user, entity_type=EntityType.LEAD, entity_id=lead.id, text=LONG)
+        form = web_forms.create_web_form(
+            session=s,
+            user=user,
+            data={
+                "name": "Wide form",
+                "fields": [{"name": "first_name", "required": True}, {"name": "email", "required": True}],
+                "thank_you_text": LONG,
+            },
+        )
+        return {"lead": str(lead.id), "form": form.slug}
+
+
+def test_no_page_is_wider_than_the_window(page: Page, admin, records):
+    login(page, admin["email"], admin["password"])
+    expect(page.get_by_role("heading", name="My day")).to_be_visible()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    wide = {}
+    for (size, (width, height)), (path, marker) in itertools.product(SIZES.items(), PAGES):
+        page.set_viewport_size({"width": width, "height": height})
+        url = path.format(**records)
+        page.goto(url)
+        _wait(page, marker)
+        page.wait_for_timeout(150)  # fonts and late deltas
+        name = path.strip("/").split("?")[0].replace("/", "_").replace("{", "").replace("}", "") or "home"
+        page.screenshot(path=str(SHOTS / f"{size}-{name}.png"), full_page=True)
+        if problems := _too_wide(page):
+            wide[f"{size} {url}"] = problems
+    assert wide == {}
+    # a long page on a laptop: the sidebar's background runs down to the bottom
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"/leads/{records['lead']}")
+    _wait(page, "[data-loaded='lead-card']")
+    assert page.evaluate(
+        "() => document.querySelector('[data-testid=sidebar]').getBoundingClientRect().height"
+        " >= document.documentElement.scrollHeight - 1"
+    )
+    # on a phone, the card: the fields first, then the timeline below them (not beside)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/leads/{records['lead']}")
+    _wait(page, "[data-loaded='lead-card']")
+    fields = page.get_by_test_id("lead-fields").bounding_box()
+    feed = page.get_by_test_id("timeline").bounding_box()
+    assert fields and feed and feed["y"] >= fields["y"] + fields["height"] - 1
+    # a phone number stays on one line
+    phone = page.get_by_text("+33 6 12 34 56 78").first
+    box = phone.bounding_box()
+    assert box and box["height"] < 30, box
