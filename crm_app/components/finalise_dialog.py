@@ -162,6 +162,8 @@ def _record_section(kind: str) -> rx.Component:
             "borderRadius": "0.5rem",
             "padding": "0.75rem",
             "width": "100%",
+            # a fieldset is as wide as its content by default: it fits a phone's screen instead
+            "minWidth": "0",
         },
         display=rx.cond(ticked, "block", "none"),
         data_testid=f"finalise-{kind}",
@@ -203,6 +205,8 @@ def _deal_section() -> rx.Component:
             "borderRadius": "0.5rem",
             "padding": "0.75rem",
             "width": "100%",
+            # a fieldset is as wide as its content by default: it fits a phone's screen instead
+            "minWidth": "0",
         },
         display=rx.cond(FinaliseState.do_deal, "block", "none"),
         data_testid="finalise-deal",
@@ -317,6 +321,7 @@ def finalise_dialog() -> rx.Component:
                 ),
             ),
             max_width="46rem",
+            overflow_wrap="anywhere",  # a long name without spaces breaks, not past the edge
             data_testid="finalise-dialog",
         ),
         open=FinaliseState.dialog_open,

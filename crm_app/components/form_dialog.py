@@ -55,6 +55,7 @@ def form_dialog(
             heading,
             crm_form(body, on_submit=on_submit, **(form_props or {})),
             max_width=max_width,
+            overflow_wrap="anywhere",  # a long value without spaces breaks, not past the edge
             **content_props,
         ),
         open=open,

@@ -201,6 +201,26 @@ def admin(app_server):
     return {"email": ADMIN_EMAIL, "password": PASSWORD, "name": "Boss Admin"}
 
 
+PHONE = {"width": 390, "height": 844}
+
+
+def pytest_generate_tests(metafunc):
+    """A main journey (marked `phone`) runs twice: in the default window and in a phone's."""
+    if metafunc.definition.get_closest_marker("phone") is not None:
+        metafunc.parametrize("screen", ["laptop", "phone"], indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def screen(request) -> str:
+    """The window the test's page has: 'phone' (390 x 844) or the default 'laptop' (1280 x 720)."""
+    name = getattr(request, "param", "laptop")
+    if name == "phone" and "page" in request.fixturenames:
+        # the same journey again: from the database it found the first time (as if run alone)
+        empty_database(request.getfixturevalue("app_server").db_url)
+        request.getfixturevalue("page").set_viewport_size(PHONE)
+    return name
+
+
 def pytest_collection_modifyitems(config, items):
     """Browser tests run last: Playwright's sync API keeps an event loop in the main thread."""
     items.sort(key=lambda item: "e2e" in item.path.parts)
@@ -211,3 +231,11 @@ def login(page, email: str, password: str) -> None:
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+def main_nav(page):
+    """The sidebar's links: on a phone, in the drawer the menu button opens."""
+    menu = page.get_by_role("button", name="Sections")
+    if menu.is_visible():
+        menu.click()
+    return page.get_by_role("navigation", name="Main")

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
@@ -25,6 +26,7 @@ def _read(app_server, ids):
     return rows, comms
 
 
+@pytest.mark.phone
 def test_merge_duplicates_picking_values_then_undo(page: Page, app_server, admin):
     a, b, c = _make_leads(
         app_server,

@@ -4,6 +4,7 @@ company found by search; close another lead as junk."""
 import re
 from decimal import Decimal
 
+import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
@@ -31,6 +32,7 @@ def _open_dialog(page: Page, admin, lead_id: int):
     return dialog
 
 
+@pytest.mark.phone
 def test_convert_into_contact_company_and_deal(page: Page, admin, app_server):
     lead_id = _make_lead(
         app_server,
@@ -119,6 +121,7 @@ def test_link_an_existing_company_found_by_search(page: Page, admin, app_server)
         assert s.get(ContactCompany, (lead.contact_id, existing.id)) is not None
 
 
+@pytest.mark.phone
 def test_close_another_lead_as_junk(page: Page, admin, app_server):
     lead_id = _make_lead(app_server, admin, first_name="Spam", last_name="Bot", emails="bot@spam.example")
     dialog = _open_dialog(page, admin, lead_id)

@@ -142,3 +142,12 @@ def test_no_page_is_wider_than_the_window(page: Page, admin, records):
     phone = page.get_by_text("+33 6 12 34 56 78").first
     box = phone.bounding_box()
     assert box and box["height"] < 30, box
+    # a dialog fits the phone's screen
+    page.get_by_role("button", name="Finalise").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    page.wait_for_timeout(300)  # the opening animation
+    page.screenshot(path=str(SHOTS / "phone-finalise-dialog.png"))
+    box = dialog.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

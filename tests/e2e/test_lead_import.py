@@ -2,6 +2,7 @@
 
 import secrets
 
+import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
@@ -10,6 +11,7 @@ from crm_app.models import Lead
 from tests.e2e.conftest import login
 
 
+@pytest.mark.phone
 def test_import_a_csv_from_upload_to_failed_rows(page: Page, admin, app_server, tmp_path):
     tag = secrets.token_hex(3)
     path = tmp_path / "prospects.csv"

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from crm_app import db
@@ -16,6 +17,7 @@ def _make_leads(app_server, admin, rows):
         return [leads.create_lead(session=s, user=user, data=row).id for row in rows]
 
 
+@pytest.mark.phone
 def test_list_search_filter_sort_and_bulk(page: Page, app_server, admin):
     _make_leads(
         app_server,
@@ -91,6 +93,7 @@ def test_list_search_filter_sort_and_bulk(page: Page, app_server, admin):
     expect(page.get_by_text("No leads match.")).to_be_visible()
 
 
+@pytest.mark.phone
 def test_add_lead_with_errors_then_duplicate_warning(page: Page, app_server, admin):
     _make_leads(app_server, admin, [{"last_name": "Existing", "emails": "twin@dupe.example"}])
     login(page, admin["email"], admin["password"])
@@ -117,6 +120,7 @@ def test_add_lead_with_errors_then_duplicate_warning(page: Page, app_server, adm
     expect(page.get_by_test_id("timeline-item").first).to_contain_text("Created from the form")
 
 
+@pytest.mark.phone
 def test_card_edit_in_place_status_and_comment(page: Page, app_server, admin):
     [lead_id] = _make_leads(
         app_server, admin, [{"first_name": "Carla", "last_name": "Card", "company_name": "Cardco"}]

@@ -2,11 +2,13 @@
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, main_nav
 
 
+@pytest.mark.phone
 def test_login_wrong_then_right_then_logout(page: Page, admin):
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login/?$"))
@@ -23,11 +25,11 @@ def test_login_wrong_then_right_then_logout(page: Page, admin):
     for path, kind in (("/favicon.ico", "image/"), ("/logo.svg", "image/svg")):
         r = page.request.get(path)
         assert r.status == 200 and r.headers["content-type"].startswith(kind), (path, r.status)
-    logo = page.get_by_role("navigation", name="Main").locator("img[src='/logo.svg']")
+    nav = main_nav(page)
+    logo = nav.locator("img[src='/logo.svg']")
     expect(logo).to_be_visible()
     assert logo.evaluate("img => img.complete && img.naturalWidth > 0")
     # the shell: every section in the sidebar, a page not built yet says what is coming
-    nav = page.get_by_role("navigation", name="Main")
     for section in [
         "Leads",
         "Contacts",
