@@ -12,7 +12,12 @@ job's counters, so a crash never leaves a written batch without its summary. Fai
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,9 +216,38 @@ PARALLEL_MIN_ROWS = 20_000
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_start(url: str, mapping: dict[int, str]) -> None:
+def _die_with_parent(parent_pid: int) -> None:
+    """End this worker when the process that started it dies, even by SIGKILL.
+
+    A pool's worker waits on a pipe it holds both ends of, so it would otherwise wait forever,
+    holding its database connection. On Linux the kernel sends SIGKILL (PR_SET_PDEATHSIG); a
+    thread also checks the parent once a second (other systems, and a parent that died before
+    the signal was asked for).
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the thread below still does it
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1)
+        os._exit(1)
+
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _worker_start(parent_pid: int, url: str, mapping: dict[int, str]) -> None:
     from crm_app import db
 
+    _die_with_parent(parent_pid)
     session = Session(db.get_engine(url))
     _WORKER.update(
         session=session, settings=_SettingsCache(session), refs=_Refs.load(session), mapping=mapping
@@ -235,6 +269,11 @@ def _parallel_pool(ctx: _Context, total: int):
     url = ctx.session.get_bind().engine.url
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         return None
+    return _worker_pool(url.render_as_string(hide_password=False), ctx.mapping)
+
+
+def _worker_pool(url: str, mapping: dict[int, str]):
+    """One spawned worker that validates batches and ends with this process (`_die_with_parent`)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -242,7 +281,7 @@ def _parallel_pool(ctx: _Context, total: int):
         max_workers=1,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_worker_start,
-        initargs=(url.render_as_string(hide_password=False), ctx.mapping),
+        initargs=(os.getpid(), url, mapping),
     )
 
 
