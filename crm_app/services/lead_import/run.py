@@ -33,6 +33,7 @@ from crm_app.services.errors import DomainError, FinalLead, NotFound, Permission
 from crm_app.services.i18n import Msg
 from crm_app.services.lead_import.mapping import auto_map, clean_mapping
 from crm_app.services.lead_import.rows import (
+    Batch,
     Parsed,
     _name_key,
     _parse_batch,
@@ -195,12 +196,12 @@ def _finish(session: Session, job: ImportJob, status: ImportStatus, message: str
     session.commit()
 
 
-def _batches(records: Iterable[tuple[int, list[str]]], size: int) -> Iterator[list[tuple[int, list[str]]]]:
-    batch: list[tuple[int, list[str]]] = []
-    for number, cells in records:
+def _batches(records: Iterable[tuple[int, list[str], Msg | None]], size: int) -> Iterator[Batch]:
+    batch: Batch = []
+    for number, cells, problem in records:
         if not _has_values(cells):
             continue  # blank rows are not rows
-        batch.append((number, cells))
+        batch.append((number, cells, problem))
         if len(batch) >= size:
             yield batch
             batch = []
@@ -255,7 +256,7 @@ def _worker_start(parent_pid: int, url: str, mapping: dict[int, str]) -> None:
     session.rollback()  # read what it needs, hold no transaction open
 
 
-def _worker_parse(batch: list[tuple[int, list[str]]]) -> Parsed:
+def _worker_parse(batch: Batch) -> Parsed:
     try:
         return _parse_batch(_WORKER["settings"], _WORKER["refs"], _WORKER["mapping"], batch)
     finally:
@@ -285,7 +286,7 @@ def _worker_pool(url: str, mapping: dict[int, str]):
     )
 
 
-def _run_batches(ctx: _Context, batches: Iterable[list[tuple[int, list[str]]]], total: int, progress) -> None:
+def _run_batches(ctx: _Context, batches: Iterable[Batch], total: int, progress) -> None:
     """Validate and write every batch; with a worker, validation runs one batch ahead."""
     pool = _parallel_pool(ctx, total)
     if pool is None:
@@ -324,7 +325,7 @@ def _write_next(ctx: _Context, ahead, progress, total: int, broken: bool, broken
     return broken
 
 
-def _run_batch(ctx: _Context, batch: list[tuple[int, list[str]]], parsed: Parsed | None = None) -> None:
+def _run_batch(ctx: _Context, batch: Batch, parsed: Parsed | None = None) -> None:
     """Validate (unless a worker did), check duplicates and write one batch, with the job's
     counters, in one transaction."""
     session, summary = ctx.session, ctx.summary
