@@ -81,7 +81,7 @@ def _validate_only(url: str, path: Path) -> float:
         refs = lead_import._Refs.load(s)
         settings = lead_import._SettingsCache(s)
         started = time.perf_counter()
-        for number, cells in csv_file.records():
+        for number, cells, _problem in csv_file.records():
             lead_import._parse_row(settings, refs, mapping, number, cells)
         return time.perf_counter() - started
 

@@ -144,16 +144,14 @@ def _cases() -> list[tuple[str, dict[str, Any]]]:
     for key in leads.SORT_COLUMNS:
         if key != "created_at":
             cases.append((f"sort by {key}", {"sort": key}))
-    cases.append(
-        ("next page, by last_name ascending", {"sort": "last_name", "descending": False, "next": True})
-    )
+    cases.append(("next page, by name ascending", {"sort": "name", "descending": False, "next": True}))
     cases.append(("last page, newest first", {"last": True}))
     cases.append(("last page, by status", {"sort": "status", "last": True}))
     for text in SEARCHES:
         cases.append((f"search {text!r}", {"text": text}))
     cases.append(("search 'mar' + a status", {"text": "mar", "status": True}))
     # not in creation order: the newest SEARCH_CAP matches, sorted (search_index.LeadMatch)
-    cases.append(("search 'garcia', by last_name", {"text": "garcia", "sort": "last_name"}))
+    cases.append(("search 'garcia', by name", {"text": "garcia", "sort": "name"}))
     return cases
 
 

@@ -60,7 +60,7 @@ def upgrade() -> None:
     _index("ix_lead_open", "created_at", f"{LIVE} AND result IS NULL")
     _index("ix_lead_bin", "deleted_at", "deleted_at IS NOT NULL")
     bind = op.get_bind()
-    search_index.rebuild_all(bind)
+    search_index.rebuild_all(bind, sort_names=False)  # lead.sort_name comes with 0008
     search_index.install(bind)
 
 

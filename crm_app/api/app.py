@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from crm_app.api import errors, leads, me, session_cookie
+from crm_app.api import docs, errors, leads, me, session_cookie
 from crm_app.api.deps import current_user, get_session
 from crm_app.api.limits import RequestLimits
 from crm_app.api.security import SecurityHeaders
@@ -39,9 +39,10 @@ api = FastAPI(
     version="1",
     description=DESCRIPTION,
     openapi_url="/api/v1/openapi.json",
-    docs_url="/api/v1/docs",
+    docs_url=None,  # api/docs.py: Swagger UI's files served by the app, not a CDN
     redoc_url=None,
 )
+docs.install(api, title=api.title)
 errors.install(api)
 api.add_middleware(RequestLimits)  # no key or too big: answered before the body is read
 # Reflex's pages, files and websocket are mounted inside this app, so this covers them too

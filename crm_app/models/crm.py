@@ -33,6 +33,8 @@ def _late_fk(table: str) -> sa.Column:
     )
 
 
+SORT_NAME_LENGTH = 400
+
 # the columns of `lead` the list sorts by, each with its partial index (column, id)
 LEAD_SORTABLE = (
     "created_at",
@@ -44,6 +46,7 @@ LEAD_SORTABLE = (
     "amount",
     "primary_email",
     "primary_phone",
+    "sort_name",
     # sorts by status, source and responsible read one branch per referenced row (listing.GroupedSort)
     "status_id",
     "source_id",
@@ -106,6 +109,9 @@ class Lead(LeadBase, Audited, table=True):
     search_phones: str = Field(default="", max_length=1000, sa_column_kwargs={"server_default": ""})
     primary_email: str = Field(default="", max_length=255, sa_column_kwargs={"server_default": ""})
     primary_phone: str = Field(default="", max_length=50, sa_column_kwargs={"server_default": ""})
+    # the name the list shows (services/display), folded like the search document: its Name
+    # column sorts by what people read, with an index
+    sort_name: str = Field(default="", max_length=SORT_NAME_LENGTH, sa_column_kwargs={"server_default": ""})
 
 
 class Communication(AuditedRow, table=True):

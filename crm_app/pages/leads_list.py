@@ -14,7 +14,7 @@ from crm_app.services.i18n import N_
 from crm_app.state.leads import ALL, LeadListRow, LeadsState
 
 COLUMNS: list[Column] = [
-    Column(N_("Name"), "last_name", min_width="9rem"),
+    Column(N_("Name"), "name", min_width="9rem"),
     Column(N_("Company"), "company_name", min_width="10rem"),
     Column(N_("Status"), "status", nowrap=True),
     Column(N_("Source"), "source", nowrap=True),

@@ -33,6 +33,7 @@ _LIST_SELECT = (
         col(Lead.id),
         col(Lead.title),
         col(Lead.first_name),
+        col(Lead.second_name),
         col(Lead.last_name),
         col(Lead.company_name),
         col(Lead.amount),
@@ -52,6 +53,8 @@ _LIST_SELECT = (
 )
 
 SORT_COLUMNS = {
+    # the Name column: the name shown (display.lead_name), kept by the write path (search_index)
+    "name": Lead.sort_name,
     "created_at": Lead.created_at,
     "updated_at": Lead.updated_at,
     "title": Lead.title,
@@ -138,6 +141,7 @@ def _lead_row(r) -> LeadRow:
         lead_id,
         title,
         first,
+        second,
         last,
         company,
         amount,
@@ -154,9 +158,14 @@ def _lead_row(r) -> LeadRow:
     return LeadRow(
         id=lead_id,
         name=display.lead_name(
-            id=lead_id, first_name=first, last_name=last, company_name=company, title=title
+            id=lead_id,
+            first_name=first,
+            second_name=second,
+            last_name=last,
+            company_name=company,
+            title=title,
         ),
-        person=display.person_name(first, last),
+        person=display.person_name(first, last, second),
         title=title,
         company_name=company,
         status=status_name,

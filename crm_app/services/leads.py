@@ -199,6 +199,7 @@ def create_leads(
                 "version": 1,
                 **search_index.lead_columns(
                     first_name=c.get("first_name") or "",
+                    second_name=c.get("second_name") or "",
                     last_name=c.get("last_name") or "",
                     company_name=c.get("company_name") or "",
                     title=c.get("title") or "",

@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from crm_app.models import Company, Contact, Deal, EntityType, Lead, User
-from crm_app.services import display, permissions, search_index, textsearch
+from crm_app.services import display, formatting, permissions, search_index, textsearch
 
 MAX_QUERY = 200
 
@@ -21,9 +21,14 @@ class SearchHit:
     subtitle: str
 
 
-def global_search(*, session: Session, user: User, text: str, limit: int = 5) -> list[SearchHit]:
-    """Up to `limit` hits per kind of record whose name (or e-mail/phone) contains `text`."""
+def global_search(
+    *, session: Session, user: User, text: str, limit: int = 5, lang: str | None = None
+) -> list[SearchHit]:
+    """Up to `limit` hits per kind of record whose name (or e-mail/phone) contains `text`.
+
+    Amounts are written in `lang` (default: the user's language)."""
     permissions.require_user(user)
+    lang = lang or user.language
     text = (text or "").strip()[:MAX_QUERY]
     if len(text) < 2:
         return []
@@ -35,12 +40,7 @@ def global_search(*, session: Session, user: User, text: str, limit: int = 5) ->
         .order_by(col(Lead.created_at).desc())
         .limit(limit)
     ).all()
-    for lead in leads:
-        name = display.lead_name(lead)
-        detail = lead.company_name if display.lead_person(lead) else ""
-        hits.append(
-            SearchHit("lead", lead.id or 0, name, detail or (lead.title if lead.title != name else ""))
-        )
+    hits += [SearchHit("lead", lead.id or 0, display.lead_name(lead), _lead_detail(lead)) for lead in leads]
 
     contacts = session.exec(
         permissions.visible(select(Contact), session=session, user=user, entity=EntityType.CONTACT)
@@ -70,6 +70,15 @@ def global_search(*, session: Session, user: User, text: str, limit: int = 5) ->
         .limit(limit)
     ).all()
     hits += [
-        SearchHit("deal", d.id or 0, display.deal_name(d), f"{d.amount} {d.currency_code}") for d in deals
+        SearchHit("deal", d.id or 0, display.deal_name(d), formatting.money(d.amount, d.currency_code, lang))
+        for d in deals
     ]
     return hits
+
+
+def _lead_detail(lead: Lead) -> str:
+    """The title and company under a lead's name, leaving out what the name already shows
+    (a company-only lead is named by its company, a lead with neither by its title)."""
+    name = display.lead_name(lead)
+    parts = [(lead.title or "").strip(), (lead.company_name or "").strip()]
+    return " · ".join(p for p in parts if p and p != name)

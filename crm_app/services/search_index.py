@@ -16,7 +16,7 @@ The write path fills the two columns: `create_leads` and the bulk seed compute t
 row; every ORM change of a lead's names or of its e-mails and phones (update, merge, conversion,
 demo data) is caught at flush by `uow` and the documents of those leads are rebuilt before the
 commit (`refresh`). The primary e-mail and phone (`lead.primary_email`, `lead.primary_phone`)
-are kept the same way, for the list's sort.
+and the folded display name (`lead.sort_name`) are kept the same way, for the list's sort.
 
 The matching rules are the list's since the start: every word of the query is in a name, the
 company, the title or an e-mail, accents and case ignored; or, when the query looks like a phone
@@ -42,6 +42,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from crm_app.models.crm import SORT_NAME_LENGTH
+from crm_app.services.display import lead_name
 from crm_app.services.phones import digits
 
 MAX_QUERY = 200
@@ -78,6 +80,7 @@ def lead_columns(
     last_name: str = "",
     company_name: str = "",
     title: str = "",
+    second_name: str = "",
     emails: Sequence[str] = (),
     phones: Sequence[str] = (),
 ) -> dict[str, str]:
@@ -87,6 +90,16 @@ def lead_columns(
         "search_phones": phone_document(phones)[:1000],
         "primary_email": (emails[0] if emails else "")[:255],
         "primary_phone": (phones[0] if phones else "")[:50],
+        # what the list's Name column sorts by: the name it shows (services/display), folded
+        "sort_name": fold(
+            lead_name(
+                first_name=first_name,
+                second_name=second_name,
+                last_name=last_name,
+                company_name=company_name,
+                title=title,
+            )
+        )[:SORT_NAME_LENGTH],
     }
 
 
@@ -333,9 +346,10 @@ def _one_of(column, ids: list[int], dialect: str):
 # --- keeping the documents ------------------------------------------------------------------
 
 
-def refresh(conn: sa.Connection, lead_ids: Iterable[int]) -> int:
+def refresh(conn: sa.Connection, lead_ids: Iterable[int], *, sort_names: bool = True) -> int:
     """Rebuild the search columns of these leads from their rows (Core: one read per batch, one
-    executemany). `updated_at` and `version` stay as they are: nothing a user typed changed."""
+    executemany). `updated_at` and `version` stay as they are: nothing a user typed changed.
+    `sort_names=False`: leave `sort_name` alone (migration 0006 runs before 0008 adds it)."""
     from crm_app.models import CommKind, Communication, EntityType, Lead
     from crm_app.models.base import table_of
 
@@ -347,7 +361,12 @@ def refresh(conn: sa.Connection, lead_ids: Iterable[int]) -> int:
         chunk = ids[start : start + _BATCH]
         names = conn.execute(
             sa.select(
-                lead.c.id, lead.c.first_name, lead.c.last_name, lead.c.company_name, lead.c.title
+                lead.c.id,
+                lead.c.first_name,
+                lead.c.second_name,
+                lead.c.last_name,
+                lead.c.company_name,
+                lead.c.title,
             ).where(lead.c.id.in_(chunk))
         ).all()
         comms: dict[int, dict[str, list[str]]] = {i: {"emails": [], "phones": []} for i in chunk}
@@ -365,6 +384,7 @@ def refresh(conn: sa.Connection, lead_ids: Iterable[int]) -> int:
                 "b_id": lead_id,
                 **lead_columns(
                     first_name=first,
+                    second_name=second,
                     last_name=last,
                     company_name=company,
                     title=title,
@@ -372,27 +392,25 @@ def refresh(conn: sa.Connection, lead_ids: Iterable[int]) -> int:
                     phones=comms[lead_id]["phones"],
                 ),
             }
-            for lead_id, first, last, company, title in names
+            for lead_id, first, second, last, company, title in names
         ]
         if rows:
+            if not sort_names:
+                for row in rows:
+                    del row["sort_name"]
+            written = [k for k in rows[0] if k != "b_id"]
             conn.execute(
                 sa.update(lead)
                 .where(lead.c.id == sa.bindparam("b_id"))
-                .values(
-                    search_text=sa.bindparam("search_text"),
-                    search_phones=sa.bindparam("search_phones"),
-                    primary_email=sa.bindparam("primary_email"),
-                    primary_phone=sa.bindparam("primary_phone"),
-                    updated_at=lead.c.updated_at,
-                ),
+                .values({**{k: sa.bindparam(k) for k in written}, "updated_at": lead.c.updated_at}),
                 rows,
             )
         done += len(rows)
     return done
 
 
-def rebuild_all(conn: sa.Connection) -> int:
-    """Every lead's search columns (the migration that adds them, `crm search reindex`)."""
+def rebuild_all(conn: sa.Connection, *, sort_names: bool = True) -> int:
+    """Every lead's search columns (the migrations that add them, `crm search reindex`)."""
     from crm_app.models import Lead
     from crm_app.models.base import table_of
 
@@ -407,7 +425,7 @@ def rebuild_all(conn: sa.Connection) -> int:
         )
         if not ids:
             return total
-        total += refresh(conn, ids)
+        total += refresh(conn, ids, sort_names=sort_names)
         last = ids[-1]
 
 

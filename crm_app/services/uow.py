@@ -140,8 +140,9 @@ def _users(obj: Any) -> frozenset[int]:
 
 
 _REINDEX = "crm_reindex"
-# what a lead's search document is made of (services/search_index), besides its e-mails and phones
-_SEARCHED = ("first_name", "last_name", "company_name", "title")
+# what a lead's search document and sort name are made of (services/search_index), besides its
+# e-mails and phones
+_SEARCHED = ("first_name", "second_name", "last_name", "company_name", "title")
 
 
 def _search_changes(session: OrmSession, obj: Any, table: str | None) -> int | None:

@@ -60,6 +60,19 @@ def test_paging_clamps_and_page_size_is_one_of_the_offered(root, db_url):
     assert state.page == 0
 
 
+def test_the_name_header_sorts_by_the_name_the_rows_show(root, db_url):
+    from crm_app.pages.leads_list import COLUMNS
+
+    state, user = _login(root, db_url, LeadsState)
+    with db.session(db_url) as s:
+        for first, last in [("Zoe", "Adams"), ("Anne", "Zed"), ("Marc", "Lopez")]:
+            leads.create_lead(session=s, user=user, data={"first_name": first, "last_name": last})
+    call(state, LeadsState.load)
+    name_column = next(c for c in COLUMNS if c.label == "Name")
+    call(state, LeadsState.sort_by, name_column.sort)
+    assert [r.name for r in state.rows] == ["Anne Zed", "Marc Lopez", "Zoe Adams"]
+
+
 def test_sort_flips_on_the_same_column_and_ignores_unknown_ones(root, db_url):
     state, user = _login(root, db_url, LeadsState)
     _make_leads(db_url, user, 3)

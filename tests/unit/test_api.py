@@ -1,5 +1,7 @@
 """The REST API base: API keys (stored hashed), 401 without a valid key, OpenAPI document."""
 
+import re
+
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
@@ -41,3 +43,20 @@ def test_key_of_a_deactivated_user_stops_working(session):
 def test_openapi_document_is_served():
     r = client.get("/api/v1/openapi.json")
     assert r.status_code == 200 and "/api/v1/me" in r.json()["paths"]
+
+
+def test_the_docs_page_loads_swagger_ui_from_the_app_itself():
+    r = client.get("/api/v1/docs")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    urls = re.findall(r"""(?:src|href)=["']([^"']+)["']""", r.text) + re.findall(
+        r"""url: ?["']([^"']+)["']""", r.text
+    )
+    assert len(urls) >= 4, r.text  # script, style, icon, the schema
+    assert all(u.startswith("/") and not u.startswith("//") for u in urls), urls
+    assert "cdn" not in r.text.lower()
+    kinds = {"js": "javascript", "css": "text/css", "png": "image/png", "json": "application/json"}
+    for url in urls:
+        got = client.get(url)  # no API key: the page and its files are open
+        assert got.status_code == 200, url
+        assert kinds[url.rsplit(".", 1)[-1]] in got.headers["content-type"], (url, got.headers)
+        assert len(got.content) > 1000, url

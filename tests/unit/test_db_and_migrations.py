@@ -133,3 +133,29 @@ def test_default_url_is_the_embedded_sqlite_file(monkeypatch):
     assert db.database_url().endswith("data/crm.db")
     monkeypatch.setenv("REFLEX_DB_URL", "postgresql+psycopg://x@h/db")
     assert db.database_url() == "postgresql+psycopg://x@h/db"
+
+
+def test_migrations_from_before_the_search_columns_fill_them_for_existing_leads(tmp_path):
+    """0006 fills the search columns with today's code, before 0008 adds `sort_name`."""
+    from alembic import command
+    from sqlmodel import Session
+
+    from tests.factories import create_lead
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    migrations.upgrade(url)
+    engine = db.get_engine(url)
+    with Session(engine) as s:
+        create_lead(s, first_name="Élodie", last_name="Martin")
+        create_lead(s, first_name="", last_name="", company_name="Initech")
+    command.downgrade(migrations.alembic_config(url), "0005")
+    with engine.connect() as conn:
+        assert not {"sort_name", "search_text"} & {c["name"] for c in sa.inspect(conn).get_columns("lead")}
+    migrations.upgrade(url)
+    with engine.connect() as conn:
+        names = conn.execute(sa.text("select sort_name from lead order by sort_name")).scalars().all()
+        searched = conn.execute(sa.text("select search_text from lead order by id")).scalars().all()
+        assert "ix_lead_by_sort_name" in {i["name"] for i in sa.inspect(conn).get_indexes("lead")}
+    assert names == ["elodie martin", "initech"]
+    assert searched == [" elodie martin ", " initech "]
+    db.dispose_engines()

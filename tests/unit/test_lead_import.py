@@ -184,6 +184,50 @@ def test_it_refuses_binary_and_unreadable_files_with_a_clear_message(tmp_path, c
     assert message in str(exc.value)
 
 
+def test_an_unclosed_quote_fails_its_row_and_the_next_lines_are_read(session, admin, tmp_path):
+    path = write(
+        tmp_path,
+        "Last name,E-mail,Comment\n"
+        + "Anna,a@example.com,\n"
+        + 'Bob,"b@example.com,stray quote\n'  # never closed: would swallow the rest of the file
+        + 'Cy,c@example.com,"two\nlines"\n'
+        + "Dee,d@example.com,\n",
+    )
+    assert len(open_csv(path).preview) == 4  # the preview does not swallow the rest either
+    summary = run_import(session=session, user=admin, path=path)
+    assert (summary.created, summary.failed, summary.total) == (3, 1, 4)
+    assert lead_by_last_name(session, "Cy").comment == "two\nlines"
+    error = session.exec(select(ImportRowError)).one()
+    assert error.row_number == 3 and error.raw == ["Bob", "b@example.com,stray quote"]
+    assert error.reason == "A quote opened in this row (line 3) is not closed."
+
+
+def test_a_header_with_an_unclosed_quote_or_too_many_of_them_refuse_the_file(tmp_path):
+    with pytest.raises(ImportFileError) as exc:
+        open_csv(write(tmp_path, 'Last name,"E-mail\nAnna,a@example.com\n'))
+    assert (
+        str(exc.value) == "The header row cannot be read: A quote opened in this row (line 1) is not closed."
+    )
+    many = write(tmp_path, "Last name,E-mail\n" + "".join(f'N{i},"x{i}\n' for i in range(25)))
+    with pytest.raises(ImportFileError, match="More than 20 quotes in this file are not closed"):
+        open_csv(many).count_rows()
+
+
+def test_a_value_over_128_kb_fails_only_its_row(session, admin, tmp_path):
+    long = "x" * (128 * 1024 + 1)
+    path = write(
+        tmp_path,
+        "Last name,Comment\n" + "Anna,short\n" + f"Bob,{long}\n" + f'Cy,"quoted\n{long}"\n' + "Dee,\n",
+    )
+    summary = run_import(session=session, user=admin, path=path)
+    assert (summary.created, summary.failed, summary.total) == (2, 2, 4)
+    errors = session.exec(select(ImportRowError).order_by(ImportRowError.row_number)).all()
+    assert [e.row_number for e in errors] == [3, 4]
+    assert errors[0].reason == "Field too long: column 2 holds 131073 characters, at most 131072."
+    assert errors[0].raw == ["Bob", long[:-1]]  # kept cut to the limit, not the whole value
+    assert {lead.last_name for lead in session.exec(select(Lead))} == {"Anna", "Dee"}
+
+
 def test_a_file_that_cannot_be_read_fails_the_job_with_its_message(session, admin, tmp_path):
     path = tmp_path / "photo.csv"
     path.write_bytes(b"\x00\x01\x02" * 100)

@@ -67,6 +67,38 @@ def test_rows_carry_one_display_name(session, people):
     assert rows[made[2].id].name == "Initech" and rows[made[2].id].person == ""  # company-only lead
 
 
+def test_the_name_column_sorts_by_the_name_it_shows(session):
+    user = create_user(session)
+    for first, last, company in [
+        ("Anne", "Zed", ""),
+        ("Bob", "Adams", ""),
+        ("élodie", "Martin", "Zenith"),
+        ("", "", "Initech"),  # shown by its company
+        ("anne", "Bell", ""),
+    ]:
+        _lead(session, user, first_name=first, last_name=last, company_name=company)
+    up = leads.search_leads(session=session, user=user, sort="name", descending=False).rows
+    shown = ["anne Bell", "Anne Zed", "Bob Adams", "élodie Martin", "Initech"]
+    assert [r.name for r in up] == shown
+    down = leads.search_leads(session=session, user=user, sort="name", descending=True).rows
+    assert [r.name for r in down] == shown[::-1]
+    # the keyset pages of /leads read the same order
+    first = leads.browse_leads(session=session, user=user, sort="name", descending=False, page_size=10)
+    assert [r.name for r in first.rows] == shown
+    # a rename moves the lead: the write path keeps its sort name
+    bob = next(r for r in up if r.name == "Bob Adams")
+    leads.update_lead(session=session, user=user, lead_id=bob.id, data={"first_name": "Zach"})
+    again = leads.search_leads(session=session, user=user, sort="name", descending=False).rows
+    assert [r.name for r in again][-1] == "Zach Adams"
+
+
+def test_the_list_shows_the_middle_name_as_everywhere(session):
+    user = create_user(session)
+    made = _lead(session, user, first_name="Ann", second_name="Marie", last_name="Smith")
+    [row] = leads.search_leads(session=session, user=user, sort="name").rows
+    assert row.id == made.id and row.name == row.person == "Ann Marie Smith"
+
+
 def test_count_and_cap(session, people, monkeypatch):
     user, other, _made = people
     assert leads.count_leads(session=session, user=user) == (3, False)
@@ -380,6 +412,8 @@ def test_keyset_reads_the_partial_index(session, varied):
         (Lead.amount, None, True),
         (Lead.created_at, datetime(2026, 1, 1, tzinfo=UTC), True),
         (Lead.title, "T1", False),
+        (Lead.sort_name, "lena l2", False),  # the Name column
+        (Lead.sort_name, "lena l2", True),
     ]:
         parts = listing._after_parts(
             column,

@@ -246,15 +246,17 @@ def _row_keys(row: _Row) -> list[str]:
 
 
 Parsed = tuple[list["_Row"], list[tuple[int, list[str], list[Msg]]]]
+Batch = list[tuple[int, list[str], Msg | None]]  # (row number, cells, why the file's row is unreadable)
 
 
-def _parse_batch(
-    settings: Any, refs: _Refs, mapping: dict[int, str], batch: list[tuple[int, list[str]]]
-) -> Parsed:
+def _parse_batch(settings: Any, refs: _Refs, mapping: dict[int, str], batch: Batch) -> Parsed:
     """Read and validate a batch (no writes): (rows, failures)."""
     failures: list[tuple[int, list[str], list[Msg]]] = []
     rows: list[_Row] = []
-    for number, cells in batch:
+    for number, cells, problem in batch:
+        if problem is not None:  # an unclosed quote, a value too long (upload.read_records)
+            failures.append((number, cells, [problem]))
+            continue
         try:
             rows.append(_parse_row(settings, refs, mapping, number, cells))
         except _RowFailure as exc:

@@ -12,7 +12,12 @@ job's counters, so a crash never leaves a written batch without its summary. Fai
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +33,7 @@ from crm_app.services.errors import DomainError, FinalLead, NotFound, Permission
 from crm_app.services.i18n import Msg
 from crm_app.services.lead_import.mapping import auto_map, clean_mapping
 from crm_app.services.lead_import.rows import (
+    Batch,
     Parsed,
     _name_key,
     _parse_batch,
@@ -190,12 +196,12 @@ def _finish(session: Session, job: ImportJob, status: ImportStatus, message: str
     session.commit()
 
 
-def _batches(records: Iterable[tuple[int, list[str]]], size: int) -> Iterator[list[tuple[int, list[str]]]]:
-    batch: list[tuple[int, list[str]]] = []
-    for number, cells in records:
+def _batches(records: Iterable[tuple[int, list[str], Msg | None]], size: int) -> Iterator[Batch]:
+    batch: Batch = []
+    for number, cells, problem in records:
         if not _has_values(cells):
             continue  # blank rows are not rows
-        batch.append((number, cells))
+        batch.append((number, cells, problem))
         if len(batch) >= size:
             yield batch
             batch = []
@@ -211,9 +217,38 @@ PARALLEL_MIN_ROWS = 20_000
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_start(url: str, mapping: dict[int, str]) -> None:
+def _die_with_parent(parent_pid: int) -> None:
+    """End this worker when the process that started it dies, even by SIGKILL.
+
+    A pool's worker waits on a pipe it holds both ends of, so it would otherwise wait forever,
+    holding its database connection. On Linux the kernel sends SIGKILL (PR_SET_PDEATHSIG); a
+    thread also checks the parent once a second (other systems, and a parent that died before
+    the signal was asked for).
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the thread below still does it
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1)
+        os._exit(1)
+
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _worker_start(parent_pid: int, url: str, mapping: dict[int, str]) -> None:
     from crm_app import db
 
+    _die_with_parent(parent_pid)
     session = Session(db.get_engine(url))
     _WORKER.update(
         session=session, settings=_SettingsCache(session), refs=_Refs.load(session), mapping=mapping
@@ -221,7 +256,7 @@ def _worker_start(url: str, mapping: dict[int, str]) -> None:
     session.rollback()  # read what it needs, hold no transaction open
 
 
-def _worker_parse(batch: list[tuple[int, list[str]]]) -> Parsed:
+def _worker_parse(batch: Batch) -> Parsed:
     try:
         return _parse_batch(_WORKER["settings"], _WORKER["refs"], _WORKER["mapping"], batch)
     finally:
@@ -235,6 +270,11 @@ def _parallel_pool(ctx: _Context, total: int):
     url = ctx.session.get_bind().engine.url
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         return None
+    return _worker_pool(url.render_as_string(hide_password=False), ctx.mapping)
+
+
+def _worker_pool(url: str, mapping: dict[int, str]):
+    """One spawned worker that validates batches and ends with this process (`_die_with_parent`)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -242,11 +282,11 @@ def _parallel_pool(ctx: _Context, total: int):
         max_workers=1,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_worker_start,
-        initargs=(url.render_as_string(hide_password=False), ctx.mapping),
+        initargs=(os.getpid(), url, mapping),
     )
 
 
-def _run_batches(ctx: _Context, batches: Iterable[list[tuple[int, list[str]]]], total: int, progress) -> None:
+def _run_batches(ctx: _Context, batches: Iterable[Batch], total: int, progress) -> None:
     """Validate and write every batch; with a worker, validation runs one batch ahead."""
     pool = _parallel_pool(ctx, total)
     if pool is None:
@@ -285,7 +325,7 @@ def _write_next(ctx: _Context, ahead, progress, total: int, broken: bool, broken
     return broken
 
 
-def _run_batch(ctx: _Context, batch: list[tuple[int, list[str]]], parsed: Parsed | None = None) -> None:
+def _run_batch(ctx: _Context, batch: Batch, parsed: Parsed | None = None) -> None:
     """Validate (unless a worker did), check duplicates and write one batch, with the job's
     counters, in one transaction."""
     session, summary = ctx.session, ctx.summary

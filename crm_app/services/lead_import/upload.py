@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import os
 import secrets
 import time
@@ -173,31 +174,117 @@ class CsvFile:
     size: int
     header_row: int = 1  # the row number of the headers (blank rows before them are skipped)
 
-    def _reader(self, f) -> Iterator[list[str]]:
-        return csv.reader(f, delimiter=self.delimiter)
-
-    def records(self) -> Iterator[tuple[int, list[str]]]:
-        """(row number, cells) for every row after the headers, blank rows included.
+    def records(self) -> Iterator[tuple[int, list[str], Msg | None]]:
+        """(row number, cells, problem) for every row after the headers, blank rows included.
 
         Row numbers count records the way a spreadsheet shows them: the header row is 1 (when
         the file starts with it), a value with line breaks inside quotes stays in one row.
+        `problem` is set for a row that cannot be taken as read (see `read_records`).
         """
-        with self.path.open(encoding=self.encoding, newline="") as f:
-            reader = self._reader(f)
-            number = 0
-            try:
-                for cells in reader:
-                    number += 1
-                    if number > self.header_row:
-                        yield number, cells
-            except csv.Error as exc:
-                raise ImportFileError(
-                    Msg("Row {row} cannot be read as CSV: {problem}.", row=number + 1, problem=str(exc))
-                ) from None
+        for number, cells, problem in read_records(self.path, self.encoding, self.delimiter):
+            if number > self.header_row:
+                yield number, cells, problem
 
     def count_rows(self) -> int:
         """Rows after the headers that hold something (one quick pass over the file)."""
-        return sum(1 for _n, cells in self.records() if _has_values(cells))
+        return sum(1 for _n, cells, _p in self.records() if _has_values(cells))
+
+
+MAX_FIELD_CHARS = 128 * 1024  # one value; longer fails its row, not the file
+MAX_UNCLOSED_QUOTES = 20  # each one costs reading the file again up to it: past that, refused
+_CSV_LIMIT = 2**31 - 1  # the csv module's own limit: lengths are checked here instead, per row
+_BREAKS = "\r\n"
+
+
+class _Lines:
+    """The lines of an open file from line `skipped` + 1 on, counted; the last one kept."""
+
+    def __init__(self, f, skipped: int) -> None:
+        self.count = skipped
+        self.last = ""
+        self._lines = itertools.islice(f, skipped, None)
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self._lines:
+            self.count += 1
+            self.last = line
+            yield line
+
+
+def read_records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str], Msg | None]]:
+    """(row number, cells, problem) for every record of the file, streamed.
+
+    Rows that fail on their own, the others of the file being kept:
+
+    - a quote that is not closed (`1,"Anna,x@y.fr` then more lines) would take the next lines,
+      up to the next quote or the end of the file, into one value. The quotes are read strictly
+      for that: a quoted value that goes on past its line and then ends badly (a quote followed
+      by something other than a separator, or the end of the file) is a stray quote. Its row
+      fails ("a quote opened in this row (line N) is not closed"), with the values of its first
+      line, and reading goes on at the next line as if that quote were not there: one stray
+      quote costs one row, as a user expects, not the whole file nor the rows after it. Past
+      MAX_UNCLOSED_QUOTES such rows, the file is refused. A badly closed quote within one line
+      (`a,"b"c`) is read leniently, as before.
+    - a value over MAX_FIELD_CHARS characters fails its row ("field too long"), cut to that length.
+    """
+    csv.field_size_limit(max(csv.field_size_limit(), _CSV_LIMIT))
+    number = skipped = unclosed = 0
+    while True:
+        resume = None
+        with path.open(encoding=encoding, newline="") as f:
+            lines = _Lines(f, skipped)
+            reader = csv.reader(lines, delimiter=delimiter, strict=True)
+            while True:
+                start = lines.count + 1  # the line the next record starts on
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error:
+                    number += 1
+                    cells = next(csv.reader([lines.last], delimiter=delimiter))  # lenient
+                    if lines.count == start:  # within one line: take it as the lenient reader does
+                        yield number, *_check_lengths(cells)
+                        continue
+                    with path.open(encoding=encoding, newline="") as again:
+                        first = next(itertools.islice(again, start - 1, None))
+                    unclosed += 1
+                    if unclosed > MAX_UNCLOSED_QUOTES:
+                        raise ImportFileError(
+                            Msg(
+                                "More than {max} quotes in this file are not closed (the last on line"
+                                " {line}): check the quotes, or save the file as CSV again.",
+                                max=MAX_UNCLOSED_QUOTES,
+                                line=start,
+                            )
+                        ) from None
+                    cells = [c.rstrip(_BREAKS) for c in next(csv.reader([first], delimiter=delimiter))]
+                    problem = Msg("A quote opened in this row (line {line}) is not closed.", line=start)
+                    yield number, _cut(cells), problem
+                    resume = start
+                    break
+                number += 1
+                yield number, *_check_lengths(cells)
+        if resume is None:
+            return
+        skipped = resume
+
+
+def _cut(cells: list[str]) -> list[str]:
+    return [c[:MAX_FIELD_CHARS] for c in cells]
+
+
+def _check_lengths(cells: list[str]) -> tuple[list[str], Msg | None]:
+    for index, cell in enumerate(cells):
+        if len(cell) > MAX_FIELD_CHARS:
+            problem = Msg(
+                "Field too long: column {column} holds {length} characters, at most {max}.",
+                column=index + 1,
+                length=len(cell),
+                max=MAX_FIELD_CHARS,
+            )
+            return _cut(cells), problem
+    return cells, None
 
 
 def _has_values(cells: list[str]) -> bool:
@@ -224,24 +311,18 @@ def open_csv(path: str | Path, *, preview_rows: int = PREVIEW_ROWS) -> CsvFile:
     _check_text(sample)
     delimiter = _sniff_delimiter(sample, truncated)
     csv_file = CsvFile(path, encoding, delimiter, [], [], size)
-    with path.open(encoding=encoding, newline="") as f:
-        number = 0
-        try:
-            for cells in csv.reader(f, delimiter=delimiter):
-                number += 1
-                if not csv_file.headers:
-                    if _has_values(cells):
-                        csv_file.headers = [c.strip() or f"Column {i + 1}" for i, c in enumerate(cells)]
-                        csv_file.header_row = number
-                    continue
-                if _has_values(cells):
-                    csv_file.preview.append(cells)
-                    if len(csv_file.preview) >= preview_rows:
-                        break
-        except csv.Error as exc:
-            raise ImportFileError(
-                Msg("Row {row} cannot be read as CSV: {problem}.", row=number + 1, problem=str(exc))
-            ) from None
+    for number, cells, problem in read_records(path, encoding, delimiter):
+        if not csv_file.headers:
+            if _has_values(cells):
+                if problem is not None:
+                    raise ImportFileError(Msg("The header row cannot be read: {problem}", problem=problem))
+                csv_file.headers = [c.strip() or f"Column {i + 1}" for i, c in enumerate(cells)]
+                csv_file.header_row = number
+            continue
+        if _has_values(cells):
+            csv_file.preview.append(cells)
+            if len(csv_file.preview) >= preview_rows:
+                break
     if not csv_file.headers:
         raise ImportFileError(Msg("This file is empty."))
     return csv_file
