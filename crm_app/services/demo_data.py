@@ -12,7 +12,7 @@ import secrets
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -46,8 +46,9 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import utcnow
-from crm_app.models.enums import Direction, DiscountType, Priority
-from crm_app.services import auth, defaults
+from crm_app.models.enums import DiscountType, Priority
+from crm_app.services import auth, defaults, demo_activities
+from crm_app.services.demo_activities import Target
 from crm_app.services.errors import Conflict, ValidationError
 from crm_app.services.seed_common import INDUSTRIES, ascii_slug, default_stages, reason_ids, saved_id
 
@@ -113,7 +114,6 @@ DEMO_COMMENTS = [
     "Will compare with two competitors.",
     "Very happy with the onboarding so far.",
 ]
-DEMO_LOCATIONS = ["Their office", "Our office, room 2", "Video call", "Trade show booth"]
 DEMO_INDUSTRIES = INDUSTRIES
 # Fictional number ranges: ARCEP's numbers reserved for fiction, and the US 555-01xx block.
 _FR_FICTION = ["199 00", "261 91", "353 01", "465 71", "536 49", "639 98", "977 42"]
@@ -657,58 +657,66 @@ class _DemoBuilder:
 
     def _activities(self, leads, contacts, companies: list[Company], deals: list[Deal]) -> None:
         """Every activity type on every entity type: done, overdue, due today and planned."""
-        targets: dict[EntityType, list[tuple[int, int | None, _Person | None, str]]] = {
+        targets = {
             EntityType.LEAD: [
-                (saved_id(lead), lead.responsible_id, p, f"{lead.first_name} {lead.last_name}")
+                Target(
+                    EntityType.LEAD,
+                    saved_id(lead),
+                    lead.responsible_id,
+                    f"{lead.first_name} {lead.last_name}",
+                    lead.created_at,
+                    phone=p.phone,
+                    email=p.email,
+                )
                 for lead, p in leads
                 if lead.result is None
             ],
             EntityType.CONTACT: [
-                (saved_id(c), c.responsible_id, None, f"{c.first_name} {c.last_name}") for c, _co in contacts
+                Target(
+                    EntityType.CONTACT,
+                    saved_id(c),
+                    c.responsible_id,
+                    f"{c.first_name} {c.last_name}",
+                    c.created_at,
+                )
+                for c, _co in contacts
             ],
-            EntityType.COMPANY: [(saved_id(c), c.responsible_id, None, c.name) for c in companies],
-            EntityType.DEAL: [(saved_id(d), d.responsible_id, None, d.title) for d in deals if not d.closed],
+            EntityType.COMPANY: [
+                Target(EntityType.COMPANY, saved_id(c), c.responsible_id, c.name, c.created_at)
+                for c in companies
+            ],
+            EntityType.DEAL: [
+                Target(EntityType.DEAL, saved_id(d), d.responsible_id, d.title, d.created_at)
+                for d in deals
+                if not d.closed
+            ],
         }
-        today_end = datetime.combine(self.now.date(), time(23, 59), tzinfo=UTC)
-        when = (
-            [("done", self._ago(1, 60)) for _ in range(24)]
-            + [("overdue", self._ago(1, 7)) for _ in range(8)]
-            + [
-                ("today", min(today_end, self.now + timedelta(hours=self.rng.uniform(0.5, 6))))
-                for _ in range(6)
-            ]
-            + [("planned", self.now + timedelta(days=self.rng.uniform(1, 21))) for _ in range(16)]
-        )
-        types = list(ActivityType)
-        kinds = list(targets)
         done = []
-        for i, (state, deadline) in enumerate(when):
-            atype = types[i % len(types)]
-            etype = kinds[(i // len(types)) % len(kinds)]
-            entity_id, owner_id, person, name = self.rng.choice(targets[etype])
-            subject, details, direction = self._activity_text(atype, name, person)
-            created = min(deadline, self.now) - timedelta(days=self.rng.uniform(1, 5))
+        for planned in demo_activities.plan(self.rng, self.now, targets):
+            owner_id = planned.target.owner_id
             activity = self._add(
                 Activity(
-                    type=atype,
-                    subject=subject[:255],
-                    direction=direction,
+                    type=planned.type,
+                    subject=planned.subject,
+                    direction=planned.direction,
                     priority=Priority.HIGH if self.rng.random() < 0.2 else Priority.NORMAL,
-                    deadline=deadline,
-                    end_at=deadline + timedelta(hours=1) if atype == ActivityType.MEETING else None,
-                    entity_type=etype,
-                    entity_id=entity_id,
+                    deadline=planned.deadline,
+                    end_at=planned.deadline + timedelta(hours=1)
+                    if planned.type == ActivityType.MEETING
+                    else None,
+                    entity_type=planned.target.entity_type,
+                    entity_id=planned.target.entity_id,
                     responsible_id=owner_id or saved_id(self.reps[0]),
                     created_by_id=owner_id,
-                    completed=state == "done",
-                    completed_at=deadline if state == "done" else None,
-                    details=details,
-                    created_at=created,
-                    updated_at=deadline if state == "done" else created,
+                    completed=planned.completed,
+                    completed_at=planned.deadline if planned.completed else None,
+                    details=planned.details,
+                    created_at=planned.created_at,
+                    updated_at=planned.deadline if planned.completed else planned.created_at,
                 ),
                 "activities",
             )
-            if state == "done":
+            if planned.completed:
                 done.append(activity)
         self.s.flush()
         for activity in done:
@@ -721,17 +729,6 @@ class _DemoBuilder:
                 text=activity.subject,
                 payload={"activity_id": activity.id, "type": activity.type.value},
             )
-
-    def _activity_text(self, atype: ActivityType, name: str, person: _Person | None):
-        if atype == ActivityType.CALL:
-            details = {"phone": person.phone} if person else {}
-            return f"Call {name}", details, self.rng.choice(list(Direction))
-        if atype == ActivityType.MEETING:
-            return f"Meeting with {name}", {"location": self.rng.choice(DEMO_LOCATIONS)}, None
-        if atype == ActivityType.EMAIL:
-            details = {"to": person.email} if person else {}
-            return f"E-mail {name}: follow-up on the quote", details, Direction.OUTGOING
-        return f"Prepare the proposal for {name}", {}, None
 
     def _comments(self, leads, contacts, companies: list[Company], deals: list[Deal]) -> None:
         pool = (

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
-from crm_app.models import Activity, EntityType, TimelineEntry, TimelineKind, User
+from crm_app.models import Activity, EntityType, LeadMerge, TimelineEntry, TimelineKind, User
 from crm_app.models.base import utcnow
 from crm_app.services import permissions
 from crm_app.services.errors import ValidationError
@@ -95,6 +95,8 @@ class TimelineItem:
     text: str
     payload: dict[str, Any]
     at: datetime
+    # a merge entry of the kept lead: the merge it records, while it is not undone (0 otherwise)
+    undoable_merge_id: int = 0
 
 
 def list_entries(
@@ -130,6 +132,8 @@ def list_entries(
     stmt = stmt.order_by(col(TimelineEntry.created_at).desc(), col(TimelineEntry.id).desc()).limit(
         min(limit, 200)
     )
+    rows = session.exec(stmt).all()
+    open_merges = _merges_not_undone(session, [_merge_id(e) for e, _name in rows])
     return [
         TimelineItem(
             id=e.id or 0,
@@ -138,9 +142,29 @@ def list_entries(
             text=e.text,
             payload=e.payload,
             at=e.created_at,
+            undoable_merge_id=_merge_id(e) if _merge_id(e) in open_merges else 0,
         )
-        for e, name in session.exec(stmt).all()
+        for e, name in rows
     ]
+
+
+def _merge_id(entry: TimelineEntry) -> int:
+    """The merge a kept lead's "leads merged" entry records (0 for any other entry)."""
+    payload = entry.payload or {}
+    if entry.kind != TimelineKind.MERGE or payload.get("action", "merge") != "merge":
+        return 0
+    try:
+        return int(payload.get("merge_id") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _merges_not_undone(session: Session, merge_ids: list[int]) -> set[int]:
+    wanted = {i for i in merge_ids if i}
+    if not wanted:
+        return set()
+    stmt = select(LeadMerge.id).where(col(LeadMerge.id).in_(wanted), col(LeadMerge.undone_at).is_(None))
+    return {merge_id for merge_id in session.exec(stmt).all() if merge_id is not None}
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import ClassVar
 import reflex as rx
 
 from crm_app import routes
-from crm_app.services import display, duplicates, formatting
+from crm_app.services import display, duplicates, formatting, leads
 from crm_app.services.errors import DomainError, NotAuthenticated
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.leads import TEXT_FIELDS
@@ -310,20 +310,22 @@ class MergeState(SessionState):
             choices[name] = [str(v) for k, v in form.items() if k.startswith(f"{name}:") and v]
         with self._db() as s:
             with self._handling("errors") as h:
+                user = self._user(s)
                 merge = duplicates.merge_leads(
                     session=s,
-                    user=self._user(s),
+                    user=user,
                     keep_id=keep_id,
                     merge_ids=[i for i in ids if i != keep_id],
                     choices=choices,
                     expected_versions={int(k): v for k, v in self.versions.items()},
                 )
+                # named as it is now: the merge may have taken another lead's name
+                kept_name = display.lead_name(leads.get_lead(session=s, user=user, lead_id=keep_id))
             if h.failed:
                 return h.events
         self.merge_id = merge.id or 0
         self.kept_id = keep_id
-        title = next((c.title for c in self.columns if c.id == keep_id), f"#{keep_id}")
-        self.done_text = self._t(Msg("Leads merged into {name}.", name=title))
+        self.done_text = self._t(Msg("Leads merged into {name}.", name=kept_name))
         return rx.toast.success(
             self._t("Leads merged."),
             action={"label": self._t("Undo"), "on_click": MergeState.undo_merge(self.merge_id)},

@@ -58,7 +58,7 @@ class TimelineView:
     author: str
     when: str
     is_comment: bool
-    merge_id: int = 0  # a merge that can still be undone from here
+    merge_id: int = 0  # a merge that can still be undone from here (0: none, or undone already)
 
 
 @dataclasses.dataclass
@@ -147,9 +147,7 @@ class TimelineState(SessionState):
             author=item.author,
             when=formatting.when(item.at, self.lang),
             is_comment=item.kind == "comment",
-            merge_id=int(item.payload.get("merge_id") or 0)
-            if item.kind == "merge" and item.payload.get("action", "merge") == "merge"
-            else 0,
+            merge_id=item.undoable_merge_id,
         )
 
     def _load_timeline(self, s, entity_type: str, entity_id: int) -> None:
@@ -225,6 +223,8 @@ class TimelineState(SessionState):
         with self._db() as s:
             with self._handling() as h:
                 duplicates.undo_merge(session=s, user=self._user(s), merge_id=int(merge_id))
+                if self.entity_type and self.entity_id:  # the button goes at once
+                    self._load_timeline(s, self.entity_type, self.entity_id)
             if h.failed:
                 return h.events
         return [rx.toast.success(self._t("Merge undone")), rx.redirect(routes.lead(self.entity_id))]

@@ -7,6 +7,7 @@ from crm_app.models import Lead, LeadMerge, Role
 from crm_app.services import auth, duplicates, leads
 from crm_app.state.duplicates import DuplicatesState, MergeState, parse_ids
 from crm_app.state.session import SessionState
+from crm_app.state.timeline import TimelineState
 from tests.factories import PASSWORD, create_user
 from tests.state.conftest import call, sign_in, substate
 
@@ -83,7 +84,7 @@ def test_list_merge_and_undo_through_the_states(root, db_url):
     form = {"keep": str(b), "choice_last_name": str(a), phone.name: phone.value}
     call(page, MergeState.merge, form)
     assert page.errors == {} and page.merge_id and page.kept_id == b
-    assert page.done_text == "Leads merged into Leigh."
+    assert page.done_text == "Leads merged into Lee."  # its name after the merge, not before
     rows = _leads(db_url)
     assert rows[b].last_name == "Lee" and rows[a].deleted_at is not None
 
@@ -104,3 +105,22 @@ def test_merge_page_explains_what_cannot_be_merged(root, db_url):
     page._open(f"{a},999999")
     assert page.problem == "Le prospect n° 999999 n'existe pas ou a été supprimé."
     assert parse_ids("3, x 4;5") == [3, 4, 5]
+
+
+def test_the_undo_button_leaves_the_timeline_once_the_merge_is_undone(root, db_url):
+    user, token, a, b = _two_leads(db_url)
+    with db.session(db_url) as s:
+        merge = duplicates.merge_leads(session=s, user=user, keep_id=a, merge_ids=[b])
+    tl = _logged_in(root, TimelineState, token)
+    call(tl, TimelineState.load_for, "lead", a)
+    assert [i.merge_id for i in tl.items if i.merge_id] == [merge.id]
+    call(tl, TimelineState.undo_merge, merge.id)
+    assert [i.title for i in tl.items if i.title == "Merge undone"]  # reloaded at once
+    assert [i.merge_id for i in tl.items if i.merge_id] == []
+    call(tl, TimelineState.load_for, "lead", a)  # and after the page reloads
+    assert [i.merge_id for i in tl.items if i.merge_id] == []
+    # merged again: only the new merge can be undone
+    with db.session(db_url) as s:
+        again = duplicates.merge_leads(session=s, user=user, keep_id=a, merge_ids=[b])
+    call(tl, TimelineState.load_for, "lead", a)
+    assert [i.merge_id for i in tl.items if i.merge_id] == [again.id]

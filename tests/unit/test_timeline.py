@@ -62,3 +62,23 @@ def test_comments_are_checked_and_records_must_exist(session):
         session=session, user=user, entity_type=EntityType.LEAD, entity_id=lead.id, text="<b>hi</b>"
     )
     assert entry.text == "<b>hi</b>"
+
+
+def test_a_merge_entry_offers_its_undo_only_until_the_merge_is_undone(session):
+    from crm_app.services import duplicates
+
+    user = create_user(session)
+    kept = leads.create_lead(session=session, user=user, data={"last_name": "Kept"})
+    other = leads.create_lead(session=session, user=user, data={"last_name": "Other"})
+    merge = duplicates.merge_leads(session=session, user=user, keep_id=kept.id, merge_ids=[other.id])
+
+    def undoable(lead_id):
+        entries = timeline.list_entries(
+            session=session, user=user, entity_type=EntityType.LEAD, entity_id=lead_id
+        )
+        return [e.undoable_merge_id for e in entries if e.undoable_merge_id]
+
+    assert undoable(kept.id) == [merge.id]
+    assert undoable(other.id) == []  # the merged lead's "merged into" entry offers nothing
+    duplicates.undo_merge(session=session, user=user, merge_id=merge.id)
+    assert undoable(kept.id) == []
