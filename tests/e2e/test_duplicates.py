@@ -63,7 +63,9 @@ def test_merge_duplicates_picking_values_then_undo(page: Page, app_server, admin
     page.get_by_test_id("merge-row-emails").get_by_label("dd@home.example").uncheck()
     page.get_by_role("button", name="Merge").click()
 
-    expect(page.get_by_test_id("merge-done")).to_contain_text("Leads merged into Dora Dupuis.")
+    expect(page.get_by_test_id("merge-done")).to_contain_text(
+        "Leads merged into Dorothée Dupuis."
+    )  # its name after the merge
     expect(page.get_by_role("link", name="Open the lead")).to_have_attribute("href", f"/leads/{a}")
     rows, comms = _read(app_server, [a, b, c])
     assert rows[a].first_name == "Dorothée" and rows[a].company_name == "Dupcheck Industries"
