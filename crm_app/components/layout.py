@@ -76,23 +76,26 @@ def _brand() -> rx.Component:
     )
 
 
+def _nav(**props) -> rx.Component:
+    """The logo and the section links: the sidebar's and the phone drawer's."""
+    return rx.vstack(
+        _brand(),
+        rx.vstack(*[nav_item(*item) for item in NAV_ITEMS], spacing="1", width="100%"),
+        padding="0.75rem",
+        spacing="3",
+        role="navigation",
+        aria_label="Main",
+        **props,
+    )
+
+
 def sidebar() -> rx.Component:
     """The sidebar from 768 px up; below, the same links open from the top bar's menu button.
 
     Its background runs the page's full height (the outer box stretches with the content); the
     links stay in view while the page scrolls (the inner box is sticky)."""
     return rx.box(
-        rx.vstack(
-            _brand(),
-            rx.vstack(*[nav_item(*item) for item in NAV_ITEMS], spacing="1", width="100%"),
-            height="100vh",
-            position="sticky",
-            top="0",
-            padding="0.75rem",
-            spacing="3",
-            role="navigation",
-            aria_label="Main",
-        ),
+        _nav(height="100vh", position="sticky", top="0"),
         # from 768 px (Radix's "sm"); narrower, the drawer
         display=rx.breakpoints(initial="none", sm="block"),
         width="15rem",
@@ -169,15 +172,7 @@ def nav_drawer() -> rx.Component:
         rx.drawer.overlay(z_index="20"),
         rx.drawer.portal(
             rx.drawer.content(
-                rx.vstack(
-                    _brand(),
-                    rx.vstack(*[nav_item(*item) for item in NAV_ITEMS], spacing="1", width="100%"),
-                    padding="0.75rem",
-                    spacing="3",
-                    width="100%",
-                    role="navigation",
-                    aria_label="Main",
-                ),
+                _nav(width="100%"),
                 top="0",
                 left="0",
                 height="100%",
