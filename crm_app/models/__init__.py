@@ -26,6 +26,7 @@ from crm_app.models.enums import (
 )
 from crm_app.models.leads_extra import (
     AppSetting,
+    ImportChange,
     ImportJob,
     ImportRowError,
     ImportStatus,
@@ -52,6 +53,7 @@ __all__ = [
     "DealProduct",
     "DealResult",
     "EntityType",
+    "ImportChange",
     "ImportJob",
     "ImportRowError",
     "ImportStatus",

@@ -41,6 +41,7 @@ class ImportStatus(StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    INTERRUPTED = "interrupted"  # the process stopped while it ran (see ImportJob.heartbeat_at)
 
 
 class ImportJob(SQLModel, table=True):
@@ -62,8 +63,29 @@ class ImportJob(SQLModel, table=True):
     skipped: int = 0
     failed: int = 0
     message: str = Field(default="", max_length=2000)
+    # [[reason, rows], ...]: values left empty and other notes on rows that were imported anyway
+    warnings: list[Any] = Field(default_factory=list, sa_type=sa.JSON, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # written with every batch: a running job whose heartbeat stopped was interrupted
+    heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    undone_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    undone_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class ImportChange(SQLModel, table=True):
+    """A lead an import created or updated, with what undoing it needs: the lead's version just
+    after the import wrote it (a later edit changes it) and, for an update, the values it replaced."""
+
+    __tablename__ = "import_change"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
+    __table_args__ = (sa.Index("ix_import_change_job", "job_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="import_job.id", ondelete="CASCADE")
+    lead_id: int = Field(foreign_key="lead.id", index=True)
+    kind: str = Field(max_length=10)  # "created" or "updated"
+    version: int = 1
+    before: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
 
 
 class ImportRowError(SQLModel, table=True):

@@ -53,7 +53,7 @@ MIN_PHONE = 3
 PHONE_LIKE = re.compile(r"^[\d\s().+\-/]+$")
 FTS_TABLE = "lead_fts"
 PG_TABLE = "lead_search"
-SEARCH_CAP = 1_000  # matches a search reads at most (the newest): see LeadMatch
+SEARCH_CAP = 500  # matches a search reads at most (the newest): see LeadMatch
 _BATCH = 500
 
 
@@ -166,7 +166,7 @@ class LeadMatch(ColumnElement[Any]):
 
     The matches are read newest id first and at most SEARCH_CAP of them, so a page and its count
     cost the same for a query that matches ten leads or a hundred thousand; past the cap the list
-    says "1,000+" and sorts the newest matches (ids grow with the creation time).
+    says "500+" and sorts the newest matches (ids grow with the creation time).
     """
 
     inherit_cache = True
