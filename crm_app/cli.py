@@ -217,7 +217,9 @@ def _import_leads(args, url: str) -> int:
             on_duplicate=args.on_duplicate,
             dry_run=args.dry_run,
             progress=progress,
+            create_missing_values=args.create_missing_values,
         )
+        warnings = lead_import.warning_lines(session=s, user=user, job_id=summary.job_id or 0)
         if args.errors:
             assert summary.job_id is not None  # run_import always works on a saved (flushed) job
             text = lead_import.failed_rows_csv(session=s, user=user, job_id=summary.job_id)
@@ -233,6 +235,12 @@ def _import_leads(args, url: str) -> int:
         f"{prefix} {path.name}: {counts['created']} created, {counts['updated']} updated,"
         f" {counts['skipped']} duplicates skipped, {counts['failed']} failed."
     )
+    if warnings:
+        print(
+            "Values that match nothing were left empty (map them in the app, or add --create-missing-values):"
+        )
+        for line in warnings:
+            print(f"  {line}")
     if args.errors:
         print(f"Failed rows written to {args.errors}.")
     elif counts["failed"]:
@@ -399,6 +407,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a row whose e-mail or phone is already known: skip it (default), update the lead, or create",
     )
     import_leads.add_argument("--errors", metavar="OUT.csv", help="write the failed rows and their reasons")
+    import_leads.add_argument(
+        "--create-missing-values",
+        action="store_true",
+        help="create the statuses and sources the file names that the CRM does not have"
+        " (default: leave those fields empty, with a warning)",
+    )
     import_leads.add_argument(
         "--json", action="store_true", help='print {"created": n, "updated": n, "skipped": n, "failed": n}'
     )

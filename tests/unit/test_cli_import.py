@@ -171,3 +171,20 @@ def _values(session, lead: Lead) -> dict:
         "responsible_id": lead.responsible_id,
         **comms,
     }
+
+
+def test_unknown_values_are_left_empty_with_a_warning_or_created_on_request(session, admin, tmp_path, capsys):
+    from crm_app.models import Source
+
+    path = tmp_path / "fr.csv"
+    path.write_text("Nom;Source\nDupont;Salon\nDurand;Salon\n", encoding="utf-8")
+    code, out, _ = run(capsys, "import", "leads", str(path))
+    assert code == 0 and "2 created" in out
+    assert "Source “Salon”: left empty (rows: 2)" in out and "--create-missing-values" in out
+    assert session.exec(select(Source).where(Source.name == "Salon")).first() is None
+    code, out, _ = run(
+        capsys, "import", "leads", str(path), "--create-missing-values", "--on-duplicate", "create"
+    )
+    assert code == 0 and "left empty" not in out
+    salon = session.exec(select(Source).where(Source.name == "Salon")).one()
+    assert session.exec(select(func.count()).select_from(Lead).where(Lead.source_id == salon.id)).one() == 2

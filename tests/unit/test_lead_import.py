@@ -300,7 +300,9 @@ def test_bad_rows_fail_with_reasons_and_download_as_csv(session, admin, tmp_path
     assert rows[2][0] == "Multi\nline" and len(rows) == 4
 
 
-def test_names_of_settings_are_resolved_and_unknown_ones_fail(session, admin, tmp_path):
+def test_names_of_settings_are_resolved_and_unknown_ones_are_left_empty_with_a_warning(
+    session, admin, tmp_path
+):
     sales = create_user(session, email="sam@example.com", name="Sam Sales")
     path = write(
         tmp_path,
@@ -311,10 +313,12 @@ def test_names_of_settings_are_resolved_and_unknown_ones_fail(session, admin, tm
         "D,,Unknown status,,,\n"
         "E,,,nobody@example.com,,\n"
         "F,,,,10,XYZ\n"
-        "G,,Converted,,,\n",
+        "G,,Converted,,,\n"
+        "H,carrier PIGEON,,,,\n",
     )
     summary = run_import(session=session, user=admin, path=path)
-    assert (summary.created, summary.failed) == (2, 5)
+    # rows are kept: an unknown value is left empty (the lead gets the defaults)
+    assert (summary.created, summary.failed) == (7, 1)
     a, b = lead_by_last_name(session, "A"), lead_by_last_name(session, "B")
     statuses = {s.name: s.id for s in leads.lead_statuses(session)}
     sources = {s.code: s.id for s in session.exec(select(Source)).all()}
@@ -325,13 +329,18 @@ def test_names_of_settings_are_resolved_and_unknown_ones_fail(session, admin, tm
     )
     assert (a.amount, a.currency_code) == (Decimal("1500.50"), "USD")
     assert (b.source_id, b.responsible_id, b.currency_code) == (sources["trade_show"], sales.id, "EUR")
+    c, d, e, f = (lead_by_last_name(session, n) for n in "CDEF")
+    assert c.source_id == sources["import"] and d.status_id == leads.first_status(session).id
+    assert e.responsible_id == admin.id and (f.amount, f.currency_code) == (Decimal("10"), "EUR")
     reasons = [e.reason for e in session.exec(select(ImportRowError).order_by(ImportRowError.row_number))]
-    assert reasons == [
-        "Unknown source: Carrier pigeon.",
-        "Unknown status: Unknown status.",
-        "Unknown responsible: nobody@example.com. Give a user's e-mail or name.",
-        "Unknown currency: XYZ.",
-        "A new lead starts in a status in progress.",
+    assert reasons == ["A new lead starts in a status in progress."]
+    job = session.get(ImportJob, summary.job_id)
+    # the values left empty, with their rows (two spellings of one value counted together)
+    assert sorted(map(tuple, job.warnings)) == [
+        ("currency", "XYZ", 1),
+        ("responsible", "nobody@example.com", 1),
+        ("source", "Carrier pigeon", 2),
+        ("status", "Unknown status", 1),
     ]
 
 

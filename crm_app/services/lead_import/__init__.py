@@ -4,6 +4,8 @@
 - `mapping`: which column feeds which lead field (Bitrix24's headers recognised);
 - `rows`: one row read, resolved and validated (no writes);
 - `run`: jobs, batches, the duplicate policy, writing through `leads.create_leads`;
+- `values`: the value mapping of list columns (status, source, responsible, currency);
+- `report`: the summary's grouped reasons and warnings;
 - `export`: the failed rows and every lead as CSV.
 """
 
@@ -18,6 +20,7 @@ from crm_app.services.lead_import.mapping import (
     clean_mapping,
     match_header,
 )
+from crm_app.services.lead_import.report import failure_reasons, warning_lines
 from crm_app.services.lead_import.rows import _parse_row, _Refs, _SettingsCache
 from crm_app.services.lead_import.run import (
     BATCH_SIZE,
@@ -58,6 +61,7 @@ __all__ = [
     "create_job",
     "export_leads",
     "failed_rows_csv",
+    "failure_reasons",
     "get_job",
     "match_header",
     "open_csv",
@@ -65,4 +69,5 @@ __all__ = [
     "run_import",
     "store_upload",
     "upload_dir",
+    "warning_lines",
 ]

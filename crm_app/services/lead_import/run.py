@@ -31,6 +31,7 @@ from crm_app.models.base import utcnow
 from crm_app.services import duplicates, leads, permissions
 from crm_app.services.errors import DomainError, FinalLead, NotFound, PermissionDenied, ValidationError
 from crm_app.services.i18n import Msg
+from crm_app.services.lead_import import values as value_map
 from crm_app.services.lead_import.mapping import auto_map, clean_mapping
 from crm_app.services.lead_import.rows import (
     Batch,
@@ -42,6 +43,7 @@ from crm_app.services.lead_import.rows import (
     _Row,
     _row_keys,
     _SettingsCache,
+    value_key,
 )
 from crm_app.services.lead_import.upload import _has_values, open_csv
 
@@ -77,6 +79,9 @@ class _Context:
     seen: set[str] = field(default_factory=set)
     # company names read for the matcher, kept for the whole import (see duplicates.CompanyNames)
     company_names: duplicates.CompanyNames | None = None
+    prepared: dict[str, Any] = field(default_factory=dict)  # the value mapping (values.prepare_values)
+    # (field, value key) -> [value as in the file, rows]: values that matched nothing, left empty
+    left_empty: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
 
 
 def create_job(
@@ -127,6 +132,8 @@ def run_import(
     job_id: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    values: dict[str, Any] | None = None,
+    create_missing_values: bool = False,
 ) -> ImportSummary:
     """Import leads from a CSV file (see the module docstring). `mapping` None: `auto_map`.
 
@@ -135,6 +142,9 @@ def run_import(
     values (history written by `leads.update_lead`); "create" creates them anyway.
     A dry run makes the same checks and writes only the job and its failed rows.
     `progress(processed, total)` is called after each batch.
+    `values`: what list values that match nothing become (`lead_import.values`); those it does
+    not name are left empty and counted in `job.warnings`, unless `create_missing_values`
+    creates the missing statuses and sources first.
     """
     permissions.require(session, user, permissions.Action.IMPORT, EntityType.LEAD)
     if on_duplicate not in POLICIES:
@@ -156,12 +166,22 @@ def run_import(
         mapping = clean_mapping(
             auto_map(csv_file.headers) if mapping is None else mapping, len(csv_file.headers)
         )
-        job.mapping = _job_mapping(mapping, csv_file.headers)
+        choices = values
+        if create_missing_values:
+            unknown = value_map.unknown_values(
+                session=session, user=user, path=path, mapping=mapping, top=None
+            )
+            choices = {**value_map.create_all(unknown), **(values or {})}
+        prepared = value_map.prepare_values(session=session, user=user, choices=choices, dry_run=dry_run)
+        job = session.get(ImportJob, job.id) or job  # creating values committed
+        job.mapping = {**_job_mapping(mapping, csv_file.headers), "values": prepared}
         job.status = ImportStatus.RUNNING
         job.total_rows = summary.total = csv_file.count_rows()
         session.add(job)
         session.commit()
-        ctx = _Context(session, user, _Refs.load(session), mapping, on_duplicate, dry_run, job, summary)
+        refs = value_map.load_choices(_Refs.load(session), prepared)
+        ctx = _Context(session, user, refs, mapping, on_duplicate, dry_run, job, summary)
+        ctx.prepared = prepared
         ctx.settings = _SettingsCache(session)
         if progress:
             progress(0, summary.total)
@@ -245,14 +265,13 @@ def _die_with_parent(parent_pid: int) -> None:
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
-def _worker_start(parent_pid: int, url: str, mapping: dict[int, str]) -> None:
+def _worker_start(parent_pid: int, url: str, mapping: dict[int, str], prepared: dict[str, Any]) -> None:
     from crm_app import db
 
     _die_with_parent(parent_pid)
     session = Session(db.get_engine(url))
-    _WORKER.update(
-        session=session, settings=_SettingsCache(session), refs=_Refs.load(session), mapping=mapping
-    )
+    refs = value_map.load_choices(_Refs.load(session), prepared)
+    _WORKER.update(session=session, settings=_SettingsCache(session), refs=refs, mapping=mapping)
     session.rollback()  # read what it needs, hold no transaction open
 
 
@@ -270,10 +289,10 @@ def _parallel_pool(ctx: _Context, total: int):
     url = ctx.session.get_bind().engine.url
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         return None
-    return _worker_pool(url.render_as_string(hide_password=False), ctx.mapping)
+    return _worker_pool(url.render_as_string(hide_password=False), ctx.mapping, ctx.prepared)
 
 
-def _worker_pool(url: str, mapping: dict[int, str]):
+def _worker_pool(url: str, mapping: dict[int, str], prepared: dict[str, Any] | None = None):
     """One spawned worker that validates batches and ends with this process (`_die_with_parent`)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -282,7 +301,7 @@ def _worker_pool(url: str, mapping: dict[int, str]):
         max_workers=1,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_worker_start,
-        initargs=(os.getpid(), url, mapping),
+        initargs=(os.getpid(), url, mapping, prepared or {}),
     )
 
 
@@ -421,6 +440,10 @@ def _run_batch(ctx: _Context, batch: Batch, parsed: Parsed | None = None) -> Non
                 for number, cells, reasons in [*failures, *notes]
             ],
         )
+    for row in rows:
+        for name, value in row.left_empty:
+            entry = ctx.left_empty.setdefault((name, value_key(name, value)), [value, 0])
+            entry[1] += 1
     summary.created += len(pending)
     summary.updated += updated
     summary.skipped += skipped
@@ -430,8 +453,25 @@ def _run_batch(ctx: _Context, batch: Batch, parsed: Parsed | None = None) -> Non
     job.created, job.updated, job.skipped, job.failed = (
         summary.created, summary.updated, summary.skipped, summary.failed,
     )  # fmt: skip
+    if ctx.left_empty:
+        job.warnings = _warnings(ctx.left_empty)
     session.add(job)
     session.commit()
+
+
+MAX_WARNINGS = 50
+
+
+def _warnings(left_empty: dict[tuple[str, str], list[Any]]) -> list[list[Any]]:
+    """What the job keeps of the values left empty: [[field, value, rows], ...], the most rows
+    first; past MAX_WARNINGS one [field, "", rows] per field sums the other values."""
+    ranked = sorted(((n, v, rows) for (n, _k), (v, rows) in left_empty.items()), key=lambda w: -w[2])
+    out = [list(w) for w in ranked[:MAX_WARNINGS]]
+    rest: dict[str, int] = {}
+    for name, _value, rows in ranked[MAX_WARNINGS:]:
+        rest[name] = rest.get(name, 0) + rows
+    out += [[name, "", rows] for name, rows in rest.items()]
+    return out
 
 
 def _merge_into(target: _Row, row: _Row) -> None:
