@@ -9,6 +9,7 @@ from reflex.constants.colors import ColorType
 
 from crm_app import routes
 from crm_app.components.i18n import t
+from crm_app.components.import_values import summary_details
 from crm_app.services.i18n import N_
 from crm_app.state.lead_import import LeadImportState
 
@@ -84,6 +85,7 @@ def done_step() -> rx.Component:
                     rx.fragment(),
                 ),
                 counters(),
+                summary_details(),
                 rx.cond(
                     LeadImportState.dry_run,
                     rx.text(

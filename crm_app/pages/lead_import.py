@@ -9,6 +9,7 @@ import reflex as rx
 from crm_app import routes
 from crm_app.components.i18n import t
 from crm_app.components.import_progress import done_step, running_step
+from crm_app.components.import_values import value_mapping
 from crm_app.components.layout import app_shell
 from crm_app.services.i18n import N_
 from crm_app.services.lead_import import FIELDS, MAX_FILE_BYTES
@@ -227,6 +228,7 @@ def map_step() -> rx.Component:
         ),
         rx.heading(t("Columns"), size="4", as_="h2"),
         mapping_table(),
+        value_mapping(),
         rx.heading(t("First rows of the file"), size="4", as_="h2"),
         preview_table(),
         rx.card(policy_choice(), width="100%"),

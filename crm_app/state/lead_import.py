@@ -8,11 +8,11 @@ from pathlib import Path
 
 import reflex as rx
 
-from crm_app import db
-from crm_app.models import ImportJob, ImportStatus, User
-from crm_app.services import auth, formatting, lead_import
-from crm_app.services.errors import DomainError, NotAuthenticated, NotFound
-from crm_app.services.i18n import Msg
+from crm_app.models import ImportJob, ImportStatus
+from crm_app.services import formatting, lead_import
+from crm_app.services.errors import DomainError
+from crm_app.state import import_jobs, import_values
+from crm_app.state.import_values import ValueRow
 from crm_app.state.offload import db_event, in_thread
 from crm_app.state.session import SessionState
 
@@ -28,45 +28,6 @@ class ColumnRow:
     sample: str  # the first values of the column
 
 
-def _read_job(job_id: int) -> ImportJob:
-    """The job's row as it is now (its own short session: the worker thread writes it)."""
-    with db.session() as s:
-        job = s.get(ImportJob, job_id)
-    if job is None:
-        raise NotFound(Msg("This import does not exist."))
-    return job
-
-
-def _create_job(
-    token: str, columns: dict[int, str], width: int, file_name: str, policy: str, dry_run: bool
-) -> tuple[int, int, dict[int, str]]:
-    """The job's row, for the session's user (a database thread): (user id, job id, mapping)."""
-    with db.session() as s:
-        user = auth.require_session(session=s, token=token)
-        mapping = lead_import.clean_mapping(columns, width)
-        job = lead_import.create_job(
-            session=s, user=user, filename=file_name, mapping=mapping, on_duplicate=policy, dry_run=dry_run
-        )
-        return user.id or 0, job.id or 0, mapping
-
-
-def _run_job(user_id: int, job_id: int, path: str, mapping: dict[int, str], policy: str, dry_run: bool):
-    """The import itself, in a worker thread with its own database session."""
-    with db.session() as s:
-        user = s.get(User, user_id)
-        if user is None:  # what run_import's permission check raises for nobody
-            raise NotAuthenticated()
-        return lead_import.run_import(
-            session=s,
-            user=user,
-            path=path,
-            mapping=mapping,
-            on_duplicate=policy,
-            dry_run=dry_run,
-            job_id=job_id,
-        )
-
-
 class LeadImportState(SessionState):
     step: str = "upload"  # upload, map, running, done
     file_name: str = ""
@@ -78,6 +39,9 @@ class LeadImportState(SessionState):
     mapping: list[str] = []  # a field key per column, IGNORE for none
     on_duplicate: str = "skip"
     mapping_error: rx.Field[str] = rx.field("")
+    # the values of list columns that match nothing, and what the user makes of each
+    value_rows: rx.Field[list[ValueRow]] = rx.field(default_factory=list)
+    value_choices: dict[str, str] = {}
     job_id: int = 0
     dry_run: bool = False
     running: bool = False
@@ -89,6 +53,13 @@ class LeadImportState(SessionState):
     updated: int = 0
     skipped: int = 0
     failed: int = 0
+    reasons: rx.Field[list[list[str]]] = rx.field(
+        default_factory=list
+    )  # the summary's [reason, rows], most rows first
+    other_reasons: int = 0  # rows failed for the reasons not listed
+    left_empty: rx.Field[list[str]] = rx.field(
+        default_factory=list
+    )  # values that matched nothing and were left empty
     _upload_path: str = ""  # backend only: the browser never sees or sets it
 
     @rx.var
@@ -119,6 +90,8 @@ class LeadImportState(SessionState):
         self.preview = []
         self.mapping = []
         self.mapping_error = ""
+        self.value_rows = []
+        self.value_choices = {}
 
     def _column_mapping(self) -> dict[int, str]:
         return {i: key for i, key in enumerate(self.mapping) if key != IGNORE}
@@ -197,7 +170,26 @@ class LeadImportState(SessionState):
         auto = lead_import.auto_map(csv_file.headers)
         self.mapping = [auto.get(i, IGNORE) for i in range(width)]
         self.step = "map"
+        return await self._check_values()
+
+    async def _check_values(self):
+        """List the values of the mapped list columns that match nothing (one read of the file)."""
+        token, path, mapping = self._token(), self._upload_path, self._column_mapping()
+        with self._handling() as h:
+            fields = await in_thread(import_values.unknown_values, token, path, mapping)
+        if h.failed:
+            return h.events
+        chosen = import_values.suggested(fields)
+        # a choice the user made for a value still listed stays
+        chosen.update({k: v for k, v in self.value_choices.items() if k in chosen})
+        self.value_rows = import_values.rows_of(fields, self._t, self.lang)
+        self.value_choices = chosen
         return None
+
+    @rx.event
+    def set_value_choice(self, row_id: str, choice: str):
+        if row_id in self.value_choices and isinstance(choice, str) and len(choice) <= 40:
+            self.value_choices = {**self.value_choices, row_id: choice}
 
     def _check_user(self) -> None:
         with self._db() as s:
@@ -214,13 +206,16 @@ class LeadImportState(SessionState):
             self.upload_error = self._t("Choose one CSV file.")
 
     @rx.event
-    def set_column(self, index: int, key: str):
+    async def set_column(self, index: int, key: str):
         index = int(index)
         if 0 <= index < len(self.mapping) and (key == IGNORE or key in lead_import.FIELDS_BY_KEY):
             mapping = list(self.mapping)
-            mapping[index] = key
+            before, mapping[index] = mapping[index], key
             self.mapping = mapping
             self.mapping_error = ""
+            if {before, key} & set(lead_import.VALUE_FIELDS):
+                return await self._check_values()
+        return None
 
     @rx.event
     def set_on_duplicate(self, value: str):
@@ -257,27 +252,31 @@ class LeadImportState(SessionState):
                 return None
             token, columns, width = self._token(), self._column_mapping(), len(self.headers)
             path, policy, file_name = self._upload_path, self.on_duplicate, self.file_name
+            choices, lang = import_values.choices(self.value_rows, self.value_choices), self.lang
             with self._handling(self._set_mapping_error) as h:
                 user_id, job_id, mapping = await in_thread(
-                    _create_job, token, columns, width, file_name, policy, dry_run
+                    import_jobs.create_job, token, columns, width, file_name, policy, dry_run
                 )
             if h.failed:
                 return h.events
             self.running, self.dry_run, self.job_id, self.step = True, dry_run, job_id, "running"
             self.job_failed, self.job_message = False, ""
             self.processed = self.total = self.created = self.updated = self.skipped = self.failed = 0
+            self.reasons, self.other_reasons, self.left_empty = [], 0, []
         task = asyncio.create_task(
-            asyncio.to_thread(_run_job, user_id, job_id, path, mapping, policy, dry_run)
+            asyncio.to_thread(import_jobs.run_job, user_id, job_id, path, mapping, policy, dry_run, choices)
         )
         while not task.done():
             await asyncio.wait({task}, timeout=POLL_SECONDS)
-            job = await in_thread(_read_job, job_id)
+            job = await in_thread(import_jobs.read_job, job_id)
             async with self:
                 self._show_job(job)
         error = task.exception()
-        job = await in_thread(_read_job, job_id)
+        job = await in_thread(import_jobs.read_job, job_id)
+        reasons, other_reasons, left_empty = await in_thread(import_jobs.report, user_id, job_id, lang)
         async with self:
             self._show_job(job)
+            self.reasons, self.other_reasons, self.left_empty = reasons, other_reasons, left_empty
             self.running = False
             self.step = "done"
             if error is not None or job.status == ImportStatus.FAILED:

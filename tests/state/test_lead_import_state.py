@@ -80,9 +80,9 @@ def test_a_file_over_the_limit_is_refused(state, uploads, monkeypatch):
 
 def test_the_mapping_takes_only_known_fields(state, uploads):
     upload(state, CSV)
-    call(state, LeadImportState.set_column, 3, "comment")
-    call(state, LeadImportState.set_column, 3, "password_hash")
-    call(state, LeadImportState.set_column, 9, "comment")
+    asyncio.run(call(state, LeadImportState.set_column, 3, "comment"))
+    asyncio.run(call(state, LeadImportState.set_column, 3, "password_hash"))
+    asyncio.run(call(state, LeadImportState.set_column, 9, "comment"))
     assert state.mapping == ["first_name", "last_name", "emails", "comment"]
     call(state, LeadImportState.set_on_duplicate, "merge")
     assert state.on_duplicate == "skip"
@@ -99,3 +99,31 @@ def test_failed_rows_of_another_users_job_are_refused(state, db_url, tmp_path):
     state.job_id = job_id
     result = call(state, LeadImportState.download_failed_rows)
     assert "permission" in str(result)
+
+
+def test_values_that_match_nothing_are_listed_with_their_rows_and_choices(root, db_url, uploads):
+    from crm_app.services.lead_import import values
+    from crm_app.state import import_values
+
+    with db.session(db_url) as s:
+        create_user(s, role=Role.ADMIN, email="ann@example.com")
+        _user, token = auth.login(session=s, email="ann@example.com", password=PASSWORD)
+    page = substate(root, LeadImportState)
+    sign_in(page, token)
+    upload(page, "Nom;Source;Statut\nA;Salon;Nouveau\nB;Salon;Qualifié\nC;Site web;Nouveau\n".encode())
+    assert page.step == "map"
+    rows = {(r.field, r.shown): r for r in page.value_rows}
+    # "Site web" and "Nouveau" are default names (French): known; the others are listed
+    assert set(rows) == {("source", "Salon"), ("status", "Qualifié")}
+    salon = rows[("source", "Salon")]
+    assert salon.rows == "2" and salon.label == "Source"
+    assert salon.options[0] == [values.CREATE, "Create “Salon”"]
+    assert page.value_choices[salon.id] == values.CREATE
+    existing = next(c for c, label in salon.options if label == "Trade show")
+    call(page, LeadImportState.set_value_choice, salon.id, existing)
+    assert import_values.choices(page.value_rows, page.value_choices)["source"] == {
+        "values": {"salon": [existing, "Salon"]}
+    }
+    # no longer importing the source column: its values are not asked about any more
+    asyncio.run(call(page, LeadImportState.set_column, 1, IGNORE))
+    assert [r.field for r in page.value_rows] == ["status"]

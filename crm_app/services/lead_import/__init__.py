@@ -21,6 +21,7 @@ from crm_app.services.lead_import.mapping import (
     match_header,
 )
 from crm_app.services.lead_import.report import failure_reasons, warning_lines
+from crm_app.services.lead_import.rows import REF_FIELDS as VALUE_FIELDS
 from crm_app.services.lead_import.rows import _parse_row, _Refs, _SettingsCache
 from crm_app.services.lead_import.run import (
     BATCH_SIZE,
@@ -49,6 +50,7 @@ __all__ = [
     "IGNORE",
     "MAX_FILE_BYTES",
     "POLICIES",
+    "VALUE_FIELDS",
     "CsvFile",
     "ImportField",
     "ImportFileError",

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from crm_app.models import ImportRowError, User
 from crm_app.services import formatting
-from crm_app.services.i18n import gettext
+from crm_app.services.i18n import Msg, gettext
 from crm_app.services.lead_import.mapping import FIELDS_BY_KEY
 from crm_app.services.lead_import.run import get_job
 
@@ -42,12 +42,14 @@ def warning_lines(*, session: Session, user: User, job_id: int, lang: str = "en"
         count = formatting.number(int(rows), lang)
         if value:
             lines.append(
-                gettext(
-                    lang, "{field} “{value}”: left empty (rows: {rows})", field=label, value=value, rows=count
-                )
+                Msg(
+                    "{field} “{value}”: left empty (rows: {rows})", field=label, value=value, rows=count
+                ).translate(lang)
             )
         else:
             lines.append(
-                gettext(lang, "{field}, other values: left empty (rows: {rows})", field=label, rows=count)
+                Msg("{field}, other values: left empty (rows: {rows})", field=label, rows=count).translate(
+                    lang
+                )
             )
     return lines
