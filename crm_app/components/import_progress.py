@@ -27,11 +27,12 @@ def counter(label: str, value: rx.Var, color: ColorType, testid: str) -> rx.Comp
 
 
 def counters() -> rx.Component:
-    return rx.hstack(
+    return rx.grid(
         counter(N_("Leads created"), LeadImportState.shown_counts["created"], "green", "count-created"),
         counter(N_("Leads updated"), LeadImportState.shown_counts["updated"], "blue", "count-updated"),
         counter(N_("Duplicates skipped"), LeadImportState.shown_counts["skipped"], "gray", "count-skipped"),
         counter(N_("Rows failed"), LeadImportState.shown_counts["failed"], "red", "count-failed"),
+        columns=rx.breakpoints(initial="2", sm="4"),
         width="100%",
         spacing="3",
     )

@@ -22,10 +22,12 @@ def value_select(row: ValueRow) -> rx.Component:
 
 def value_row(row: ValueRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.text(row.label, size="2", color_scheme="gray")),
-        rx.table.row_header_cell(rx.text(row.shown, weight="medium", overflow_wrap="anywhere")),
+        rx.table.row_header_cell(
+            rx.text(row.label, size="1", color_scheme="gray"),
+            rx.text(row.shown, weight="medium", overflow_wrap="break-word"),
+        ),
         rx.table.cell(rx.text(row.rows, size="2"), text_align="right"),
-        rx.table.cell(value_select(row), min_width="12rem"),
+        rx.table.cell(value_select(row)),
         align="center",
         data_testid="value-row",
     )
@@ -48,9 +50,8 @@ def value_mapping() -> rx.Component:
                 rx.table.root(
                     rx.table.header(
                         rx.table.row(
-                            rx.table.column_header_cell(t("Field")),
-                            rx.table.column_header_cell(t("Value in the file")),
-                            rx.table.column_header_cell(t("Rows"), text_align="right"),
+                            rx.table.column_header_cell(t("Value in the file"), width="40%"),
+                            rx.table.column_header_cell(t("Rows"), text_align="right", width="4.5rem"),
                             rx.table.column_header_cell(t("Import as")),
                         )
                     ),
@@ -58,6 +59,7 @@ def value_mapping() -> rx.Component:
                     variant="surface",
                     size="1",
                     width="100%",
+                    table_layout="fixed",
                 ),
                 overflow_x="auto",
                 width="100%",

@@ -100,3 +100,55 @@ def test_importing_the_same_file_again_with_skip_creates_nothing(page: Page, adm
         expect(page.get_by_test_id("count-skipped")).to_contain_text(skipped)
     with db.session(app_server.db_url) as s:
         assert len(s.exec(select(Lead).where(Lead.last_name == f"Again-{tag}")).all()) == 2
+
+
+@pytest.mark.phone
+def test_values_that_match_nothing_are_mapped_before_the_import(
+    page: Page, admin, app_server, tmp_path, screen
+):
+    from pathlib import Path
+
+    from crm_app.models import Source, Stage
+
+    tag = secrets.token_hex(3)
+    path = tmp_path / "salon.csv"
+    path.write_text(
+        "Nom;Source;Statut\n"
+        f"Dupont-{tag};Salon {tag};Nouveau\n"
+        f"Durand-{tag};Salon {tag};Qualifié {tag}\n"
+        f"Martin-{tag};Salon professionnel;En cours\n",
+        encoding="utf-8",
+    )
+    login(page, admin["email"], admin["password"])
+    expect(page.get_by_role("heading", name="My day")).to_be_visible()
+    page.goto("/leads/import")
+    page.locator("input[type=file]").set_input_files(str(path))
+    values = page.get_by_test_id("value-mapping")
+    expect(values).to_be_visible()
+    # the French default names (Nouveau, En cours, Salon professionnel) are known: not asked
+    expect(page.get_by_test_id("value-row")).to_have_count(2)
+    salon = page.get_by_role("combobox", name=f"Source: Salon {tag}")
+    expect(salon).to_have_text(f"Create “Salon {tag}”")
+    expect(page.get_by_test_id("value-row").filter(has_text=f"Salon {tag}")).to_contain_text("2")
+    salon.click()
+    page.get_by_role("option", name="Trade show").click()
+    expect(salon).to_have_text("Trade show")
+    status = page.get_by_role("combobox", name=f"Status: Qualifié {tag}")
+    expect(status).to_have_text(f"Create “Qualifié {tag}”")
+    shots = Path("test-results/layout")
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / f"{screen}-import-values.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    page.get_by_role("button", name="Import", exact=True).click()
+    summary = page.get_by_test_id("import-summary")
+    expect(summary).to_contain_text("Import finished")
+    expect(page.get_by_test_id("count-created")).to_contain_text("3")
+    expect(page.get_by_test_id("count-failed")).to_contain_text("0")
+    page.screenshot(path=str(shots / f"{screen}-import-summary.png"), full_page=True)
+    with db.session(app_server.db_url) as s:
+        rows = s.exec(select(Lead).where(Lead.last_name.contains(tag)).order_by(Lead.id)).all()
+        sources = [s.get(Source, lead.source_id).code for lead in rows]
+        statuses = [s.get(Stage, lead.status_id).name for lead in rows]
+    assert sources == ["trade_show", "trade_show", "trade_show"]
+    assert statuses == ["New", f"Qualifié {tag}", "In progress"]
