@@ -135,7 +135,7 @@ def edit_dialog() -> rx.Component:
                     _hint(N_("Choose the fields visitors fill in, and which ones are required.")),
                     rx.grid(
                         rx.foreach(WebFormsState.edit_fields, _field_mode),
-                        columns="3",
+                        columns=rx.breakpoints(initial="2", xs="3"),
                         spacing="3",
                         width="100%",
                     ),

@@ -151,3 +151,49 @@ def test_no_page_is_wider_than_the_window(page: Page, admin, records):
     box = dialog.bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+# page, the button that opens a dialog there, and what shows once the page has its data
+DIALOGS = [
+    ("/settings/leads", "Edit", "[data-loaded='lead-settings']"),
+    ("/settings/web-forms", "New web form", "[data-loaded='web-forms']"),
+    ("/settings/api-keys", "Create key", "[data-loaded='api-keys']"),
+    ("/settings/users", "Add user", "[data-loaded='users']"),
+]
+
+
+def test_dialogs_and_the_merge_page_fit_a_phone(page: Page, admin, app_server):
+    with db.session(app_server.db_url) as s:
+        user = find_user_by_email(session=s, email=admin["email"])
+        assert user is not None
+        twins = [
+            leads.create_lead(
+                session=s,
+                user=user,
+                data={"first_name": "Twin", "last_name": LONG[:100], "company_name": LONG, "emails": email},
+            ).id
+            for email in ("twin@example.com", "twin@example.com")
+        ]
+    login(page, admin["email"], admin["password"])
+    expect(page.get_by_role("heading", name="My day")).to_be_visible()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path, button, marker in DIALOGS:
+        page.goto(path)
+        _wait(page, marker)
+        page.get_by_role("button", name=button, exact=True).first.click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog).to_be_visible()
+        page.wait_for_timeout(300)  # the opening animation
+        name = path.strip("/").replace("/", "_")
+        page.screenshot(path=str(SHOTS / f"phone-dialog-{name}.png"))
+        box = dialog.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (path, box)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    for size, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"/leads/merge?ids={twins[0]},{twins[1]}")
+        _wait(page, "[data-loaded='merge']")
+        page.wait_for_timeout(150)
+        page.screenshot(path=str(SHOTS / f"{size}-leads_merge.png"), full_page=True)
+        assert _too_wide(page) == [], size
