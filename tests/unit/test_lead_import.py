@@ -118,6 +118,43 @@ def test_it_reads_windows_1252(session, admin, tmp_path):
     assert (lead.first_name, lead.company_name) == ("Zoé", "Crème & Café")
 
 
+@pytest.mark.parametrize(
+    ("text", "encoding", "expected"),
+    [
+        (
+            "姓,名,会社\n山田,太郎,株式会社テスト\n佐藤,花子,東京商事\n",
+            "shift_jis",
+            [("山田", "太郎", "株式会社テスト"), ("佐藤", "花子", "東京商事")],
+        ),
+        (
+            "Фамилия;Имя;Компания\nИванов;Иван;ООО Ромашка\nПетрова;Мария;Газпром\n",
+            "cp1251",
+            [("Иванов", "Иван", "ООО Ромашка"), ("Петрова", "Мария", "Газпром")],
+        ),
+        (
+            "姓,名,公司\n陳,大文,台灣電力\n林,美玲,中華電信\n",
+            "big5",
+            [("陳", "大文", "台灣電力"), ("林", "美玲", "中華電信")],
+        ),
+    ],
+)
+def test_it_recognises_the_encoding_of_files_that_are_not_utf8(
+    session, admin, tmp_path, text, encoding, expected
+):
+    path = write(tmp_path, text, encoding=encoding)
+    mapping = {0: "last_name", 1: "first_name", 2: "company_name"}
+    assert run_import(session=session, user=admin, path=path, mapping=mapping).created == 2
+    names = session.exec(select(Lead.last_name, Lead.first_name, Lead.company_name).order_by(Lead.id)).all()
+    assert [tuple(n) for n in names] == expected
+
+
+def test_a_cp1252_character_after_64_kb_of_ascii_is_still_read(tmp_path):
+    path = write(tmp_path, "Last name\n" + "Martin\n" * 12_000 + "Lefèvre\n", encoding="cp1252")
+    csv_file = open_csv(path)
+    assert csv_file.encoding == "cp1252"
+    assert list(csv_file.records())[-1][1] == ["Lefèvre"]
+
+
 def test_it_reads_utf8_with_a_bom(session, admin, tmp_path):
     path = write(tmp_path, HEADER + "Zoé,Martin,zoe@example.com,,\n", encoding="utf-8-sig")
     assert open_csv(path).headers[0] == "First name"  # no BOM left on the first header
@@ -172,6 +209,10 @@ def test_empty_rows_are_skipped_silently(session, admin, tmp_path):
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Excel (.xls)"),
         (b"Last name\nMartin\n" + b"x" * 70_000 + b"\x00tail", "binary data"),
         (b"Last name\n\x81\x8d\x8f\x90\x9d\xff\xfe\n", "known encoding"),
+        (
+            b"Last name\n" + bytes(sorted(set(range(128, 256)) - set(b"\x81\x8d\x8f\x90\x9d"))) * 20,
+            "known encoding",
+        ),
         (b"", "empty"),
         (b"\n\n ,, \n", "empty"),
     ],
