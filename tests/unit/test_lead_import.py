@@ -57,10 +57,9 @@ def phones_of(session, lead_id: int) -> list[str]:
     return leads.communications(session, EntityType.LEAD, [lead_id])[lead_id]["phones"]
 
 
-def failed_rows(session, user, job_id) -> list[list[str]]:
-    return list(
-        csv.reader(io.StringIO(lead_import.failed_rows_csv(session=session, user=user, job_id=job_id)))
-    )
+def failed_rows(session, user, job_id, *, encoding="utf-8-sig", delimiter=",") -> list[list[str]]:
+    data = lead_import.failed_rows_csv(session=session, user=user, job_id=job_id)
+    return list(csv.reader(io.StringIO(data.decode(encoding), newline=""), delimiter=delimiter))
 
 
 # --- header matching -------------------------------------------------------------------------
@@ -339,6 +338,38 @@ def test_bad_rows_fail_with_reasons_and_download_as_csv(session, admin, tmp_path
     assert rows[1][:5] == ["Bob", "Bad", "not-an-email", "", ""]
     assert rows[1][5].startswith("Row 3: E-mail: not-an-email")
     assert rows[2][0] == "Multi\nline" and len(rows) == 4
+
+
+def test_failed_rows_keep_the_separator_and_encoding_of_the_file(session, admin, tmp_path):
+    path = write(
+        tmp_path,
+        "Prénom;Nom;E-mail\r\nZoé;Lefèvre;zoe@example.com\r\nGaël;Crème;pas-un-e-mail\r\n",
+        encoding="cp1252",
+    )
+    summary = run_import(session=session, user=admin, path=path)
+    assert (summary.created, summary.failed) == (1, 1)
+    job = session.get(ImportJob, summary.job_id)
+    assert job is not None and (job.mapping["encoding"], job.mapping["delimiter"]) == ("cp1252", ";")
+
+    data = lead_import.failed_rows_csv(session=session, user=admin, job_id=summary.job_id)
+    assert data.startswith("Prénom;Nom;E-mail;Error\r\nGaël;Crème;pas-un-e-mail;Row 3:".encode("cp1252"))
+    fixed = tmp_path / "fixed.csv"  # the user corrects the e-mail in a spreadsheet and imports again
+    fixed.write_bytes(data.replace(b"pas-un-e-mail", b"gael@example.com"))
+    assert (open_csv(fixed).encoding, open_csv(fixed).delimiter) == ("cp1252", ";")
+    assert run_import(session=session, user=admin, path=fixed).created == 1
+    assert lead_by_last_name(session, "Crème").first_name == "Gaël"
+
+
+def test_failed_rows_that_do_not_fit_the_encoding_are_all_written_in_utf8(session, admin, tmp_path):
+    path = write(tmp_path, "Nom;E-mail\r\nLefèvre;zoe@\r\n", encoding="cp1252")
+    summary = run_import(session=session, user=admin, path=path)
+    assert summary.job_id is not None and summary.failed == 1
+    session.add(ImportRowError(job_id=summary.job_id, row_number=3, reason="Bad", raw=["Žižek ★", "x"]))
+    session.commit()
+    data = lead_import.failed_rows_csv(session=session, user=admin, job_id=summary.job_id)
+    assert data.startswith(b"\xef\xbb\xbf")  # a BOM, so spreadsheets read it as UTF-8
+    rows = failed_rows(session, admin, summary.job_id, delimiter=";")
+    assert [r[0] for r in rows] == ["Nom", "Lefèvre", "Žižek ★"]
 
 
 def test_names_of_settings_are_resolved_and_unknown_ones_fail(session, admin, tmp_path):

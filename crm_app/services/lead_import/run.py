@@ -156,7 +156,7 @@ def run_import(
         mapping = clean_mapping(
             auto_map(csv_file.headers) if mapping is None else mapping, len(csv_file.headers)
         )
-        job.mapping = _job_mapping(mapping, csv_file.headers)
+        job.mapping = _job_mapping(mapping, csv_file.headers, csv_file.encoding, csv_file.delimiter)
         job.status = ImportStatus.RUNNING
         job.total_rows = summary.total = csv_file.count_rows()
         session.add(job)
@@ -182,9 +182,15 @@ def run_import(
     return summary
 
 
-def _job_mapping(mapping: dict[int, str], headers: list[str]) -> dict[str, Any]:
-    """What the job keeps: the mapping and the file's headers (for the failed-rows file)."""
-    return {"columns": {str(k): v for k, v in mapping.items()}, "headers": list(headers)}
+def _job_mapping(
+    mapping: dict[int, str], headers: list[str], encoding: str = "", delimiter: str = ""
+) -> dict[str, Any]:
+    """What the job keeps: the mapping, and the file's headers, encoding and separator (for the
+    failed-rows file, written as the file was)."""
+    kept: dict[str, Any] = {"columns": {str(k): v for k, v in mapping.items()}, "headers": list(headers)}
+    if encoding:
+        kept |= {"encoding": encoding, "delimiter": delimiter}
+    return kept
 
 
 def _finish(session: Session, job: ImportJob, status: ImportStatus, message: str) -> None:
