@@ -1,7 +1,8 @@
 """Security headers on every answer, and only the app's own origin may use it from a browser.
 
 An ASGI middleware in front of everything the backend serves (the REST API, Reflex's pages and
-static files in single-port mode, the event websocket):
+static files in single-port mode, the event websocket), put outside Reflex's own CORS middleware by
+`crm_app.CrmApp` (that one lets any origin in, with credentials):
 
 - every HTTP answer gets `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin` and a
   `Content-Security-Policy` limiting framing, plugins, `<base>` and form targets; app pages also get

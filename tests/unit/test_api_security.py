@@ -6,7 +6,10 @@ import hashlib
 import os
 from pathlib import Path
 
+import pytest
+import reflex as rx
 from fastapi.testclient import TestClient
+from starlette.applications import Starlette
 
 from crm_app.api.app import api
 from crm_app.api.security import (
@@ -17,7 +20,7 @@ from crm_app.api.security import (
     inline_script_hashes,
 )
 
-client = TestClient(api)
+client = TestClient(SecurityHeaders(api, origins=frozenset()))
 PAGE = (
     '<html><head><script>document.documentElement.classList.add("dark")</script>'
     '<script type="module" src="/assets/root.js"></script></head>'
@@ -184,6 +187,49 @@ def test_the_api_docs_page_may_run_its_own_inline_script():
     assert page_scripts and page_scripts <= set(
         _directives(r.headers["content-security-policy"])["script-src"]
     )
+
+
+PREFLIGHT = {"access-control-request-method": "POST", "access-control-request-headers": "content-type"}
+
+
+@pytest.fixture
+def reflex_backend(monkeypatch):
+    """The app's backend as Reflex composes it (its CORS middleware, allowing any origin with
+    credentials, outside everything), without compiling the pages."""
+    from crm_app.crm_app import app
+
+    async def inner(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    def reflex_call(self):
+        top = Starlette()
+        top.mount("", inner)
+        rx.App._add_cors(top)
+        return top
+
+    monkeypatch.setattr(rx.App, "__call__", reflex_call)
+    monkeypatch.setenv("CRM_ALLOWED_ORIGINS", "https://partner.example")
+    return TestClient(app(), base_url="http://crm.local")
+
+
+def test_a_foreign_preflight_is_refused_without_cors_headers(reflex_backend):
+    r = reflex_backend.options("/api/v1/leads", headers={"origin": "https://evil.example", **PREFLIGHT})
+    assert r.status_code == 403
+    assert not [k for k in r.headers if k.lower().startswith("access-control-")]
+    r = reflex_backend.post("/api/v1/leads", headers={"origin": "https://evil.example"})
+    assert r.status_code == 403
+    assert not [k for k in r.headers if k.lower().startswith("access-control-")]
+
+
+def test_a_preflight_from_an_allowed_origin_is_answered(reflex_backend):
+    r = reflex_backend.options("/api/v1/leads", headers={"origin": "https://partner.example", **PREFLIGHT})
+    assert r.status_code == 200
+    assert r.headers["access-control-allow-origin"] == "https://partner.example"
+    assert "POST" in r.headers["access-control-allow-methods"]
+    # the app's own origin too (a browser does not preflight it, but may send Origin)
+    r = reflex_backend.get("/api/v1/leads", headers={"origin": "http://crm.local"})
+    assert r.status_code == 200
 
 
 def test_through_the_app():
