@@ -222,8 +222,8 @@ def _import_leads(args, url: str) -> int:
         warnings = lead_import.warning_lines(session=s, user=user, job_id=summary.job_id or 0)
         if args.errors:
             assert summary.job_id is not None  # run_import always works on a saved (flushed) job
-            text = lead_import.failed_rows_csv(session=s, user=user, job_id=summary.job_id)
-            Path(args.errors).write_text(text, encoding="utf-8-sig", newline="")
+            data = lead_import.failed_rows_csv(session=s, user=user, job_id=summary.job_id)
+            Path(args.errors).write_bytes(data)  # in the imported file's encoding and separator
     if sys.stderr.isatty() and not args.json:
         print(file=sys.stderr)
     counts = {k: getattr(summary, k) for k in ("created", "updated", "skipped", "failed")}

@@ -6,6 +6,8 @@ import reflex as rx
 
 from crm_app import routes, state_ttl
 from crm_app.api.app import api
+from crm_app.api.asgi import ASGIApp
+from crm_app.api.security import SecurityHeaders
 from crm_app.components.embed import storage_fallback
 from crm_app.pages.api_keys import api_keys_page
 from crm_app.pages.coming import COMING, make_page
@@ -41,7 +43,20 @@ from crm_app.state.session import SessionState
 from crm_app.state.users import UsersState
 from crm_app.state.web_forms import PublicFormState, WebFormsState
 
-app = rx.App(
+
+class CrmApp(rx.App):
+    """The Reflex app, whose backend answers through `SecurityHeaders` (api/security.py) first.
+
+    Reflex wraps its whole backend, api_transformer included, in a CORS middleware that accepts
+    any origin with credentials: it would answer a foreign site's preflight itself ("allowed",
+    with Access-Control-Allow-Origin and -Credentials) before an inner middleware could refuse it.
+    """
+
+    def __call__(self) -> ASGIApp:
+        return SecurityHeaders(super().__call__())
+
+
+app = CrmApp(
     api_transformer=api,
     # storage_fallback: the public web form must also work framed by another site
     head_components=[rx.el.meta(name="referrer", content="same-origin"), storage_fallback()],

@@ -13,7 +13,6 @@ from fastapi import FastAPI
 from crm_app.api import docs, errors, leads, me, session_cookie
 from crm_app.api.deps import current_user, get_session
 from crm_app.api.limits import RequestLimits
-from crm_app.api.security import SecurityHeaders
 
 DESCRIPTION = """
 The CRM's REST API. Every request needs an API key (Settings → API keys, or
@@ -45,8 +44,6 @@ api = FastAPI(
 docs.install(api, title=api.title)
 errors.install(api)
 api.add_middleware(RequestLimits)  # no key or too big: answered before the body is read
-# Reflex's pages, files and websocket are mounted inside this app, so this covers them too
-api.add_middleware(SecurityHeaders)
 api.include_router(me.router)
 api.include_router(leads.router)
 api.include_router(session_cookie.router)  # the login cookie (not the REST API)

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from crm_app import routes
+from crm_app.api.security import trust_inline_scripts
 
 DOCS_URL = routes.API_DOCS
 ASSETS_URL = f"{DOCS_URL}/assets"
@@ -25,13 +26,18 @@ def install(api: FastAPI, *, title: str) -> None:
     api.mount(ASSETS_URL, StaticFiles(directory=str(ASSETS_DIR)), name="api-docs-assets")
     openapi_url = api.openapi_url or ""
 
+    page = get_swagger_ui_html(
+        openapi_url=openapi_url,
+        title=f"{title} - Swagger UI",
+        swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
+        swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
+        swagger_favicon_url=f"{ASSETS_URL}/favicon.png",
+        oauth2_redirect_url=None,
+    )
+    html = bytes(page.body).decode()
+    # the page starts Swagger UI with an inline script: allowed by its hash (api/security.py)
+    trust_inline_scripts(html)
+
     @api.get(DOCS_URL, include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=openapi_url,
-            title=f"{title} - Swagger UI",
-            swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
-            swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
-            swagger_favicon_url=f"{ASSETS_URL}/favicon.png",
-            oauth2_redirect_url=None,
-        )
+        return HTMLResponse(html)

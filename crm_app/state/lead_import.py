@@ -294,10 +294,8 @@ class LeadImportState(SessionState):
     def download_failed_rows(self):
         with self._db() as s:
             with self._handling() as h:
-                text = lead_import.failed_rows_csv(session=s, user=self._user(s), job_id=self.job_id)
+                data = lead_import.failed_rows_csv(session=s, user=self._user(s), job_id=self.job_id)
             if h.failed:
                 return h.events
-        # the BOM lets spreadsheets read accents right
-        return rx.download(
-            data="\ufeff" + text, filename=f"failed-rows-{self.job_id}.csv", mime_type="text/csv"
-        )
+        # bytes: in the imported file's encoding (a UTF-8 one keeps its BOM for spreadsheets)
+        return rx.download(data=data, filename=f"failed-rows-{self.job_id}.csv", mime_type="text/csv")

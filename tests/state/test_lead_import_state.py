@@ -1,7 +1,9 @@
 """Leads -> Import through the state: the upload step, the mapping and the failed-rows download."""
 
 import asyncio
+import base64
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -127,3 +129,18 @@ def test_values_that_match_nothing_are_listed_with_their_rows_and_choices(root, 
     # no longer importing the source column: its values are not asked about any more
     asyncio.run(call(page, LeadImportState.set_column, 1, IGNORE))
     assert [r.field for r in page.value_rows] == ["status"]
+
+
+def test_failed_rows_download_in_the_files_encoding_and_separator(root, db_url, tmp_path):
+    with db.session(db_url) as s:
+        user = create_user(s, role=Role.MANAGER, email="meg@example.com")
+        _user, token = auth.login(session=s, email="meg@example.com", password=PASSWORD)
+        path = tmp_path / "x.csv"
+        path.write_bytes("Nom;E-mail\r\nLefèvre;pas-un-e-mail\r\n".encode("cp1252"))
+        job_id = lead_import.run_import(session=s, user=user, path=path).job_id
+    page = substate(root, LeadImportState)
+    sign_in(page, token)
+    page.job_id = job_id
+    result = call(page, LeadImportState.download_failed_rows)
+    [encoded] = set(re.findall(r"data:text/csv;base64,([A-Za-z0-9+/=]+)", repr(result)))
+    assert base64.b64decode(encoded).startswith("Nom;E-mail;Error\r\nLefèvre;pas-un-e-mail;".encode("cp1252"))

@@ -56,7 +56,7 @@ def test_it_prints_a_summary_and_writes_failed_rows(session, admin, leads_csv, t
     code, out, _err = run(capsys, "import", "leads", str(leads_csv), "--errors", str(errors))
     assert code == 0
     assert "1 created, 0 updated, 1 duplicates skipped, 1 failed" in out
-    rows = list(csv.reader(errors.open(encoding="utf-8-sig", newline="")))
+    rows = list(csv.reader(errors.open(encoding="utf-8-sig", newline=""), delimiter=";"))  # as the file
     assert rows[0] == ["Prénom", "Nom", "E-mail", "Téléphone", "Société", "Error"]
     assert rows[1][:3] == ["Bob", "Bad", "not-an-email"] and "Enter a valid e-mail" in rows[1][5]
 

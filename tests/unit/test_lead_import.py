@@ -57,10 +57,9 @@ def phones_of(session, lead_id: int) -> list[str]:
     return leads.communications(session, EntityType.LEAD, [lead_id])[lead_id]["phones"]
 
 
-def failed_rows(session, user, job_id) -> list[list[str]]:
-    return list(
-        csv.reader(io.StringIO(lead_import.failed_rows_csv(session=session, user=user, job_id=job_id)))
-    )
+def failed_rows(session, user, job_id, *, encoding="utf-8-sig", delimiter=",") -> list[list[str]]:
+    data = lead_import.failed_rows_csv(session=session, user=user, job_id=job_id)
+    return list(csv.reader(io.StringIO(data.decode(encoding), newline=""), delimiter=delimiter))
 
 
 # --- header matching -------------------------------------------------------------------------
@@ -118,6 +117,43 @@ def test_it_reads_windows_1252(session, admin, tmp_path):
     assert (lead.first_name, lead.company_name) == ("Zoé", "Crème & Café")
 
 
+@pytest.mark.parametrize(
+    ("text", "encoding", "expected"),
+    [
+        (
+            "姓,名,会社\n山田,太郎,株式会社テスト\n佐藤,花子,東京商事\n",
+            "shift_jis",
+            [("山田", "太郎", "株式会社テスト"), ("佐藤", "花子", "東京商事")],
+        ),
+        (
+            "Фамилия;Имя;Компания\nИванов;Иван;ООО Ромашка\nПетрова;Мария;Газпром\n",
+            "cp1251",
+            [("Иванов", "Иван", "ООО Ромашка"), ("Петрова", "Мария", "Газпром")],
+        ),
+        (
+            "姓,名,公司\n陳,大文,台灣電力\n林,美玲,中華電信\n",
+            "big5",
+            [("陳", "大文", "台灣電力"), ("林", "美玲", "中華電信")],
+        ),
+    ],
+)
+def test_it_recognises_the_encoding_of_files_that_are_not_utf8(
+    session, admin, tmp_path, text, encoding, expected
+):
+    path = write(tmp_path, text, encoding=encoding)
+    mapping = {0: "last_name", 1: "first_name", 2: "company_name"}
+    assert run_import(session=session, user=admin, path=path, mapping=mapping).created == 2
+    names = session.exec(select(Lead.last_name, Lead.first_name, Lead.company_name).order_by(Lead.id)).all()
+    assert [tuple(n) for n in names] == expected
+
+
+def test_a_cp1252_character_after_64_kb_of_ascii_is_still_read(tmp_path):
+    path = write(tmp_path, "Last name\n" + "Martin\n" * 12_000 + "Lefèvre\n", encoding="cp1252")
+    csv_file = open_csv(path)
+    assert csv_file.encoding == "cp1252"
+    assert list(csv_file.records())[-1][1] == ["Lefèvre"]
+
+
 def test_it_reads_utf8_with_a_bom(session, admin, tmp_path):
     path = write(tmp_path, HEADER + "Zoé,Martin,zoe@example.com,,\n", encoding="utf-8-sig")
     assert open_csv(path).headers[0] == "First name"  # no BOM left on the first header
@@ -172,6 +208,10 @@ def test_empty_rows_are_skipped_silently(session, admin, tmp_path):
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Excel (.xls)"),
         (b"Last name\nMartin\n" + b"x" * 70_000 + b"\x00tail", "binary data"),
         (b"Last name\n\x81\x8d\x8f\x90\x9d\xff\xfe\n", "known encoding"),
+        (
+            b"Last name\n" + bytes(sorted(set(range(128, 256)) - set(b"\x81\x8d\x8f\x90\x9d"))) * 20,
+            "known encoding",
+        ),
         (b"", "empty"),
         (b"\n\n ,, \n", "empty"),
     ],
@@ -298,6 +338,38 @@ def test_bad_rows_fail_with_reasons_and_download_as_csv(session, admin, tmp_path
     assert rows[1][:5] == ["Bob", "Bad", "not-an-email", "", ""]
     assert rows[1][5].startswith("Row 3: E-mail: not-an-email")
     assert rows[2][0] == "Multi\nline" and len(rows) == 4
+
+
+def test_failed_rows_keep_the_separator_and_encoding_of_the_file(session, admin, tmp_path):
+    path = write(
+        tmp_path,
+        "Prénom;Nom;E-mail\r\nZoé;Lefèvre;zoe@example.com\r\nGaël;Crème;pas-un-e-mail\r\n",
+        encoding="cp1252",
+    )
+    summary = run_import(session=session, user=admin, path=path)
+    assert (summary.created, summary.failed) == (1, 1)
+    job = session.get(ImportJob, summary.job_id)
+    assert job is not None and (job.mapping["encoding"], job.mapping["delimiter"]) == ("cp1252", ";")
+
+    data = lead_import.failed_rows_csv(session=session, user=admin, job_id=summary.job_id)
+    assert data.startswith("Prénom;Nom;E-mail;Error\r\nGaël;Crème;pas-un-e-mail;Row 3:".encode("cp1252"))
+    fixed = tmp_path / "fixed.csv"  # the user corrects the e-mail in a spreadsheet and imports again
+    fixed.write_bytes(data.replace(b"pas-un-e-mail", b"gael@example.com"))
+    assert (open_csv(fixed).encoding, open_csv(fixed).delimiter) == ("cp1252", ";")
+    assert run_import(session=session, user=admin, path=fixed).created == 1
+    assert lead_by_last_name(session, "Crème").first_name == "Gaël"
+
+
+def test_failed_rows_that_do_not_fit_the_encoding_are_all_written_in_utf8(session, admin, tmp_path):
+    path = write(tmp_path, "Nom;E-mail\r\nLefèvre;zoe@\r\n", encoding="cp1252")
+    summary = run_import(session=session, user=admin, path=path)
+    assert summary.job_id is not None and summary.failed == 1
+    session.add(ImportRowError(job_id=summary.job_id, row_number=3, reason="Bad", raw=["Žižek ★", "x"]))
+    session.commit()
+    data = lead_import.failed_rows_csv(session=session, user=admin, job_id=summary.job_id)
+    assert data.startswith(b"\xef\xbb\xbf")  # a BOM, so spreadsheets read it as UTF-8
+    rows = failed_rows(session, admin, summary.job_id, delimiter=";")
+    assert [r[0] for r in rows] == ["Nom", "Lefèvre", "Žižek ★"]
 
 
 def test_names_of_settings_are_resolved_and_unknown_ones_are_left_empty_with_a_warning(

@@ -16,6 +16,7 @@ from crm_app.services import leads, permissions
 from crm_app.services.lead_import.mapping import EXPORT_COLUMNS
 from crm_app.services.lead_import.rows import _FORMULA_START
 from crm_app.services.lead_import.run import get_job
+from crm_app.services.lead_import.upload import DELIMITERS
 
 ERROR_COLUMN = "Error"
 
@@ -36,24 +37,43 @@ def _safe_cell(value: str) -> str:
     return value
 
 
-def failed_rows_csv(*, session: Session, user: User, job_id: int) -> str:
-    """The rows a job could not take: the file's columns as read, then an "Error" column."""
+def failed_rows_csv(*, session: Session, user: User, job_id: int) -> bytes:
+    """The rows a job could not take: the file's columns as read, then an "Error" column.
+
+    Written with the uploaded file's separator and encoding, so a spreadsheet opens it as it
+    opened the file and the fixed rows import again; in UTF-8 with a BOM should a value not fit
+    that encoding (an error message in another alphabet), or for jobs that did not keep it.
+    """
     job = get_job(session=session, user=user, job_id=job_id)
     errors = session.exec(
         select(ImportRowError)
         .where(ImportRowError.job_id == job.id)
         .order_by(col(ImportRowError.row_number), col(ImportRowError.id))
     ).all()
-    headers = [str(h) for h in (job.mapping or {}).get("headers") or []]
+    kept = job.mapping or {}
+    headers = [str(h) for h in kept.get("headers") or []]
     width = max([len(headers), *(len(e.raw) for e in errors)])
     headers += [f"Column {i + 1}" for i in range(len(headers), width)]
+    delimiter = str(kept.get("delimiter") or ",")
+    if delimiter not in DELIMITERS:
+        delimiter = ","
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=delimiter)
     writer.writerow([*headers, ERROR_COLUMN])
     for e in errors:
         cells = [_safe_cell(str(c)) for c in e.raw] + [""] * (width - len(e.raw))
         writer.writerow([*cells, _safe_cell(f"Row {e.row_number}: {e.reason}")])
-    return out.getvalue()
+    return _encode(out.getvalue(), kept.get("encoding") or FALLBACK_ENCODING)
+
+
+FALLBACK_ENCODING = "utf-8-sig"  # spreadsheets read accents right with the BOM
+
+
+def _encode(text: str, encoding: str) -> bytes:
+    try:
+        return text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return text.encode(FALLBACK_ENCODING)
 
 
 def export_leads(*, session: Session, user: User, path: str | Path, page_size: int = 500) -> int:

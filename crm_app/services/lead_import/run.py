@@ -174,7 +174,10 @@ def run_import(
             choices = {**value_map.create_all(unknown), **(values or {})}
         prepared = value_map.prepare_values(session=session, user=user, choices=choices, dry_run=dry_run)
         job = session.get(ImportJob, job.id) or job  # creating values committed
-        job.mapping = {**_job_mapping(mapping, csv_file.headers), "values": prepared}
+        job.mapping = {
+            **_job_mapping(mapping, csv_file.headers, csv_file.encoding, csv_file.delimiter),
+            "values": prepared,
+        }
         job.status = ImportStatus.RUNNING
         job.total_rows = summary.total = csv_file.count_rows()
         session.add(job)
@@ -202,9 +205,15 @@ def run_import(
     return summary
 
 
-def _job_mapping(mapping: dict[int, str], headers: list[str]) -> dict[str, Any]:
-    """What the job keeps: the mapping and the file's headers (for the failed-rows file)."""
-    return {"columns": {str(k): v for k, v in mapping.items()}, "headers": list(headers)}
+def _job_mapping(
+    mapping: dict[int, str], headers: list[str], encoding: str = "", delimiter: str = ""
+) -> dict[str, Any]:
+    """What the job keeps: the mapping, and the file's headers, encoding and separator (for the
+    failed-rows file, written as the file was)."""
+    kept: dict[str, Any] = {"columns": {str(k): v for k, v in mapping.items()}, "headers": list(headers)}
+    if encoding:
+        kept |= {"encoding": encoding, "delimiter": delimiter}
+    return kept
 
 
 def _finish(session: Session, job: ImportJob, status: ImportStatus, message: str) -> None:

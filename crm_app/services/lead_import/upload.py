@@ -1,7 +1,7 @@
 """Uploaded CSV files: where they wait for their import, and reading them.
 
-`open_csv` sniffs the encoding (UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252)
-and the separator, rejects binary files, and streams records (a 50 MB file is read in one pass,
+`open_csv` sniffs the encoding (UTF-8 with or without BOM, UTF-16 with BOM, else the one
+charset-normalizer recognises: Windows-1252, Shift-JIS, cp1251...) and the separator, rejects binary files, and streams records (a 50 MB file is read in one pass,
 never held in memory).
 """
 
@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+import charset_normalizer
 
 from crm_app.services.errors import DomainError
 from crm_app.services.i18n import N_, Msg
@@ -101,10 +103,19 @@ _MAGIC = (
     (b"%PDF", N_("This is a PDF file, not a CSV file.")),
 )
 _NOT_TEXT = N_("This file is not a CSV text file (it holds binary data).")
+_UNKNOWN_ENCODING = N_("This file is not a text file in a known encoding: save it as CSV in UTF-8.")
+MAX_CHAOS = 0.1  # charset-normalizer's "mess" in a decoded sample: past it, the guess is refused
+_PREFERRED = "cp1252"  # among encodings that read the sample alike (Western European text)
 
 
 def _sniff_encoding(path: Path) -> str:
-    """utf-8-sig, utf-16 (with BOM), or cp1252, checked over the whole file in one pass."""
+    """utf-16 (with BOM), utf-8-sig, else the encoding charset-normalizer recognises.
+
+    UTF-8 is tried first, over the whole file in one pass: most files are, and it is exact.
+    Otherwise 64 KB around the first byte that is not UTF-8 tell the encoding (Shift-JIS,
+    cp1251, Big5...), and the whole file must decode with it. Western European text fits
+    cp1250 as well as cp1252 on a short sample: cp1252 is taken then, as Windows writes it.
+    """
     with path.open("rb") as f:
         head = f.read(SAMPLE_BYTES)
     if not head:
@@ -113,24 +124,67 @@ def _sniff_encoding(path: Path) -> str:
         if head.startswith(magic):
             raise ImportFileError(Msg(message))
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        candidates = ["utf-16"]
-    else:
-        if b"\x00" in head:
-            raise ImportFileError(Msg(_NOT_TEXT))
-        candidates = ["utf-8-sig", "cp1252"]
-    for encoding in candidates:
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with path.open("rb") as f:
-                while chunk := f.read(READ_CHUNK):
-                    if encoding != "utf-16" and b"\x00" in chunk:
-                        raise ImportFileError(Msg(_NOT_TEXT))
+        if _first_error(path, "utf-16") is None:
+            return "utf-16"
+        raise ImportFileError(Msg(_UNKNOWN_ENCODING))
+    if b"\x00" in head:
+        raise ImportFileError(Msg(_NOT_TEXT))
+    error_at = _first_error(path, "utf-8-sig")
+    if error_at is None:
+        return "utf-8-sig"
+    for encoding in _guess_encodings(_sample_around(path, error_at)):
+        if _first_error(path, encoding) is None:
+            return encoding
+    raise ImportFileError(Msg(_UNKNOWN_ENCODING))
+
+
+def _first_error(path: Path, encoding: str) -> int | None:
+    """Where the file stops decoding with `encoding` (about: the byte offset), None if it never does.
+
+    Read in chunks, in one pass. NUL bytes outside UTF-16 refuse the file: it is not text.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(READ_CHUNK):
+                if encoding != "utf-16" and b"\x00" in chunk:
+                    raise ImportFileError(Msg(_NOT_TEXT))
+                try:
                     decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    raise ImportFileError(Msg("This file is not a text file in a known encoding: save it as CSV in UTF-8."))
+                except UnicodeDecodeError as exc:
+                    return max(offset + exc.start, 0)
+                offset += len(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return offset
+    return None
+
+
+def _sample_around(path: Path, offset: int) -> bytes:
+    """SAMPLE_BYTES of whole lines from the file's start, or around `offset` when it is further."""
+    start = 0 if offset < SAMPLE_BYTES else offset - SAMPLE_BYTES // 2
+    with path.open("rb") as f:
+        f.seek(start)
+        sample = f.read(SAMPLE_BYTES)
+        more = bool(f.read(1))
+    if start and b"\n" in sample:
+        sample = sample[sample.index(b"\n") + 1 :]
+    if more and b"\n" in sample:
+        sample = sample[: sample.rindex(b"\n") + 1]  # no character cut in two
+    return sample
+
+
+def _guess_encodings(sample: bytes) -> list[str]:
+    """The encodings that read the sample as text, equally likely (none: unknown)."""
+    matches = list(charset_normalizer.from_bytes(sample, threshold=MAX_CHAOS))
+    if not matches:
+        return []
+    least = min(m.chaos for m in matches)
+    best = [m for m in matches if m.chaos <= least]
+    if any(_PREFERRED in m.could_be_from_charset for m in best):
+        return [_PREFERRED]
+    return [m.encoding for m in best]
 
 
 def _sniff_delimiter(sample: str, truncated: bool) -> str:
