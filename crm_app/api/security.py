@@ -223,7 +223,9 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 kept = [(k, v) for k, v in message.get("headers") or [] if k.lower() not in _REPLACED]
-                html = any(
+                # a 304 has no content type, and its headers replace those of the page the
+                # browser kept: it must carry the page's script hashes too
+                html = message.get("status") == 304 or any(
                     k.lower() == b"content-type" and v.lower().startswith(b"text/html") for k, v in kept
                 )
                 policy = self.policy(scope, headers, embeddable=embeddable, html=html)
