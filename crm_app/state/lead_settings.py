@@ -10,7 +10,7 @@ import reflex as rx
 
 from crm_app.services import lead_settings as ls
 from crm_app.services.errors import DomainError
-from crm_app.services.i18n import N_
+from crm_app.services.i18n import N_, Msg
 from crm_app.services.junk_reasons import ReasonRow
 from crm_app.services.lead_statuses import StatusRow
 from crm_app.services.settings_lists import int_id
@@ -293,7 +293,15 @@ class LeadSettingsState(SessionState):
                 return h.events
         self.delete_open = False
         if moved:
-            return rx.toast.success(self._t("Deleted; {count} records moved.").format(count=moved))
+            return rx.toast.success(
+                self._t(
+                    Msg(
+                        "Deleted; {count} record moved.",
+                        plural="Deleted; {count} records moved.",
+                        count=moved,
+                    )
+                )
+            )
         return rx.toast.success(self._t("Deleted."))
 
     @rx.event

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import date
 from typing import ClassVar
 
@@ -12,7 +13,7 @@ from sqlmodel import col, select
 from crm_app import routes
 from crm_app.models import EntityType, Source, StageSemantic, User
 from crm_app.services import formatting, leads, permissions, search_index
-from crm_app.services.i18n import N_, Msg
+from crm_app.services.i18n import Msg
 from crm_app.services.phones import display_phone
 from crm_app.state.listing import ListState
 from crm_app.state.offload import db_event
@@ -326,7 +327,7 @@ class LeadsState(ListState, SessionState):
         self.mine = False
         return self._first_page()
 
-    def _bulk(self, action, message: str = N_("{count} leads updated."), **kwargs):
+    def _bulk(self, action, message: Callable[[int], Msg] | None = None, **kwargs):
         with self._db() as s:
             with self._handling(lambda errors: rx.toast.error("; ".join(errors.values()))) as h:
                 count = action(session=s, user=self._user(s), ids=list(self.selected), **kwargs)
@@ -334,7 +335,11 @@ class LeadsState(ListState, SessionState):
                 self._query(s)
             if h.failed:
                 return h.events
-        return rx.toast.success(self._t(Msg(message, count=count)))
+        if message is None:
+            return rx.toast.success(
+                self._t(Msg("{count} lead updated.", plural="{count} leads updated.", count=count))
+            )
+        return rx.toast.success(self._t(message(count)))
 
     @db_event
     def bulk_assign(self, user_id: str):
@@ -360,7 +365,10 @@ class LeadsState(ListState, SessionState):
 
     @db_event
     def bulk_restore(self):
-        return self._bulk(leads.bulk_restore, N_("{count} leads restored."))
+        return self._bulk(
+            leads.bulk_restore,
+            lambda n: Msg("{count} lead restored.", plural="{count} leads restored.", count=n),
+        )
 
     @rx.event
     def set_delete_open(self, value: bool):
@@ -369,4 +377,11 @@ class LeadsState(ListState, SessionState):
     @db_event
     def bulk_delete(self):
         self.delete_open = False
-        return self._bulk(leads.bulk_delete, N_("{count} leads moved to the recycle bin."))
+        return self._bulk(
+            leads.bulk_delete,
+            lambda n: Msg(
+                "{count} lead moved to the recycle bin.",
+                plural="{count} leads moved to the recycle bin.",
+                count=n,
+            ),
+        )

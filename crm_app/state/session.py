@@ -16,7 +16,7 @@ from crm_app import db, routes
 from crm_app.models import User
 from crm_app.services import auth, permissions, rate_limit, session_handover
 from crm_app.services.errors import DomainError, NotAuthenticated, ValidationError
-from crm_app.services.i18n import Msg, normalize_language, tr
+from crm_app.services.i18n import Msg, normalize_language, plural_index, tr
 from crm_app.state.offload import db_event
 from crm_app.ui_catalog import full_catalog
 
@@ -78,6 +78,11 @@ class SessionState(rx.State):
         value (any assignment marks a var dirty, and a dirty `lang` resends this catalogue).
         """
         return full_catalog(self.lang)
+
+    @rx.var
+    def zero_is_singular(self) -> bool:
+        """How tn() counts 0 in this language (French "0 prospect", English "0 leads")."""
+        return plural_index(self.lang, 0) == 0
 
     @rx.var
     def is_admin(self) -> bool:

@@ -1,7 +1,18 @@
 """Every UI string goes through the catalogue, and French ships complete."""
 
-from crm_app.i18n_extract import extract
-from crm_app.services.i18n import N_, Msg, catalog, gettext, normalize_language, tr
+import pytest
+
+from crm_app.i18n_extract import extract, extract_plurals
+from crm_app.services.i18n import (
+    N_,
+    Msg,
+    catalog,
+    gettext,
+    normalize_language,
+    plural_catalog,
+    plural_index,
+    tr,
+)
 from crm_app.ui_catalog import full_catalog
 
 
@@ -35,3 +46,62 @@ def test_languages_fall_back_to_english():
     assert normalize_language(None) == "en"
     assert full_catalog("en")["Deals"] == "Deals"
     assert set(full_catalog("en")) == set(full_catalog("fr"))
+
+
+BULK = {
+    "delete": ("{count} lead moved to the recycle bin.", "{count} leads moved to the recycle bin."),
+    "restore": ("{count} lead restored.", "{count} leads restored."),
+    "update": ("{count} lead updated.", "{count} leads updated."),
+}
+
+
+def _bulk(kind: str, count: int) -> Msg:
+    singular, plural = BULK[kind]
+    return Msg(singular, plural=plural, count=count)
+
+
+def test_counted_messages_take_the_form_of_the_count_in_english():
+    assert [tr("en", _bulk("delete", n)) for n in (0, 1, 2)] == [
+        "0 leads moved to the recycle bin.",
+        "1 lead moved to the recycle bin.",
+        "2 leads moved to the recycle bin.",
+    ]
+    assert [tr("en", _bulk("restore", n)) for n in (1, 2)] == ["1 lead restored.", "2 leads restored."]
+    assert [tr("en", _bulk("update", n)) for n in (1, 2)] == ["1 lead updated.", "2 leads updated."]
+
+
+def test_counted_messages_take_the_french_plural_rule():
+    # French: 0 and 1 take the singular
+    assert [tr("fr", _bulk("delete", n)) for n in (0, 1, 2)] == [
+        "0 prospect mis à la corbeille.",
+        "1 prospect mis à la corbeille.",
+        "2 prospects mis à la corbeille.",
+    ]
+    assert [tr("fr", _bulk("restore", n)) for n in (1, 2)] == [
+        "1 prospect restauré.",
+        "2 prospects restaurés.",
+    ]
+    assert [tr("fr", _bulk("update", n)) for n in (1, 2, 1234)] == [
+        "1 prospect mis à jour.",
+        "2 prospects mis à jour.",
+        "1234 prospects mis à jour.",
+    ]
+    assert [plural_index("fr", n) for n in (0, 1, 2)] == [0, 0, 1]
+    assert [plural_index("en", n) for n in (0, 1, 2)] == [1, 0, 1]
+
+
+def test_every_counted_message_has_both_french_forms():
+    pairs = extract_plurals()
+    assert set(BULK.values()) <= pairs
+    forms = plural_catalog("fr")
+    assert sorted(s for s, _ in pairs if len(forms.get(s, ())) != 2 or not all(forms[s])) == []
+    # the UI keeps the two forms under the two English ids, so they must differ
+    assert all(singular != plural for singular, plural in pairs)
+    ui = full_catalog("fr")
+    assert ui["{count} lead selected"] == "{count} prospect sélectionné"
+    assert ui["{count} leads selected"] == "{count} prospects sélectionnés"
+
+
+def test_a_counted_message_needs_its_count():
+    with pytest.raises(TypeError):
+        Msg("{count} lead", plural="{count} leads")

@@ -1,0 +1,69 @@
+"""The user's language on screen: counted messages, default list names, the tab title, and what a
+language switch reformats."""
+
+from crm_app import db
+from crm_app.services import auth, leads
+from crm_app.state.leads import LeadsState
+from crm_app.state.session import SessionState
+from tests.factories import PASSWORD, create_user
+from tests.state.conftest import call, sign_in, substate
+
+
+def _login(root, db_url, cls, language="en"):
+    with db.session(db_url) as s:
+        user = create_user(s, language=language)
+        _, token = auth.login(session=s, email=user.email, password=PASSWORD)
+    state = substate(root, cls)
+    sign_in(state, token)
+    call(state, SessionState.check_login)
+    return state, user
+
+
+def _make(db_url, user, n):
+    with db.session(db_url) as s:
+        return [leads.create_lead(session=s, user=user, data={"last_name": f"Lead {i}"}).id for i in range(n)]
+
+
+def _bulk_toasts(root, db_url, language):
+    state, user = _login(root, db_url, LeadsState, language)
+    ids = _make(db_url, user, 3)
+    call(state, LeadsState.load)
+    toasts = []
+    for selected in ([ids[0]], ids[1:]):
+        state.selected = selected
+        toasts.append(str(call(state, LeadsState.bulk_delete)))
+    state.result_filter = "deleted"
+    for selected in ([ids[0]], ids[1:]):
+        state.selected = selected
+        toasts.append(str(call(state, LeadsState.bulk_restore)))
+    return toasts
+
+
+def test_bulk_messages_count_in_english(root, db_url):
+    toasts = _bulk_toasts(root, db_url, "en")
+    for toast, text in zip(
+        toasts,
+        [
+            "1 lead moved to the recycle bin.",
+            "2 leads moved to the recycle bin.",
+            "1 lead restored.",
+            "2 leads restored.",
+        ],
+        strict=True,
+    ):
+        assert text in toast
+
+
+def test_bulk_messages_count_in_french(root, db_url):
+    toasts = _bulk_toasts(root, db_url, "fr")
+    for toast, text in zip(
+        toasts,
+        [
+            "1 prospect mis à la corbeille.",
+            "2 prospects mis à la corbeille.",
+            "1 prospect restauré.",
+            "2 prospects restaurés.",
+        ],
+        strict=True,
+    ):
+        assert text in toast
