@@ -37,11 +37,12 @@ def main() -> None:
         else:
             cat = Catalog(locale=lang, project="crm")
             cat.mime_headers = [("Plural-Forms", PLURAL_FORMS[lang])]
-        # msgids kept in the area files (other *.po) stay there; messages.po takes the rest
+        # msgids kept in the area files (other *.po) stay there; messages.po takes the rest (a
+        # field's own translation, msgctxt = its label, does not replace the generic entry)
         elsewhere: set[str] = set()
         for other in path.parent.glob("*.po"):
             if other != path:
-                elsewhere |= {_key(m.id) for m in read_catalogue(other, lang) if m.id}
+                elsewhere |= {_key(m.id) for m in read_catalogue(other, lang) if m.id and not m.context}
         own = Catalog(project="crm", fuzzy=False)
         for msgid in ids:
             if _key(msgid) not in elsewhere:

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app.services.i18n import COLON
 from crm_app.state.session import SessionState
 
 
 def t(msgid: str) -> rx.Var:
     return SessionState.tr[msgid]
+
+
+def colon() -> rx.Var:
+    """The ": " between a label and its value, in the user's language (French "\u00a0: ")."""
+    return t(COLON)
 
 
 def tn(singular: str, plural: str, count: rx.Var | int, **params: rx.Var | int | str) -> rx.Var:

@@ -8,6 +8,10 @@ services return `Msg` objects that are translated where they are shown.
 A message with a count has two English forms and as many translated ones as the language has
 (gettext's msgid_plural / msgstr[n]): `Msg("{count} lead restored.", plural="{count} leads
 restored.", count=n)`. Every language here has two forms, chosen by `PLURAL_FORMS`.
+
+A message about a field ("{field} is required.") may have a translation per field, the entry whose
+msgctxt is the field's English label: French needs the field's article and agreement ("Le prénom
+est obligatoire.", "E-mails modifiés"). Other fields take the generic entry.
 """
 
 from __future__ import annotations
@@ -48,6 +52,11 @@ class Msg:
         params = {k: v.translate(lang) if isinstance(v, Msg) else v for k, v in self.params.items()}
         if self.plural is not None:
             return ngettext(lang, self.msgid, self.plural, int(params.pop("count")), **params)
+        field = self.params.get("field")
+        if isinstance(field, Msg):
+            specific = field_catalog(lang).get((field.msgid, self.msgid))
+            if specific:
+                return specific.format(**params)
         return gettext(lang, self.msgid, **params)
 
     def __str__(self) -> str:
@@ -70,6 +79,12 @@ class Msg:
 def N_(msgid: str) -> str:  # noqa: N802 - the gettext convention
     """Marks a string for the catalogue where it is stored, to be translated where it is shown."""
     return msgid
+
+
+# what goes between a label and its value, and between listed errors ("E-mail: x"); French puts a
+# no-break space before ":" and a narrow one before ";"
+COLON = N_(": ")
+SEMICOLON = N_("; ")
 
 
 def normalize_language(lang: str | None) -> str:
@@ -99,7 +114,22 @@ def _messages(lang: str) -> tuple[Message, ...]:
 def catalog(lang: str) -> dict[str, str]:
     """msgid -> translation for one language, from every .po file of that language."""
     lang = normalize_language(lang)
-    return {m.id: m.string for m in _messages(lang) if isinstance(m.id, str) and isinstance(m.string, str)}
+    return {
+        m.id: m.string
+        for m in _messages(lang)
+        if isinstance(m.id, str) and isinstance(m.string, str) and m.context is None
+    }
+
+
+@cache
+def field_catalog(lang: str) -> dict[tuple[str, str], str]:
+    """(field's English label, msgid) -> the translation of a field's message for that field (msgctxt)."""
+    lang = normalize_language(lang)
+    return {
+        (m.context, m.id): m.string
+        for m in _messages(lang)
+        if m.context and isinstance(m.id, str) and isinstance(m.string, str)
+    }
 
 
 @cache

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from crm_app import routes
 from crm_app.models import EntityType, Source, StageSemantic, User
 from crm_app.services import formatting, leads, permissions, search_index
-from crm_app.services.i18n import Msg
+from crm_app.services.i18n import SEMICOLON, Msg
 from crm_app.services.phones import display_phone
 from crm_app.state.listing import ListState
 from crm_app.state.offload import db_event
@@ -329,7 +329,7 @@ class LeadsState(ListState, SessionState):
 
     def _bulk(self, action, message: Callable[[int], Msg] | None = None, **kwargs):
         with self._db() as s:
-            with self._handling(lambda errors: rx.toast.error("; ".join(errors.values()))) as h:
+            with self._handling(lambda errors: rx.toast.error(self._t(SEMICOLON).join(errors.values()))) as h:
                 count = action(session=s, user=self._user(s), ids=list(self.selected), **kwargs)
                 self.selected = []
                 self._query(s)

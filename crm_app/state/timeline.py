@@ -106,7 +106,7 @@ class TimelineState(SessionState):
             return t("Comment"), item.text
         if item.kind == "field_change":
             field: str = p.get("field", "")
-            label = t(FIELD_LABELS.get(field, field))
+            label = Msg(FIELD_LABELS.get(field, field))
             if p.get("field") in ("status_id", "source_id", "responsible_id", "currency_code"):
                 return t(Msg("{field} changed", field=label)), ""
             return t(Msg("{field} changed", field=label)), f"{_short(p.get('old'))} → {_short(p.get('new'))}"

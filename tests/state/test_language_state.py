@@ -1,10 +1,13 @@
 """The user's language on screen: counted messages, default list names, the tab title, and what a
 language switch reformats."""
 
+from datetime import UTC, datetime
+
 from crm_app import db
-from crm_app.services import auth, leads
+from crm_app.services import auth, leads, timeline
 from crm_app.state.leads import LeadsState
 from crm_app.state.session import SessionState
+from crm_app.state.timeline import TimelineState
 from tests.factories import PASSWORD, create_user
 from tests.state.conftest import call, sign_in, substate
 
@@ -67,3 +70,19 @@ def test_bulk_messages_count_in_french(root, db_url):
         strict=True,
     ):
         assert text in toast
+
+
+def test_the_timeline_names_a_changed_field_with_its_french_agreement(root):
+    state = substate(root, TimelineState)
+    state.lang = "fr"
+
+    def change(field):
+        item = timeline.TimelineItem(
+            id=1, kind="field_change", author="", text="", payload={"field": field}, at=datetime.now(UTC)
+        )
+        return state._describe(item)[0]
+
+    assert change("emails") == "E-mails modifiés"
+    assert change("address") == "Adresse modifiée"
+    state.lang = "en"
+    assert change("emails") == "E-mails changed"
