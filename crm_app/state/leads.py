@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from crm_app import routes
 from crm_app.models import EntityType, Source, StageSemantic, User
 from crm_app.services import formatting, leads, permissions, search_index
+from crm_app.services.defaults import display_name
 from crm_app.services.i18n import SEMICOLON, Msg
 from crm_app.services.phones import display_phone
 from crm_app.state.listing import ListState
@@ -113,14 +114,16 @@ class LeadsState(ListState, SessionState):
 
     def _load_options(self, s) -> None:
         statuses = leads.lead_statuses(s)
-        self.status_options = [Option(str(st.id), st.name, st.color) for st in statuses]
+        self.status_options = [
+            Option(str(st.id), display_name(st.name, self.lang), st.color) for st in statuses
+        ]
         self.open_status_options = [
-            Option(str(st.id), st.name, st.color)
-            for st in statuses
+            o
+            for o, st in zip(self.status_options, statuses, strict=True)
             if st.semantic == StageSemantic.IN_PROGRESS
         ]
         sources = s.exec(select(Source).order_by(col(Source.sort), col(Source.id))).all()
-        self.source_options = [Option(str(x.id), x.name) for x in sources]
+        self.source_options = [Option(str(x.id), display_name(x.name, self.lang)) for x in sources]
         users = s.exec(select(User).where(User.is_active).order_by(User.name).limit(200)).all()
         self.user_options = [Option(str(u.id), u.name) for u in users]
 
@@ -144,9 +147,9 @@ class LeadsState(ListState, SessionState):
                 id=r.id,
                 name=r.name,
                 company=r.company_name if r.person else "",
-                status=r.status,
+                status=display_name(r.status, self.lang),
                 color=r.status_color,
-                source=r.source,
+                source=display_name(r.source, self.lang),
                 responsible=r.responsible,
                 email=r.email,
                 phone=display_phone(r.phone) if r.phone else "",

@@ -4,7 +4,8 @@ language switch reformats."""
 from datetime import UTC, datetime
 
 from crm_app import db
-from crm_app.services import auth, leads, timeline
+from crm_app.models import Role
+from crm_app.services import auth, lead_statuses, leads, timeline
 from crm_app.state.leads import LeadsState
 from crm_app.state.session import SessionState
 from crm_app.state.timeline import TimelineState
@@ -86,3 +87,17 @@ def test_the_timeline_names_a_changed_field_with_its_french_agreement(root):
     assert change("address") == "Adresse modifiée"
     state.lang = "en"
     assert change("emails") == "E-mails changed"
+
+
+def test_a_french_user_sees_untouched_defaults_in_french_and_renamed_ones_as_named(root, db_url):
+    state, user = _login(root, db_url, LeadsState, "fr")
+    with db.session(db_url) as s:
+        statuses = {st.name: st.id for st in leads.lead_statuses(s)}
+        admin = create_user(s, role=Role.ADMIN)
+        lead_statuses.update_status(session=s, user=admin, status_id=statuses["In progress"], name="Chaud")
+        s.commit()
+    _make(db_url, user, 1)  # a new lead starts in "New"
+    call(state, LeadsState.load)
+    assert [r.status for r in state.rows] == ["Nouveau"]
+    shown = [o.label for o in state.status_options]
+    assert "Nouveau" in shown and "Chaud" in shown and "New" not in shown and "En cours" not in shown
