@@ -22,6 +22,7 @@ FIRST_ARG = {
     "app_shell",
     "coming_soon",
     "make_page",
+    "page_title",
     # shared components whose first argument is a label (crm_app/components)
     "select_field",
     "field_label",

@@ -13,6 +13,12 @@ def t(msgid: str) -> rx.Var:
     return SessionState.tr[msgid]
 
 
+def page_title(msgid: str, *, brand: bool = True) -> rx.Var:
+    """A browser tab's title, "CRM · Leads", in the user's language: a Var, so the tab follows a
+    language switch (Reflex renders add_page's title as a <title> that React keeps in the head)."""
+    return rx.Var.create(f"CRM · {t(msgid)}" if brand else f"{t(msgid)}").to(str)
+
+
 def colon() -> rx.Var:
     """The ": " between a label and its value, in the user's language (French "\u00a0: ")."""
     return t(COLON)

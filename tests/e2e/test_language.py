@@ -60,6 +60,7 @@ def test_in_app_page_open_does_not_resend_the_catalogue(page: Page, app_server, 
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Prospects").click()
     expect(page.locator("table tbody tr")).to_have_count(20)
     expect(page.get_by_role("button", name="Montant")).to_be_visible()
+    expect(page).to_have_title("CRM · Prospects")
     assert not [frame[:200] for frame in received if '"tr_rx_state_"' in frame]
     assert sum(len(frame.encode()) for frame in received) < 10_000
     # back to English for the other tests: every string follows at once
@@ -68,3 +69,4 @@ def test_in_app_page_open_does_not_resend_the_catalogue(page: Page, app_server, 
     page.get_by_role("menuitem", name="English").click()
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Leads")).to_be_visible()
     expect(page.get_by_role("button", name="Amount")).to_be_visible()
+    expect(page).to_have_title("CRM · Leads")

@@ -3,12 +3,15 @@ language switch reformats."""
 
 from datetime import UTC, datetime
 
+from reflex.vars.base import Var
+
 from crm_app import db
 from crm_app.models import Role
 from crm_app.services import auth, lead_statuses, leads, timeline
 from crm_app.state.leads import LeadsState
 from crm_app.state.session import SessionState
 from crm_app.state.timeline import TimelineState
+from crm_app.ui_catalog import full_catalog
 from tests.factories import PASSWORD, create_user
 from tests.state.conftest import call, sign_in, substate
 
@@ -101,3 +104,14 @@ def test_a_french_user_sees_untouched_defaults_in_french_and_renamed_ones_as_nam
     assert [r.status for r in state.rows] == ["Nouveau"]
     shown = [o.label for o in state.status_options]
     assert "Nouveau" in shown and "Chaud" in shown and "New" not in shown and "En cours" not in shown
+
+
+def test_every_page_title_is_read_from_the_catalogue():
+    from crm_app.crm_app import app
+
+    titles = {route: page.title for route, page in app._unevaluated_pages.items()}
+    static = {route: title for route, title in titles.items() if not isinstance(title, Var)}
+    assert static == {"index": "CRM"}  # the brand alone needs no translation
+    leads_title = str(titles["leads"])
+    assert "tr_rx_state_" in leads_title and '["Leads"]' in leads_title
+    assert full_catalog("fr")["Leads"] == "Prospects"
