@@ -255,15 +255,27 @@ class SessionState(rx.State):
         text = str(form.get("q", "")).strip()[:200]
         return rx.redirect(routes.search(text))
 
+    def _reload_page(self):
+        """The current page's on_load events again: what the page formatted on the server
+        (amounts, dates, default names, messages) is read again in the new language. Filters
+        and paging live in the URL, so the page stays where it was."""
+        from crm_app.crm_app import app  # the app module imports every state: not at the top
+
+        path = self.router.url.path.rstrip("/") or "/"  # the static build serves /deals as /deals/
+        return app.get_load_events(path) or None
+
     @db_event
     def set_language(self, language: str):
+        before = self.lang
         self._set_lang(language)
-        if not self._token():
+        if self.lang == before:
             return None
+        if not self._token():
+            return self._reload_page()
         with self._db() as s:
             try:
                 user = self._user(s)
             except NotAuthenticated:
                 return None
             auth.set_language(session=s, user=user, language=self.lang)
-        return None
+        return self._reload_page()

@@ -8,12 +8,13 @@ from reflex.vars.base import Var
 from crm_app import db
 from crm_app.models import Role
 from crm_app.services import auth, lead_statuses, leads, timeline
+from crm_app.state.lead_card import LeadCardState
 from crm_app.state.leads import LeadsState
 from crm_app.state.session import SessionState
 from crm_app.state.timeline import TimelineState
 from crm_app.ui_catalog import full_catalog
 from tests.factories import PASSWORD, create_user
-from tests.state.conftest import call, sign_in, substate
+from tests.state.conftest import call, open_page, sign_in, substate
 
 
 def _login(root, db_url, cls, language="en"):
@@ -115,3 +116,33 @@ def test_every_page_title_is_read_from_the_catalogue():
     leads_title = str(titles["leads"])
     assert "tr_rx_state_" in leads_title and '["Leads"]' in leads_title
     assert full_catalog("fr")["Leads"] == "Prospects"
+
+
+def test_switching_the_language_reloads_the_page_in_the_new_locale(root, db_url):
+    state, user = _login(root, db_url, LeadsState)
+    with db.session(db_url) as s:
+        lead_id = leads.create_lead(
+            session=s, user=user, data={"last_name": "Big", "amount": "1234.5", "currency_code": "EUR"}
+        ).id
+    open_page(state, "/leads")
+    call(state, LeadsState.load)
+    english = state.rows[0]
+    events = call(state, SessionState.set_language, "fr")
+    assert LeadsState.load in events  # the page's on_load, run again in the new language
+    for event in events:
+        call(state, event)
+    french = state.rows[0]
+    assert (english.status, french.status) == ("New", "Nouveau")
+    assert english.amount != french.amount and "1\\u202f234,50" in ascii(french.amount)
+    assert english.created != french.created
+    # the card too: its amount and its status bar
+    card = substate(root, LeadCardState)
+    open_page(card, f"/leads/{lead_id}", "/leads/[id]")
+    call(card, LeadCardState.load)
+    assert card.stages[0].name == "Nouveau"
+    events = call(card, SessionState.set_language, "en")
+    assert LeadCardState.load in events
+    for event in events:
+        call(card, event)
+    assert card.stages[0].name == "New"
+    assert call(card, SessionState.set_language, "en") is None  # unchanged: nothing to reload
