@@ -188,3 +188,11 @@ def test_every_field_a_form_requires_or_the_timeline_shows_has_its_french_messag
 def test_the_manager_role_and_the_responsible_field_differ_in_french():
     fr = catalog("fr")
     assert fr["Manager"] != fr["Responsible"]
+
+
+def test_a_throttled_login_counts_its_seconds():
+    from crm_app.services.errors import Throttled
+
+    assert str(Throttled(1).message) == "Too many failed attempts. Try again in 1 second."
+    assert tr("fr", Throttled(1).message) == "Trop de tentatives échouées. Réessayez dans 1 seconde."
+    assert tr("fr", Throttled(30).message) == "Trop de tentatives échouées. Réessayez dans 30 secondes."
