@@ -34,6 +34,10 @@ def test_placeholders_survive_translation():
     for msgid, text in fr.items():
         for name in ("{name}", "{max}", "{min}", "{field}", "{seconds}"):
             assert (name in msgid) == (name in text), msgid
+    # every form of a counted message keeps the singular's placeholders
+    for singular, forms in plural_catalog("fr").items():
+        wanted = set(re.findall(r"\{\w+\}", singular))
+        assert all(set(re.findall(r"\{\w+\}", form)) == wanted for form in forms), singular
 
 
 def test_messages_translate_with_their_parameters():
