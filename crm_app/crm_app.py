@@ -9,6 +9,7 @@ from crm_app.api.app import api
 from crm_app.api.asgi import ASGIApp
 from crm_app.api.security import SecurityHeaders
 from crm_app.components.embed import storage_fallback
+from crm_app.components.i18n import page_title
 from crm_app.pages.api_keys import api_keys_page
 from crm_app.pages.coming import COMING, make_page
 from crm_app.pages.duplicates import duplicates_page
@@ -65,63 +66,77 @@ app = CrmApp(
 guard = SessionState.check_login
 
 # public pages
-app.add_page(setup_page, route=routes.SETUP, title="CRM · Setup", on_load=SetupState.check_setup)
-app.add_page(login_page, route=routes.LOGIN, title="CRM · Log in", on_load=LoginState.check_public)
+app.add_page(setup_page, route=routes.SETUP, title=page_title("Setup"), on_load=SetupState.check_setup)
+app.add_page(login_page, route=routes.LOGIN, title=page_title("Log in"), on_load=LoginState.check_public)
 # the public web form (no login, no app shell)
-app.add_page(public_form_page, route=routes.PUBLIC_FORM, title="Contact form", on_load=PublicFormState.load)
+app.add_page(
+    public_form_page,
+    route=routes.PUBLIC_FORM,
+    title=page_title("Contact form", brand=False),
+    on_load=PublicFormState.load,
+)
 
 app.add_page(home_page, route=routes.HOME, title="CRM", on_load=[guard, HomeState.load])
-app.add_page(search_page, route=routes.SEARCH, title="CRM · Search", on_load=[guard, SearchState.run])
-app.add_page(profile_page, route=routes.PROFILE, title="CRM · Profile", on_load=guard)
+app.add_page(search_page, route=routes.SEARCH, title=page_title("Search"), on_load=[guard, SearchState.run])
+app.add_page(profile_page, route=routes.PROFILE, title=page_title("Profile"), on_load=guard)
 
 # leads
-app.add_page(leads_page, route=routes.LEADS, title="CRM · Leads", on_load=[guard, LeadsState.load])
+app.add_page(leads_page, route=routes.LEADS, title=page_title("Leads"), on_load=[guard, LeadsState.load])
 app.add_page(
-    lead_new_page, route=routes.LEAD_NEW, title="CRM · New lead", on_load=[guard, LeadFormState.load]
+    lead_new_page, route=routes.LEAD_NEW, title=page_title("New lead"), on_load=[guard, LeadFormState.load]
 )
-app.add_page(lead_card_page, route=routes.LEAD_CARD, title="CRM · Lead", on_load=[guard, LeadCardState.load])
+app.add_page(
+    lead_card_page, route=routes.LEAD_CARD, title=page_title("Lead"), on_load=[guard, LeadCardState.load]
+)
 app.add_page(
     duplicates_page,
     route=routes.LEAD_DUPLICATES,
-    title="CRM · Duplicates",
+    title=page_title("Duplicates"),
     on_load=[guard, DuplicatesState.load],
 )
-app.add_page(merge_page, route=routes.LEAD_MERGE, title="CRM · Merge leads", on_load=[guard, MergeState.load])
+app.add_page(
+    merge_page, route=routes.LEAD_MERGE, title=page_title("Merge leads"), on_load=[guard, MergeState.load]
+)
 app.add_page(
     lead_import_page,
     route=routes.LEAD_IMPORT,
-    title="CRM · Import leads",
+    title=page_title("Import leads"),
     on_load=[guard, LeadImportState.load],
 )
 
 # sections not built yet: one placeholder page per section, list and card
 for route, (title, items) in COMING.items():
     page = make_page(title, items)
-    app.add_page(page, route=route, title=f"CRM · {title}", on_load=guard)
-    app.add_page(page, route=routes.card_pattern(route), title=f"CRM · {title}", on_load=guard)
+    app.add_page(page, route=route, title=page_title(title), on_load=guard)
+    app.add_page(page, route=routes.card_pattern(route), title=page_title(title), on_load=guard)
 
 # settings
-app.add_page(settings_page, route=routes.SETTINGS, title="CRM · Settings", on_load=guard)
-app.add_page(users_page, route=routes.SETTINGS_USERS, title="CRM · Users", on_load=[guard, UsersState.load])
+app.add_page(settings_page, route=routes.SETTINGS, title=page_title("Settings"), on_load=guard)
+app.add_page(
+    users_page, route=routes.SETTINGS_USERS, title=page_title("Users"), on_load=[guard, UsersState.load]
+)
 app.add_page(
     lead_settings_page,
     route=routes.SETTINGS_LEADS,
-    title="CRM · Lead settings",
+    title=page_title("Lead settings"),
     on_load=[guard, LeadSettingsState.load],
 )
 app.add_page(
     web_forms_page,
     route=routes.SETTINGS_WEB_FORMS,
-    title="CRM · Web forms",
+    title=page_title("Web forms"),
     on_load=[guard, WebFormsState.load],
 )
 app.add_page(
-    api_keys_page, route=routes.SETTINGS_API_KEYS, title="CRM · API keys", on_load=[guard, ApiKeysState.load]
+    api_keys_page,
+    route=routes.SETTINGS_API_KEYS,
+    title=page_title("API keys"),
+    on_load=[guard, ApiKeysState.load],
 )
 app.add_page(
     permissions_page,
     route=routes.SETTINGS_PERMISSIONS,
-    title="CRM · Permissions",
+    title=page_title("Permissions"),
     on_load=[guard, PermissionsState.load],
 )
 

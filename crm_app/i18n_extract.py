@@ -1,8 +1,9 @@
 """Finds every UI and service string that goes through the catalogue (Python AST, no imports).
 
 Marked strings: the first argument of t(), Msg(), N_(), self._t(), text_field(), app_shell(),
-domain errors' messages, field_label=, public_card(title=) and the shared components' labels. `python -m crm_app.i18n_extract` lists
-msgids missing from the French catalogue.
+domain errors' messages, field_label=, public_card(title=) and the shared components' labels.
+Counted messages are pairs: Msg(singular, plural=...) and tn(singular, plural, count).
+`python -m crm_app.i18n_extract` lists msgids missing from the French catalogue.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ FIRST_ARG = {
     "app_shell",
     "coming_soon",
     "make_page",
+    "page_title",
     # shared components whose first argument is a label (crm_app/components)
     "select_field",
     "field_label",
@@ -31,6 +33,11 @@ FIRST_ARG = {
     "switch_filter",
     "record_picker",
     "empty_state",
+    # the lead form's fields and sections (crm_app/components/lead_fields.py)
+    "fields_section",
+    "text_input",
+    "text_area",
+    "select_input",
     # domain errors take their message first
     "__init__",
     "DomainError",
@@ -47,6 +54,9 @@ MORE_CALL_KEYWORDS = {
     "filter_select": ("all_label",),
     "form_dialog": ("submit_label",),
     "select_field": ("placeholder",),
+    "text_input": ("hint",),
+    "text_area": ("hint",),
+    "select_input": ("empty",),
 }
 
 
@@ -58,11 +68,33 @@ def _name(func: ast.expr) -> str:
     return ""
 
 
+def _text(node: ast.expr | None) -> str:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ""
+
+
+def _plural(node: ast.Call) -> tuple[str, str] | None:
+    """(singular, plural) of Msg(singular, plural=...) or tn(singular, plural, count)."""
+    name = _name(node.func)
+    if name == "Msg" and node.args:
+        plural = next((_text(kw.value) for kw in node.keywords if kw.arg == "plural"), "")
+        singular = _text(node.args[0])
+    elif name == "tn" and len(node.args) >= 2:
+        singular, plural = _text(node.args[0]), _text(node.args[1])
+    else:
+        return None
+    return (singular, plural) if singular and plural else None
+
+
+def extract_plurals_file(path: Path) -> set[tuple[str, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return {pair for node in ast.walk(tree) if isinstance(node, ast.Call) and (pair := _plural(node))}
+
+
 def extract_file(path: Path) -> set[str]:
     found: set[str] = set()
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
+        if not isinstance(node, ast.Call) or _plural(node):
             continue
         if _name(node.func) in FIRST_ARG and node.args:
             arg = node.args[0]
@@ -90,11 +122,21 @@ def extract(root: Path = PACKAGE) -> set[str]:
     return found
 
 
-def missing(lang: str = "fr") -> list[str]:
-    from crm_app.services.i18n import catalog
+def extract_plurals(root: Path = PACKAGE) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for path in sorted(root.rglob("*.py")):
+        found |= extract_plurals_file(path)
+    return found
 
-    cat = catalog(lang)
-    return sorted(m for m in extract() if m not in cat)
+
+def missing(lang: str = "fr") -> list[str]:
+    from crm_app.services.i18n import catalog, plural_catalog
+
+    cat, plurals = catalog(lang), plural_catalog(lang)
+    return sorted(
+        [m for m in extract() if m not in cat]
+        + [f"{s} | {p}" for s, p in extract_plurals() if s not in plurals]
+    )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import reflex as rx
 from reflex.constants.colors import ColorType
 
 from crm_app import routes
-from crm_app.components.i18n import t
+from crm_app.components.i18n import t, tn
 from crm_app.components.import_values import summary_details
 from crm_app.services.i18n import N_
 from crm_app.state.lead_import import LeadImportState
@@ -48,11 +48,12 @@ def running_step() -> rx.Component:
             ),
             rx.progress(value=LeadImportState.progress_percent.to(int), max=100, aria_label=t("Progress")),
             rx.text(
-                LeadImportState.processed,
-                " / ",
-                LeadImportState.total,
-                " ",
-                t("rows"),
+                tn(
+                    "{done} / {count} row",
+                    "{done} / {count} rows",
+                    LeadImportState.total,
+                    done=LeadImportState.processed,
+                ),
                 size="2",
                 color_scheme="gray",
             ),

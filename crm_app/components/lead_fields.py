@@ -87,7 +87,7 @@ def select_input(
     )
 
 
-def section(title: str, *children: rx.Component, columns: str = "2") -> rx.Component:
+def fields_section(title: str, *children: rx.Component, columns: str = "2") -> rx.Component:
     return rx.vstack(
         rx.text(t(title), weight="bold", size="2", color_scheme="gray"),
         # one column on a phone
@@ -102,33 +102,33 @@ def lead_fields(values: FieldValues, errors: FieldErrors, state, *, with_status:
 
     The card edits the status with its status bar, so it leaves the select out."""
     return rx.vstack(
-        section(
+        fields_section(
             "Lead",
             text_input("Lead title", "title", values, errors),
             select_input("Status", "status_id", values, errors, state.status_options)
             if with_status
             else rx.fragment(),
         ),
-        section(
+        fields_section(
             "Person",
             text_input("First name", "first_name", values, errors),
             text_input("Last name", "last_name", values, errors),
             text_input("Middle name", "second_name", values, errors),
             text_input("Salutation", "honorific", values, errors),
         ),
-        section(
+        fields_section(
             "Company",
             text_input("Company name", "company_name", values, errors),
             text_input("Position", "position", values, errors),
         ),
-        section(
+        fields_section(
             "Contact details",
             text_input("Phones", "phones", values, errors, hint="Separate several with commas."),
             text_input("E-mails", "emails", values, errors, hint="Separate several with commas."),
             text_input("Website", "website", values, errors),
             text_input("Address", "address", values, errors),
         ),
-        section(
+        fields_section(
             "Sales",
             select_input("Source", "source_id", values, errors, state.source_options),
             select_input("Responsible", "responsible_id", values, errors, state.user_options),

@@ -9,7 +9,7 @@ from reflex.vars import ArrayVar, ObjectVar
 
 from crm_app import routes
 from crm_app.components.data_table import Column, cell, data_table
-from crm_app.components.i18n import t
+from crm_app.components.i18n import colon, t
 from crm_app.components.layout import app_shell
 from crm_app.components.pager import pager
 from crm_app.services.duplicates import REASONS
@@ -40,7 +40,7 @@ def reason_badge(reason: ReasonView) -> rx.Component:
             rx.icon("building_2", size=12),
         ),
         label,
-        ": ",
+        colon(),
         reason.value,
         variant="soft",
         color_scheme="amber",

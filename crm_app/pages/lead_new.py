@@ -6,7 +6,7 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.components.forms import crm_form, form_error
-from crm_app.components.i18n import t
+from crm_app.components.i18n import colon, t
 from crm_app.components.layout import app_shell
 from crm_app.components.lead_fields import lead_fields
 from crm_app.services.i18n import N_
@@ -23,7 +23,7 @@ def match_row(m: MatchView) -> rx.Component:
         rx.text(
             "(",
             rx.match(m.reason, *[(k, t(v)) for k, v in REASONS.items()], m.reason),
-            ": ",
+            colon(),
             m.value,
             ")",
             size="2",

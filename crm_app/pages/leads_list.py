@@ -7,7 +7,7 @@ import reflex as rx
 from crm_app import routes
 from crm_app.components.data_table import Column, cell, data_table, empty_state
 from crm_app.components.filter_bar import date_filter, filter_bar, filter_select, search_form, switch_filter
-from crm_app.components.i18n import t
+from crm_app.components.i18n import t, tn
 from crm_app.components.layout import app_shell
 from crm_app.components.pager import pager
 from crm_app.services.i18n import N_
@@ -108,7 +108,11 @@ def bulk_bar() -> rx.Component:
     return rx.cond(
         LeadsState.selected_count > 0,
         rx.hstack(
-            rx.text(LeadsState.selected_count, " ", t("selected"), weight="medium", size="2"),
+            rx.text(
+                tn("{count} lead selected", "{count} leads selected", LeadsState.selected_count),
+                weight="medium",
+                size="2",
+            ),
             rx.cond(
                 LeadsState.in_recycle_bin,
                 rx.button(

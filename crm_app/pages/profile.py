@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app.components.forms import crm_form, form_error, text_field
-from crm_app.components.i18n import t
+from crm_app.components.i18n import colon, t
 from crm_app.components.layout import app_shell
 from crm_app.services.i18n import LANGUAGES
 from crm_app.state.profile import ProfileState
@@ -27,7 +27,7 @@ def profile_page() -> rx.Component:
                             default_value=ProfileState.user_name,
                             form_id="profile",
                         ),
-                        rx.text(t("E-mail"), ": ", ProfileState.user_email, size="2", color_scheme="gray"),
+                        rx.text(t("E-mail"), colon(), ProfileState.user_email, size="2", color_scheme="gray"),
                         rx.hstack(
                             rx.text(t("Language"), size="2", weight="medium"),
                             rx.select.root(

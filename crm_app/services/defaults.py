@@ -1,19 +1,20 @@
 """The settings a new CRM starts with: lead statuses, a deal pipeline, sources, currencies, reasons.
 
-Names are stored in the first administrator's language; the UI shows the stored name (people
-rename them freely in Settings).
+Names are stored in the first administrator's language. Until someone renames it, a default
+shows in each user's language (`display_name`); a renamed one shows as it was named.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 
 from sqlmodel import Session, select
 
 from crm_app.models import Currency, LostReason, Pipeline, PipelineKind, ReasonKind, Source, Stage
 from crm_app.models import StageSemantic as S
 from crm_app.models.base import saved_id
-from crm_app.services.i18n import N_, gettext
+from crm_app.services.i18n import LANGUAGES, N_, gettext
 
 LEAD_STATUSES = [
     (N_("New"), "#3b82f6", S.IN_PROGRESS),
@@ -61,6 +62,26 @@ LEAD_JUNK_REASONS = [
     N_("Spam"),
     N_("Other"),
 ]
+
+
+@cache
+def _default_msgids() -> dict[str, str]:
+    """A default status, stage, source, reason or pipeline name, as stored in any language -> its msgid."""
+    names = [name for name, _, _ in (*LEAD_STATUSES, *DEAL_STAGES)]
+    names += (
+        [name for _, name in SOURCES] + DEAL_LOST_REASONS + LEAD_JUNK_REASONS + [N_("Leads"), N_("Sales")]
+    )
+    found = {gettext(lang, name): name for lang in LANGUAGES if lang != "en" for name in names}
+    found.update({name: name for name in names})  # an English name is its own msgid
+    return found
+
+
+def display_name(name: str, lang: str) -> str:
+    """The name of a status, stage, source or reason as `lang` shows it: a default nobody renamed
+    (its name still a default's, in whichever language it was created) in `lang`, any other name
+    as stored."""
+    msgid = _default_msgids().get(name)
+    return gettext(lang, msgid) if msgid else name
 
 
 def ensure_defaults(*, session: Session, language: str = "en") -> None:

@@ -45,7 +45,13 @@ class StaleRecord(DomainError):
 class Throttled(DomainError):
     def __init__(self, retry_after: int) -> None:
         self.retry_after = retry_after
-        super().__init__("Too many failed attempts. Try again in {seconds} seconds.", seconds=retry_after)
+        super().__init__(
+            Msg(
+                "Too many failed attempts. Try again in {count} second.",
+                plural="Too many failed attempts. Try again in {count} seconds.",
+                count=retry_after,
+            )
+        )
 
 
 class Conflict(DomainError):

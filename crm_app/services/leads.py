@@ -528,7 +528,8 @@ def _require_all(session: Session, user: User, action: Action, leads: list[Lead]
     if refused:
         raise PermissionDenied(
             Msg(
-                "{count} of the selected leads belong to other users: you may not change them. Nothing was changed.",
+                "{count} of the selected leads belongs to another user: you may not change it. Nothing was changed.",
+                plural="{count} of the selected leads belong to other users: you may not change them. Nothing was changed.",
                 count=refused,
             )
         )

@@ -85,7 +85,13 @@ def delete_team(*, session: Session, user: User | None, team_id: int, move_membe
     count = session.exec(select(func.count()).select_from(User).where(User.team_id == team.id)).one()
     if count and not move_members:
         raise ValidationError(
-            {"": Msg("This team has {count} members: move them to no team first.", count=count)}
+            {
+                "": Msg(
+                    "This team has {count} member: move them to no team first.",
+                    plural="This team has {count} members: move them to no team first.",
+                    count=count,
+                )
+            }
         )
     session.execute(
         update(User).where(col(User.team_id) == team.id).values(team_id=None, updated_at=utcnow())

@@ -118,7 +118,9 @@ class DuplicatesState(ListState, SessionState):
                 id=m.id,
                 kept_name=m.kept_name or f"#{m.kept_lead_id}",
                 kept_href=lead_href(m.kept_lead_id),
-                merged=self._t(Msg("+{count} merged", count=m.merged_count)),
+                merged=self._t(
+                    Msg("+{count} merged lead", plural="+{count} merged leads", count=m.merged_count)
+                ),
                 author=m.author,
                 when=formatting.when(m.created_at, self.lang),
                 can_undo=m.can_undo,

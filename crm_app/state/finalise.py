@@ -12,6 +12,7 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.services import conversion, formatting, leads, records
+from crm_app.services.defaults import display_name
 from crm_app.services.errors import Conflict, StaleRecord
 from crm_app.services.i18n import N_, Msg
 from crm_app.state.offload import db_event
@@ -120,7 +121,9 @@ class FinaliseState(SessionState):
         self.contact_mode = self.company_mode = "new"
         self.pipelines = [Choice(str(p["id"]), p["name"]) for p in d["pipelines"]]
         self.currencies = [Choice(c["code"], f"{c['code']} · {c['name']}") for c in d["currencies"]]
-        self.junk_reasons = [Choice(str(r["id"]), r["name"]) for r in d["junk_reasons"]]
+        self.junk_reasons = [
+            Choice(str(r["id"]), display_name(r["name"], self.lang)) for r in d["junk_reasons"]
+        ]
         # existing records that look the same are offered first under "Existing"
         reasons = {
             "email": self._t("same e-mail"),
@@ -149,7 +152,7 @@ class FinaliseState(SessionState):
                 Msg(
                     "This lead was closed as junk on {date}: {reason}.",
                     date=when,
-                    reason=lead["junk_reason"] or "—",
+                    reason=display_name(lead["junk_reason"], self.lang) if lead["junk_reason"] else "—",
                 )
             )
             return

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from crm_app import db
-from crm_app.services import auth, formatting, lead_import
+from crm_app.services import auth, defaults, formatting, lead_import
 from crm_app.services.errors import PermissionDenied
 from crm_app.services.lead_import import values
 
@@ -45,7 +45,8 @@ def rows_of(fields: list[values.ValueField], t: Callable[[str], str], lang: str)
     out: list[ValueRow] = []
     for f in fields:
         label = t(labels.get(f.name, f.name))
-        existing = [[choice, name] for choice, name in f.options]
+        named = f.name in ("status", "source")  # defaults show in the user's language
+        existing = [[choice, defaults.display_name(n, lang) if named else n] for choice, n in f.options]
         empty = [values.EMPTY, t("Leave empty")]
         for v in f.values:
             create = [[values.CREATE, t("Create “{value}”").format(value=v.value)]] if f.can_create else []

@@ -9,6 +9,7 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.services import cards, formatting, leads
+from crm_app.services.defaults import display_name
 from crm_app.services.errors import NotFound, StaleRecord
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.phones import display_phone
@@ -113,14 +114,22 @@ class LeadCardState(SessionState):
         )
         self.result = card.result
         self.stages = [
-            StageView(st.id, st.name, st.color, st.final, st.reached, st.current, st.failure)
+            StageView(
+                st.id,
+                display_name(st.name, self.lang),
+                st.color,
+                st.final,
+                st.reached,
+                st.current,
+                st.failure,
+            )
             for st in card.statuses
         ]
         shown = {
             **{k: str(values[k] or "") for k in leads.TEXT_FIELDS},
             "phones": ", ".join(display_phone(p) for p in values["phones"]),
             "emails": ", ".join(values["emails"]),
-            "source_id": card.source_name,
+            "source_id": display_name(card.source_name, self.lang) if card.source_name else "",
             "responsible_id": card.responsible_name,
             "amount": formatting.money(card.amount, card.currency_code, self.lang),
         }
@@ -140,7 +149,12 @@ class LeadCardState(SessionState):
             for link in card.links
         ]
         if card.result == "junk":
-            self.result_text = self._t(Msg("Closed as junk: {reason}", reason=card.junk_reason or "—"))
+            self.result_text = self._t(
+                Msg(
+                    "Closed as junk: {reason}",
+                    reason=display_name(card.junk_reason, self.lang) if card.junk_reason else "—",
+                )
+            )
         elif card.result:
             self.result_text = self._t(
                 Msg("Converted on {date}", date=formatting.day(card.closed_at or card.updated_at, self.lang))

@@ -11,6 +11,7 @@ from crm_app import routes
 from crm_app.models import Currency, Source, StageSemantic, User
 from crm_app.models.base import saved_id
 from crm_app.services import duplicates, intake, leads
+from crm_app.services.defaults import display_name
 from crm_app.state.leads import Option
 from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
@@ -29,12 +30,12 @@ def load_lead_options(s: Session, state, *, in_progress_only: bool) -> None:
     """Fill status/source/user/currency options on a state (the lead form and the card share it)."""
     statuses = leads.lead_statuses(s)
     state.status_options = [
-        Option(str(st.id), st.name, st.color)
+        Option(str(st.id), display_name(st.name, state.lang), st.color)
         for st in statuses
         if not in_progress_only or st.semantic == StageSemantic.IN_PROGRESS
     ]
     state.source_options = [
-        Option(str(x.id), x.name)
+        Option(str(x.id), display_name(x.name, state.lang))
         for x in s.exec(select(Source).where(Source.is_active).order_by(col(Source.sort), col(Source.id)))
     ]
     state.user_options = [

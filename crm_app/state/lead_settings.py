@@ -6,11 +6,15 @@ sends). The three lists share one edit dialog and one delete dialog, told apart 
 
 from __future__ import annotations
 
+import dataclasses
+from typing import TypeVar
+
 import reflex as rx
 
 from crm_app.services import lead_settings as ls
+from crm_app.services.defaults import display_name
 from crm_app.services.errors import DomainError
-from crm_app.services.i18n import N_
+from crm_app.services.i18n import N_, Msg
 from crm_app.services.junk_reasons import ReasonRow
 from crm_app.services.lead_statuses import StatusRow
 from crm_app.services.settings_lists import int_id
@@ -19,6 +23,13 @@ from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
 
 KINDS = ("status", "source", "reason")
+
+
+Row = TypeVar("Row", StatusRow, SourceRow, ReasonRow)
+
+
+def _shown(row: Row, lang: str) -> Row:
+    return dataclasses.replace(row, name=display_name(row.name, lang))
 
 
 class LeadSettingsState(SessionState):
@@ -57,9 +68,10 @@ class LeadSettingsState(SessionState):
 
     def _load(self, s) -> None:
         user = self._user(s)
-        self.statuses = ls.list_statuses(session=s, user=user)
-        self.sources = ls.list_sources(session=s, user=user)
-        self.reasons = ls.list_junk_reasons(session=s, user=user)
+        # defaults nobody renamed show in the user's language (services/defaults.display_name)
+        self.statuses = [_shown(r, self.lang) for r in ls.list_statuses(session=s, user=user)]
+        self.sources = [_shown(r, self.lang) for r in ls.list_sources(session=s, user=user)]
+        self.reasons = [_shown(r, self.lang) for r in ls.list_junk_reasons(session=s, user=user)]
         self.region = ls.get_phone_region(session=s, user=user)
         self.regions = [[code, label] for code, label in ls.region_choices(self.lang)]
         self.loaded = True
@@ -250,7 +262,7 @@ class LeadSettingsState(SessionState):
         self.delete_id = item_id
         self.delete_name = row.name
         self.delete_count = count
-        self.delete_targets = [[str(r.id), r.name] for r in targets]
+        self.delete_targets = [[str(r.id), display_name(r.name, self.lang)] for r in targets]
         self.delete_errors = {}
         self.delete_open = True
         return None
@@ -293,7 +305,15 @@ class LeadSettingsState(SessionState):
                 return h.events
         self.delete_open = False
         if moved:
-            return rx.toast.success(self._t("Deleted; {count} records moved.").format(count=moved))
+            return rx.toast.success(
+                self._t(
+                    Msg(
+                        "Deleted; {count} record moved.",
+                        plural="Deleted; {count} records moved.",
+                        count=moved,
+                    )
+                )
+            )
         return rx.toast.success(self._t("Deleted."))
 
     @rx.event

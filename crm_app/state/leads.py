@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import date
 from typing import ClassVar
 
@@ -12,7 +13,8 @@ from sqlmodel import col, select
 from crm_app import routes
 from crm_app.models import EntityType, Source, StageSemantic, User
 from crm_app.services import formatting, leads, permissions, search_index
-from crm_app.services.i18n import N_, Msg
+from crm_app.services.defaults import display_name
+from crm_app.services.i18n import SEMICOLON, Msg
 from crm_app.services.phones import display_phone
 from crm_app.state.listing import ListState
 from crm_app.state.offload import db_event
@@ -112,14 +114,16 @@ class LeadsState(ListState, SessionState):
 
     def _load_options(self, s) -> None:
         statuses = leads.lead_statuses(s)
-        self.status_options = [Option(str(st.id), st.name, st.color) for st in statuses]
+        self.status_options = [
+            Option(str(st.id), display_name(st.name, self.lang), st.color) for st in statuses
+        ]
         self.open_status_options = [
-            Option(str(st.id), st.name, st.color)
-            for st in statuses
+            o
+            for o, st in zip(self.status_options, statuses, strict=True)
             if st.semantic == StageSemantic.IN_PROGRESS
         ]
         sources = s.exec(select(Source).order_by(col(Source.sort), col(Source.id))).all()
-        self.source_options = [Option(str(x.id), x.name) for x in sources]
+        self.source_options = [Option(str(x.id), display_name(x.name, self.lang)) for x in sources]
         users = s.exec(select(User).where(User.is_active).order_by(User.name).limit(200)).all()
         self.user_options = [Option(str(u.id), u.name) for u in users]
 
@@ -143,9 +147,9 @@ class LeadsState(ListState, SessionState):
                 id=r.id,
                 name=r.name,
                 company=r.company_name if r.person else "",
-                status=r.status,
+                status=display_name(r.status, self.lang),
                 color=r.status_color,
-                source=r.source,
+                source=display_name(r.source, self.lang),
                 responsible=r.responsible,
                 email=r.email,
                 phone=display_phone(r.phone) if r.phone else "",
@@ -326,15 +330,19 @@ class LeadsState(ListState, SessionState):
         self.mine = False
         return self._first_page()
 
-    def _bulk(self, action, message: str = N_("{count} leads updated."), **kwargs):
+    def _bulk(self, action, message: Callable[[int], Msg] | None = None, **kwargs):
         with self._db() as s:
-            with self._handling(lambda errors: rx.toast.error("; ".join(errors.values()))) as h:
+            with self._handling(lambda errors: rx.toast.error(self._t(SEMICOLON).join(errors.values()))) as h:
                 count = action(session=s, user=self._user(s), ids=list(self.selected), **kwargs)
                 self.selected = []
                 self._query(s)
             if h.failed:
                 return h.events
-        return rx.toast.success(self._t(Msg(message, count=count)))
+        if message is None:
+            return rx.toast.success(
+                self._t(Msg("{count} lead updated.", plural="{count} leads updated.", count=count))
+            )
+        return rx.toast.success(self._t(message(count)))
 
     @db_event
     def bulk_assign(self, user_id: str):
@@ -360,7 +368,10 @@ class LeadsState(ListState, SessionState):
 
     @db_event
     def bulk_restore(self):
-        return self._bulk(leads.bulk_restore, N_("{count} leads restored."))
+        return self._bulk(
+            leads.bulk_restore,
+            lambda n: Msg("{count} lead restored.", plural="{count} leads restored.", count=n),
+        )
 
     @rx.event
     def set_delete_open(self, value: bool):
@@ -369,4 +380,11 @@ class LeadsState(ListState, SessionState):
     @db_event
     def bulk_delete(self):
         self.delete_open = False
-        return self._bulk(leads.bulk_delete, N_("{count} leads moved to the recycle bin."))
+        return self._bulk(
+            leads.bulk_delete,
+            lambda n: Msg(
+                "{count} lead moved to the recycle bin.",
+                plural="{count} leads moved to the recycle bin.",
+                count=n,
+            ),
+        )

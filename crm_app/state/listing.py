@@ -64,7 +64,14 @@ class ListState(SessionState, mixin=True):
             return ""
         if self.KEYSET and self.position < 0:  # far past the count cap: the rows shown only
             cap = formatting.number(self.total, self.lang)
-            return self._t(Msg("{count} rows past the first {cap}", count=len(self.page_ids), cap=cap))
+            return self._t(
+                Msg(
+                    "{count} row past the first {cap}",
+                    plural="{count} rows past the first {cap}",
+                    count=len(self.page_ids),
+                    cap=cap,
+                )
+            )
         first = (self.position if self.KEYSET else self.page * self.page_size) + 1
         if self.KEYSET:
             last = first + max(len(self.page_ids), 1) - 1

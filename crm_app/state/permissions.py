@@ -7,7 +7,7 @@ import dataclasses
 import reflex as rx
 
 from crm_app.services import permissions
-from crm_app.services.i18n import N_
+from crm_app.services.i18n import COLON, N_, SEMICOLON
 from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
 
@@ -69,8 +69,13 @@ class PermissionsState(SessionState):
                         cells=[
                             CellView(
                                 key=f"{role}.{entity}.{action}",
-                                label=f"{self._t(role_label)}: {entity_label}: "
-                                f"{self._t(permissions.ACTION_LABELS[action])}",
+                                label=self._t(COLON).join(
+                                    (
+                                        self._t(role_label),
+                                        entity_label,
+                                        self._t(permissions.ACTION_LABELS[action]),
+                                    )
+                                ),
                                 value=grid[role][entity][action],
                                 options=options[entity],
                             )
@@ -104,7 +109,7 @@ class PermissionsState(SessionState):
 
             def refused(errors: dict[str, str]):
                 self._build(s)  # the select shows the stored value again
-                return rx.toast.error("; ".join(errors.values()))
+                return rx.toast.error(self._t(SEMICOLON).join(errors.values()))
 
             with self._handling(refused) as h:
                 permissions.set_matrix(

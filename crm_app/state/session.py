@@ -16,7 +16,7 @@ from crm_app import db, routes
 from crm_app.models import User
 from crm_app.services import auth, permissions, rate_limit, session_handover
 from crm_app.services.errors import DomainError, NotAuthenticated, ValidationError
-from crm_app.services.i18n import Msg, normalize_language, tr
+from crm_app.services.i18n import Msg, normalize_language, plural_index, tr
 from crm_app.state.offload import db_event
 from crm_app.ui_catalog import full_catalog
 
@@ -78,6 +78,11 @@ class SessionState(rx.State):
         value (any assignment marks a var dirty, and a dirty `lang` resends this catalogue).
         """
         return full_catalog(self.lang)
+
+    @rx.var
+    def zero_is_singular(self) -> bool:
+        """How tn() counts 0 in this language (French "0 prospect", English "0 leads")."""
+        return plural_index(self.lang, 0) == 0
 
     @rx.var
     def is_admin(self) -> bool:
@@ -250,15 +255,27 @@ class SessionState(rx.State):
         text = str(form.get("q", "")).strip()[:200]
         return rx.redirect(routes.search(text))
 
+    def _reload_page(self):
+        """The current page's on_load events again: what the page formatted on the server
+        (amounts, dates, default names, messages) is read again in the new language. Filters
+        and paging live in the URL, so the page stays where it was."""
+        from crm_app.crm_app import app  # the app module imports every state: not at the top
+
+        path = self.router.url.path.rstrip("/") or "/"  # the static build serves /deals as /deals/
+        return app.get_load_events(path) or None
+
     @db_event
     def set_language(self, language: str):
+        before = self.lang
         self._set_lang(language)
-        if not self._token():
+        if self.lang == before:
             return None
+        if not self._token():
+            return self._reload_page()
         with self._db() as s:
             try:
                 user = self._user(s)
             except NotAuthenticated:
                 return None
             auth.set_language(session=s, user=user, language=self.lang)
-        return None
+        return self._reload_page()

@@ -9,6 +9,7 @@ import reflex as rx
 from crm_app import routes
 from crm_app.models import EntityType
 from crm_app.services import duplicates, formatting, timeline
+from crm_app.services.defaults import display_name
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.leads import TEXT_FIELDS
 from crm_app.state.offload import db_event
@@ -106,12 +107,13 @@ class TimelineState(SessionState):
             return t("Comment"), item.text
         if item.kind == "field_change":
             field: str = p.get("field", "")
-            label = t(FIELD_LABELS.get(field, field))
+            label = Msg(FIELD_LABELS.get(field, field))
             if p.get("field") in ("status_id", "source_id", "responsible_id", "currency_code"):
                 return t(Msg("{field} changed", field=label)), ""
             return t(Msg("{field} changed", field=label)), f"{_short(p.get('old'))} → {_short(p.get('new'))}"
         if item.kind == "stage_change":
-            return t("Status changed"), f"{p.get('old', '')} → {p.get('new', '')}"
+            old, new = (display_name(str(p.get(k, "")), self.lang) for k in ("old", "new"))
+            return t("Status changed"), f"{old} → {new}"
         if item.kind == "conversion":
             if p.get("junk"):
                 detail = " — ".join(x for x in (p.get("reason", ""), item.text) if x)

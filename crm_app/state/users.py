@@ -11,7 +11,7 @@ import reflex as rx
 from crm_app.models import Role
 from crm_app.services import auth, formatting, teams
 from crm_app.services.errors import DomainError
-from crm_app.services.i18n import N_
+from crm_app.services.i18n import N_, SEMICOLON
 from crm_app.state.listing import ListState
 from crm_app.state.offload import db_event
 from crm_app.state.session import SessionState
@@ -139,7 +139,7 @@ class UsersState(ListState, SessionState):
 
         def refused(errors: dict[str, str]):
             self.team_errors = errors
-            return rx.toast.error("; ".join(errors.values()))
+            return rx.toast.error(self._t(SEMICOLON).join(errors.values()))
 
         with self._db() as s, self._handling(refused) as h:
             action(session=s, user=self._user(s), **kwargs)

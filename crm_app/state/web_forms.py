@@ -9,6 +9,7 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.services import intake, web_forms
+from crm_app.services.defaults import display_name
 from crm_app.services.errors import DomainError, NotFound, PermissionDenied
 from crm_app.services.i18n import N_, normalize_language
 from crm_app.state.offload import db_event
@@ -109,7 +110,7 @@ class WebFormsState(SessionState):
                     for f in r.fields
                     if f.get("name") in web_forms.FORM_FIELDS
                 ),
-                source=r.source_name,
+                source=display_name(r.source_name, self.lang) if r.source_name else "",
                 responsible=r.responsible_name,
             )
             for r in rows

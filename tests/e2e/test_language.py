@@ -60,6 +60,7 @@ def test_in_app_page_open_does_not_resend_the_catalogue(page: Page, app_server, 
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Prospects").click()
     expect(page.locator("table tbody tr")).to_have_count(20)
     expect(page.get_by_role("button", name="Montant")).to_be_visible()
+    expect(page).to_have_title("CRM · Prospects")
     assert not [frame[:200] for frame in received if '"tr_rx_state_"' in frame]
     assert sum(len(frame.encode()) for frame in received) < 10_000
     # back to English for the other tests: every string follows at once
@@ -68,3 +69,29 @@ def test_in_app_page_open_does_not_resend_the_catalogue(page: Page, app_server, 
     page.get_by_role("menuitem", name="English").click()
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Leads")).to_be_visible()
     expect(page.get_by_role("button", name="Amount")).to_be_visible()
+    expect(page).to_have_title("CRM · Leads")
+
+
+def test_a_language_switch_reformats_the_list_on_screen(page: Page, app_server, admin):
+    with db.session(app_server.db_url) as s:
+        user = find_user_by_email(session=s, email=admin["email"])
+        leads.create_lead(
+            session=s, user=user, data={"last_name": "Zzz Amount", "amount": "1234.5", "currency_code": "EUR"}
+        )
+    login(page, admin["email"], admin["password"])
+    expect(page.get_by_role("heading", name="My day")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Leads").click()
+    row = page.locator("table tbody tr", has_text="Zzz Amount")
+    expect(row).to_contain_text("€1,234.50")
+    expect(row).to_contain_text("New")
+    page.get_by_role("button", name="User menu").click()
+    page.get_by_role("menuitem", name="Language").click()
+    page.get_by_role("menuitem", name="Français").click()
+    # no reload: the rows on screen are read again in French
+    expect(row).to_contain_text("1\u202f234,50\u00a0€")
+    expect(row).to_contain_text("Nouveau")
+    expect(page).to_have_title("CRM · Prospects")
+    page.get_by_role("button", name="Menu utilisateur").click()
+    page.get_by_role("menuitem", name="Langue").click()
+    page.get_by_role("menuitem", name="English").click()
+    expect(row).to_contain_text("€1,234.50")

@@ -71,7 +71,7 @@ def test_list_search_filter_sort_and_bulk(page: Page, app_server, admin):
     # bulk: change the status of two leads, then filter on it
     rows.filter(has_text="Oscar").get_by_role("checkbox").click()
     rows.filter(has_text="Otto").get_by_role("checkbox").click()
-    expect(page.get_by_text("2 selected")).to_be_visible()
+    expect(page.get_by_text("2 leads selected")).to_be_visible()
     page.get_by_label("Change status").click()
     page.get_by_role("option", name="Processed").click()
     expect(page.get_by_text("2 leads updated.")).to_be_visible()

@@ -89,7 +89,9 @@ def test_bulk_actions_on_a_selection_with_another_reps_lead_change_nothing(root,
     ):
         page.selected = [lead_id, bobs_id]
         result = call(page, handler) if arg is None else call(page, handler, arg)
-        assert "belong to other users" in _toast(result) or "only your own" in _toast(result), handler
+        assert "1 of the selected leads belongs to another user" in _toast(
+            result
+        ) or "only your own" in _toast(result), handler
     for i in (lead_id, bobs_id):
         row = _lead(db_url, i)
         assert row.version == 1 and row.deleted_at is None
