@@ -107,21 +107,45 @@ def records(app_server, admin) -> dict[str, str]:
         return {"lead": str(lead.id), "form": form.slug}
 
 
+def _switch_language(page: Page, menu: str, language: str, heading: str) -> None:
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/")
+    page.get_by_role("button", name=menu).click()
+    page.get_by_role("menuitem", name="Language" if menu == "User menu" else "Langue").click()
+    page.get_by_role("menuitem", name=language).click()
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+
+
+# French headings of the pages whose marker is a heading (French words are longer: the layout
+# must hold them too)
+FRENCH = {"My day": "Ma journée", "New lead": "Nouveau prospect", "Import leads": "Importer des prospects",
+          "Coming soon": "Bientôt disponible", "Search": "Rechercher", "Profile": "Profil",
+          "Settings": "Paramètres", "Send": "Envoyer"}  # fmt: skip
+
+
 def test_no_page_is_wider_than_the_window(page: Page, admin, records):
-    login(page, admin["email"], admin["password"])
-    expect(page.get_by_role("heading", name="My day")).to_be_visible()
     SHOTS.mkdir(parents=True, exist_ok=True)
     wide = {}
-    for (size, (width, height)), (path, marker) in itertools.product(SIZES.items(), PAGES):
-        page.set_viewport_size({"width": width, "height": height})
-        url = path.format(**records)
-        page.goto(url)
-        _wait(page, marker)
-        page.wait_for_timeout(150)  # fonts and late deltas
-        name = path.strip("/").split("?")[0].replace("/", "_").replace("{", "").replace("}", "") or "home"
-        page.screenshot(path=str(SHOTS / f"{size}-{name}.png"), full_page=True)
-        if problems := _too_wide(page):
-            wide[f"{size} {url}"] = problems
+    login(page, admin["email"], admin["password"])
+    expect(page.get_by_role("heading", name="My day")).to_be_visible()
+    for language in ("en", "fr"):
+        if language == "fr":
+            _switch_language(page, "User menu", "Français", "Ma journée")
+        for (size, (width, height)), (path, marker) in itertools.product(SIZES.items(), PAGES):
+            if language == "fr":
+                kind, _, label = marker.partition(":")
+                marker = f"{kind}:{FRENCH.get(label, label)}" if kind in ("heading", "button") else marker
+            page.set_viewport_size({"width": width, "height": height})
+            url = path.format(**records)
+            page.goto(url)
+            _wait(page, marker)
+            page.wait_for_timeout(150)  # fonts and late deltas
+            name = path.strip("/").split("?")[0].replace("/", "_").replace("{", "").replace("}", "") or "home"
+            suffix = "" if language == "en" else "-fr"
+            page.screenshot(path=str(SHOTS / f"{size}-{name}{suffix}.png"), full_page=True)
+            if problems := _too_wide(page):
+                wide[f"{language} {size} {url}"] = problems
+    _switch_language(page, "Menu utilisateur", "English", "My day")
     assert wide == {}
     # a long page on a laptop: the sidebar's background runs down to the bottom
     page.set_viewport_size({"width": 1366, "height": 768})
