@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Generic
 
-from sqlalchemy import Integer, and_, literal, or_, select, union_all
+from sqlalchemy import Integer, and_, bindparam, literal, or_, select, union_all
 from sqlmodel import Session, col
 
 from crm_app.models import User
@@ -208,46 +208,71 @@ def _keyset_read(
                 return []  # a group gone since (or a forged one): nothing after it here
             start = ordered.index(cursor.value)
 
-        def read_groups(positions: range, want: int, after: Cursor | None) -> list:
-            """Up to `want` rows of these groups, in order (`after`: in the first one)."""
-            branches = []
-            for pos in positions:
-                value = ordered[pos]
-                branch = live.where(
-                    col(sort_col.column).is_(None) if value is None else sort_col.column == value
-                )
-                if after is not None and pos == positions.start:
-                    branch = branch.where(id_col < after.id if descending else id_col > after.id)
-                branch = (
-                    branch.add_columns(literal(pos, Integer).label("crm_group"))
-                    .order_by(id_col.desc() if descending else id_col.asc())
-                    .limit(want)
-                )
-                branches.append(branch)
-            if len(branches) == 1:
-                return list(conn.execute(branches[0]).all())
+        def one_group(pos: int, with_after: bool):
+            """The statement of one group's rows (limit and cursor id as parameters)."""
+            value = ordered[pos]
+            branch = live.where(col(sort_col.column).is_(None) if value is None else sort_col.column == value)
+            if with_after:
+                after_id = bindparam("crm_after_id", type_=Integer)
+                branch = branch.where(id_col < after_id if descending else id_col > after_id)
+            return (
+                branch.add_columns(literal(pos, Integer).label("crm_group"))
+                .order_by(id_col.desc() if descending else id_col.asc())
+                .limit(bindparam("crm_want", type_=Integer))
+            )
+
+        def build_groups(positions: range, with_after: bool):
+            """One group's statement, or the UNION ALL of several (limit and cursor id as
+            parameters, the cursor's in the first group)."""
+            if len(positions) == 1:
+                return one_group(positions.start, with_after)
+            branches = [one_group(pos, with_after and pos == positions.start) for pos in positions]
             merged = union_all(*[select(b.subquery()) for b in branches]).subquery()
             merged_id = merged.c[id_col.key]
-            stmt = (
+            return (
                 select(*merged.c)
                 .order_by(merged.c.crm_group, merged_id.desc() if descending else merged_id.asc())
-                .limit(want)
+                .limit(bindparam("crm_want", type_=Integer))
             )
-            return list(conn.execute(stmt).all())
 
-        # group by group, each one index range (the cursor's group is most often the whole page);
-        # past GROUPS_ONE_BY_ONE groups, the rest in one UNION ALL (whose subqueries cost more
-        # to build than a few small statements: 6 ms in Python for the statuses' 7 branches)
-        grouped: list = []
-        pos = start
-        while len(grouped) < limit and pos < len(ordered):
-            if pos - start >= GROUPS_ONE_BY_ONE:
-                grouped += read_groups(range(pos, len(ordered)), limit - len(grouped), None)
-                break
-            grouped += read_groups(
-                range(pos, pos + 1), limit - len(grouped), cursor if pos == start else None
+        def read_groups(positions: range, want: int, after: Cursor | None) -> list:
+            """Up to `want` rows of these groups, in order (`after`: in the first one)."""
+            with_after = after is not None
+            # a plain list's statements are built once: executing the same object again also
+            # skips SQLAlchemy's adapting a cached compilation to a new statement object
+            stmt = _built(
+                config,
+                (
+                    "groups",
+                    reuse,
+                    key,
+                    descending,
+                    positions.start,
+                    tuple(ordered[p] for p in positions),
+                    with_after,
+                ),
+                lambda: build_groups(positions, with_after),
             )
-            pos += 1
+            params = {"crm_want": want, **({"crm_after_id": after.id} if after is not None else {})}
+            return list(conn.execute(stmt, params).all())
+
+        if reuse is not None and len(ordered) - start > 1:
+            # built once, the UNION ALL of every group left is one statement instead of one per group
+            grouped = read_groups(range(start, len(ordered)), limit, cursor)
+        else:
+            # group by group, each one index range (the cursor's group is most often the whole
+            # page); past GROUPS_ONE_BY_ONE groups, the rest in one UNION ALL (whose subqueries
+            # cost more to build than a few small statements: 6 ms in Python for 7 branches)
+            grouped = []
+            pos = start
+            while len(grouped) < limit and pos < len(ordered):
+                if pos - start >= GROUPS_ONE_BY_ONE:
+                    grouped += read_groups(range(pos, len(ordered)), limit - len(grouped), None)
+                    break
+                grouped += read_groups(
+                    range(pos, pos + 1), limit - len(grouped), cursor if pos == start else None
+                )
+                pos += 1
         return [(tuple(r[:-1]), Cursor(key, descending, ordered[r[-1]], r[0])) for r in grouped]
     if isinstance(sort_col, GroupedSort):  # too many groups: the join sort on the fallback
         nullable, sort_col = sort_col.nullable or _nullable(sort_col.fallback), sort_col.fallback
