@@ -4,10 +4,21 @@
 - `mapping`: which column feeds which lead field (Bitrix24's headers recognised);
 - `rows`: one row read, resolved and validated (no writes);
 - `run`: jobs, batches, the duplicate policy, writing through `leads.create_leads`;
-- `export`: the failed rows and every lead as CSV.
+- `export`: the failed rows and every lead as CSV;
+- `history`: past imports, and undoing one.
 """
 
 from crm_app.services.lead_import.export import ERROR_COLUMN, export_leads, failed_rows_csv
+from crm_app.services.lead_import.history import (
+    ImportRow,
+    LeadRef,
+    UndoPreview,
+    UndoResult,
+    list_imports,
+    mark_interrupted,
+    undo_import,
+    undo_preview,
+)
 from crm_app.services.lead_import.mapping import (
     EXPORT_COLUMNS,
     FIELDS,
@@ -49,7 +60,11 @@ __all__ = [
     "CsvFile",
     "ImportField",
     "ImportFileError",
+    "ImportRow",
     "ImportSummary",
+    "LeadRef",
+    "UndoPreview",
+    "UndoResult",
     "_Refs",
     "_SettingsCache",
     "_parse_row",
@@ -59,10 +74,14 @@ __all__ = [
     "export_leads",
     "failed_rows_csv",
     "get_job",
+    "list_imports",
+    "mark_interrupted",
     "match_header",
     "open_csv",
     "remove_upload",
     "run_import",
     "store_upload",
+    "undo_import",
+    "undo_preview",
     "upload_dir",
 ]
