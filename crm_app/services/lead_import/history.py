@@ -38,7 +38,7 @@ from crm_app.models import (
 from crm_app.models.base import table_of, utcnow
 from crm_app.services import display, leads, permissions, uow
 from crm_app.services.errors import Conflict, DomainError, ValidationError
-from crm_app.services.i18n import Msg
+from crm_app.services.i18n import N_, Msg
 from crm_app.services.lead_import.run import get_job
 from crm_app.services.permissions import Action, Scope
 
@@ -46,7 +46,7 @@ STALE_AFTER = timedelta(minutes=5)  # a batch takes seconds: a heartbeat this ol
 PAGE_SIZE = 20
 MAX_LISTED = 50  # leads named in a preview's lists (the counts are complete)
 _CHUNK = 500  # ids per IN (...) of an UPDATE
-INTERRUPTED_MESSAGE = "The import stopped before the end (the server stopped or the process was killed)."
+INTERRUPTED_MESSAGE = N_("The import stopped before the end (the server stopped or the process was killed).")
 UNDONE = "undone"  # the status shown for an undone import (a job keeps its own status)
 
 
