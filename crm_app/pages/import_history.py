@@ -17,16 +17,16 @@ from crm_app.state.import_history import ImportHistoryState, ImportView
 
 S = ImportHistoryState
 
+# the status (and its Undo button) second: what a phone shows before the table scrolls sideways
 COLUMNS = [
     Column(N_("When"), nowrap=True),
-    Column(N_("Who"), nowrap=True),
+    Column(N_("Status"), min_width="9rem"),
     Column(N_("File"), min_width="10rem"),
     Column(N_("Created"), align="right"),
     Column(N_("Updated"), align="right"),
     Column(N_("Skipped"), align="right"),
     Column(N_("Failed"), align="right"),
-    Column(N_("Status"), min_width="9rem"),
-    Column(""),
+    Column(N_("Who"), nowrap=True),
 ]
 
 STATUS_COLOURS: dict[str, Any] = {
@@ -39,7 +39,23 @@ STATUS_COLOURS: dict[str, Any] = {
 }
 
 
-def status_badge(row: ImportView) -> rx.Component:
+def undo_button(row: ImportView) -> rx.Component:
+    return rx.cond(
+        row.can_undo,
+        rx.button(
+            rx.icon("undo_2", size=14),
+            t("Undo this import"),
+            size="1",
+            variant="soft",
+            color_scheme="red",
+            white_space="nowrap",
+            on_click=S.open_undo(row.id),
+        ),
+        rx.fragment(),
+    )
+
+
+def status_cell(row: ImportView) -> rx.Component:
     return rx.vstack(
         rx.match(
             row.status,
@@ -50,7 +66,9 @@ def status_badge(row: ImportView) -> rx.Component:
             rx.badge(row.status_label),
         ),
         rx.cond(row.note != "", rx.text(row.note, size="1", color_scheme="gray"), rx.fragment()),
+        undo_button(row),
         spacing="1",
+        align="start",
     )
 
 
@@ -58,28 +76,13 @@ def import_cells(row: ImportView) -> list[rx.Component]:
     c = COLUMNS
     return [
         cell(row.when, c[0]),
-        cell(row.who, c[1]),
+        cell(status_cell(row), c[1]),
         cell(rx.text(row.file, overflow_wrap="anywhere"), c[2]),
         cell(row.created, c[3]),
         cell(row.updated, c[4]),
         cell(row.skipped, c[5]),
         cell(row.failed, c[6]),
-        cell(status_badge(row), c[7]),
-        cell(
-            rx.cond(
-                row.can_undo,
-                rx.button(
-                    rx.icon("undo_2", size=14),
-                    t("Undo this import"),
-                    size="1",
-                    variant="soft",
-                    color_scheme="red",
-                    on_click=S.open_undo(row.id),
-                ),
-                rx.fragment(),
-            ),
-            white_space="nowrap",
-        ),
+        cell(row.who, c[7]),
     ]
 
 
