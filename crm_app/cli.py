@@ -248,6 +248,70 @@ def _import_leads(args, url: str) -> int:
     return 0
 
 
+def _import_history(args, url: str) -> int:
+    from crm_app.services import lead_import
+
+    _require_migrated(url)
+    with db.session(url) as s:
+        rows, total = lead_import.list_imports(
+            session=s, user=_acting_user(s, _as_email(args)), page=args.page - 1, page_size=args.limit
+        )
+    if args.json:
+        keys = ("id", "filename", "user_name", "status", "created", "updated", "skipped", "failed")
+        print(json.dumps({"total": total, "imports": [{k: getattr(r, k) for k in keys} for r in rows]}))
+        return 0
+    if not rows:
+        print("No imports yet." if total == 0 else f"No imports on page {args.page} ({total} in all).")
+        return 0
+    for r in rows:
+        print(
+            f"#{r.id}  {r.created_at:%Y-%m-%d %H:%M}  {r.user_name}  {r.filename}  {r.status}:"
+            f" {r.created} created, {r.updated} updated, {r.skipped} skipped, {r.failed} failed"
+        )
+    print(f"{len(rows)} of {total} imports shown, newest first.")
+    return 0
+
+
+def _import_undo(args, url: str) -> int:
+    from crm_app.services import lead_import
+
+    _require_migrated(url)
+    with db.session(url) as s:
+        user = _acting_user(s, _as_email(args))
+        p = lead_import.undo_preview(session=s, user=user, job_id=args.job_id)
+        print(
+            f"Import #{p.job_id} ({p.filename}): {p.to_delete} leads to the recycle bin,"
+            f" {p.to_restore} leads get their values back."
+        )
+        for title, refs, count in (
+            ("Changed since the import (kept unless --include-changed)", p.changed, p.changed_count),
+            ("Converted or junk since (always kept)", p.final, p.final_count),
+            ("Not yours to delete or change (kept)", p.not_allowed, p.not_allowed_count),
+        ):
+            if count:
+                print(f"{title}: {count}")
+                for ref in refs:
+                    print(f"  #{ref.id} {ref.name}")
+                if count > len(refs):
+                    print(f"  ... and {count - len(refs)} more")
+        if not args.yes:
+            if not sys.stdin.isatty():
+                print("Nothing undone: add --yes to undo it.")
+                return 0
+            if input("Undo this import? [y/N] ").strip().lower() not in ("y", "yes"):
+                print("Nothing undone.")
+                return 0
+        result = lead_import.undo_import(
+            session=s, user=user, job_id=args.job_id, include_changed=args.include_changed
+        )
+    print(
+        f"Import #{result.job_id} undone: {result.deleted} leads moved to the recycle bin,"
+        f" {result.restored} restored; kept: {result.kept_changed} changed since,"
+        f" {result.kept_final} converted or junk, {result.kept_other} others."
+    )
+    return 0
+
+
 def _export_leads(args, url: str) -> int:
     from crm_app.services import lead_import
 
@@ -343,6 +407,13 @@ def _non_negative(value: str) -> int:
     return n
 
 
+def _positive(value: str) -> int:
+    n = _non_negative(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more: {value}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crm",
@@ -420,6 +491,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--as", dest="as_user", metavar="EMAIL", help="acting user (default: first admin)"
     )
     import_leads.set_defaults(handler=_import_leads)
+    history = import_commands.add_parser("history", help="past imports, newest first")
+    history.add_argument("--page", type=_positive, default=1, help="page number (default 1)")
+    history.add_argument(
+        "--limit", type=_positive, default=20, help="imports per page (default 20, at most 100)"
+    )
+    history.add_argument("--json", action="store_true", help="print the page as JSON")
+    history.add_argument("--as", dest="as_user", metavar="EMAIL", help="acting user (default: first admin)")
+    history.set_defaults(handler=_import_history)
+    undo = import_commands.add_parser(
+        "undo", help="undo an import: its new leads to the recycle bin, the values it replaced back"
+    )
+    undo.add_argument("job_id", type=int, metavar="JOB_ID", help="the import's number (crm import history)")
+    undo.add_argument(
+        "--include-changed", action="store_true", help="also undo the leads changed since the import"
+    )
+    undo.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    undo.add_argument("--as", dest="as_user", metavar="EMAIL", help="acting user (default: first admin)")
+    undo.set_defaults(handler=_import_undo)
 
     export_parser = commands.add_parser("export", help="export records to a CSV file")
     export_commands = export_parser.add_subparsers(dest="export_command", required=True, metavar="WHAT")

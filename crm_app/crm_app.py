@@ -14,6 +14,7 @@ from crm_app.pages.api_keys import api_keys_page
 from crm_app.pages.coming import COMING, make_page
 from crm_app.pages.duplicates import duplicates_page
 from crm_app.pages.home import home_page
+from crm_app.pages.import_history import import_history_page
 from crm_app.pages.lead_card import lead_card_page
 from crm_app.pages.lead_import import lead_import_page
 from crm_app.pages.lead_merge import merge_page
@@ -33,6 +34,7 @@ from crm_app.state.api_keys import ApiKeysState
 from crm_app.state.auth_pages import LoginState, SetupState
 from crm_app.state.duplicates import DuplicatesState, MergeState
 from crm_app.state.home import HomeState
+from crm_app.state.import_history import ImportHistoryState
 from crm_app.state.lead_card import LeadCardState
 from crm_app.state.lead_form import LeadFormState
 from crm_app.state.lead_import import LeadImportState
@@ -102,6 +104,12 @@ app.add_page(
     route=routes.LEAD_IMPORT,
     title=page_title("Import leads"),
     on_load=[guard, LeadImportState.load],
+)
+app.add_page(
+    import_history_page,
+    route=routes.LEAD_IMPORT_HISTORY,
+    title="CRM · Import history",
+    on_load=[guard, ImportHistoryState.load],
 )
 
 # sections not built yet: one placeholder page per section, list and card

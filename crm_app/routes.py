@@ -21,6 +21,7 @@ LEADS = "/leads"
 LEAD_NEW = "/leads/new"
 LEAD_CARD = "/leads/[id]"
 LEAD_IMPORT = "/leads/import"
+LEAD_IMPORT_HISTORY = "/leads/import/history"
 LEAD_DUPLICATES = "/leads/duplicates"
 LEAD_MERGE = "/leads/merge"
 CONTACTS = "/contacts"
@@ -130,6 +131,10 @@ def lead_new() -> str:
 
 def lead_import() -> str:
     return LEAD_IMPORT
+
+
+def lead_import_history() -> str:
+    return LEAD_IMPORT_HISTORY
 
 
 def lead_duplicates() -> str:

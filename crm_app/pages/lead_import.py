@@ -278,11 +278,20 @@ def lead_import_page() -> rx.Component:
                 upload_step(),
             ),
         ),
-        actions=rx.button(
-            rx.link(
-                rx.icon("arrow_left", size=16), t("Back to leads"), href=routes.back_to_list(routes.LEADS)
+        actions=rx.hstack(
+            rx.button(
+                rx.link(
+                    rx.icon("arrow_left", size=16), t("Back to leads"), href=routes.back_to_list(routes.LEADS)
+                ),
+                variant="soft",
+                as_child=True,
             ),
-            variant="soft",
-            as_child=True,
+            rx.button(
+                rx.link(rx.icon("history", size=16), t("Import history"), href=routes.lead_import_history()),
+                variant="soft",
+                as_child=True,
+            ),
+            spacing="2",
+            wrap="wrap",
         ),
     )

@@ -234,6 +234,13 @@ def leads_page() -> rx.Component:
                 ),
             ),
             rx.cond(
+                LeadsState.can_import,
+                rx.link(
+                    rx.button(rx.icon("history", size=16), t("Import history"), variant="soft"),
+                    href=routes.lead_import_history(),
+                ),
+            ),
+            rx.cond(
                 LeadsState.can_create,
                 rx.link(rx.button(rx.icon("plus", size=16), t("Add lead")), href=routes.lead_new()),
             ),

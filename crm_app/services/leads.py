@@ -325,12 +325,15 @@ def fill_lead(
     given: dict[str, Any],
     commit: bool = True,
     check_only: bool = False,
+    replaced: dict[str, Any] | None = None,
 ) -> Lead:
     """Merge cleaned values into an existing lead (`fill_values`), through `update_lead`.
 
     This is the import's and the API's "update": a final lead (converted or junk) is never
     updated that way (FinalLead; the caller reports the row as its duplicate). `check_only`: the
-    same refusals, nothing written (an import's dry run)."""
+    same refusals, nothing written (an import's dry run). `replaced`, when given, receives the
+    values the update changed as they were before, JSON-able and as `update_lead` takes them
+    back (phones / e-mails as lists of shown values): what undoing an import restores."""
     lead = get_lead(session=session, user=user, lead_id=lead_id)
     if lead.result is not None:
         raise FinalLead(lead.id or lead_id, display.lead_name(lead))
@@ -353,6 +356,12 @@ def fill_lead(
     for key in LIST_FIELDS:
         if key in changes:
             changes[key] = [shown for shown, _n in changes[key]]
+            if replaced is not None:
+                replaced[key] = [shown for shown, _n in current[key]]
+    if replaced is not None:
+        for key, value in changes.items():
+            if key not in LIST_FIELDS and value != current[key]:
+                replaced[key] = _jsonable(current[key])
     if not changes:
         return lead
     return update_lead(session=session, user=user, lead_id=lead_id, data=changes, commit=commit)

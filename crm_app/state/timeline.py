@@ -128,6 +128,8 @@ class TimelineState(SessionState):
                 return t("Merge undone"), item.text
             return t("Leads merged"), item.text
         if item.kind == "deleted":
+            if p.get("action") == "undo_import":  # the text: the file's name
+                return t("Moved to the recycle bin by undoing an import"), item.text
             return t("Moved to the recycle bin"), ""
         if item.kind == "restored":
             if p.get("action") == "unmerge":

@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from crm_app import cli
-from crm_app.models import EntityType, Lead, Role
+from crm_app.models import EntityType, ImportJob, Lead, Role
 from crm_app.services import leads
 from tests.factories import create_user
 
@@ -188,3 +188,33 @@ def test_unknown_values_are_left_empty_with_a_warning_or_created_on_request(sess
     assert code == 0 and "left empty" not in out
     salon = session.exec(select(Source).where(Source.name == "Salon")).one()
     assert session.exec(select(func.count()).select_from(Lead).where(Lead.source_id == salon.id)).one() == 2
+
+
+def test_history_lists_imports_and_undo_asks_for_yes(session, admin, leads_csv, capsys):
+    run(capsys, "import", "leads", str(leads_csv))
+    job_id = session.exec(select(ImportJob.id)).one()
+    code, out, err = run(capsys, "import", "history")
+    assert code == 0, err
+    assert f"#{job_id}" in out and "leads.csv" in out and "done: 1 created" in out
+    _, out, _ = run(capsys, "import", "history", "--json")
+    assert json.loads(out)["imports"][0]["created"] == 1
+    # without --yes (and no terminal to ask on): the preview only
+    code, out, _ = run(capsys, "import", "undo", str(job_id))
+    assert code == 0 and "1 leads to the recycle bin" in out and "Nothing undone" in out
+    assert lead_count(session) == 1
+    code, out, err = run(capsys, "import", "undo", str(job_id), "--yes")
+    assert code == 0, err
+    assert f"Import #{job_id} undone: 1 leads moved to the recycle bin" in out
+    assert lead_count(session) == 0
+    _, out, _ = run(capsys, "import", "history")
+    assert "undone:" in out
+
+
+def test_undo_twice_is_refused(session, admin, leads_csv, capsys):
+    run(capsys, "import", "leads", str(leads_csv))
+    job_id = session.exec(select(ImportJob.id)).one()
+    run(capsys, "import", "undo", str(job_id), "--yes")
+    code, _out, err = run(capsys, "import", "undo", str(job_id), "--yes")
+    assert code == 1 and "This import was already undone." in err
+    code, _out, err = run(capsys, "import", "undo", "9999", "--yes")
+    assert code == 1 and "This import does not exist." in err

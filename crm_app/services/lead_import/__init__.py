@@ -6,10 +6,21 @@
 - `run`: jobs, batches, the duplicate policy, writing through `leads.create_leads`;
 - `values`: the value mapping of list columns (status, source, responsible, currency);
 - `report`: the summary's grouped reasons and warnings;
-- `export`: the failed rows and every lead as CSV.
+- `export`: the failed rows and every lead as CSV;
+- `history`: past imports, and undoing one.
 """
 
 from crm_app.services.lead_import.export import ERROR_COLUMN, export_leads, failed_rows_csv
+from crm_app.services.lead_import.history import (
+    ImportRow,
+    LeadRef,
+    UndoPreview,
+    UndoResult,
+    list_imports,
+    mark_interrupted,
+    undo_import,
+    undo_preview,
+)
 from crm_app.services.lead_import.mapping import (
     EXPORT_COLUMNS,
     FIELDS,
@@ -54,7 +65,11 @@ __all__ = [
     "CsvFile",
     "ImportField",
     "ImportFileError",
+    "ImportRow",
     "ImportSummary",
+    "LeadRef",
+    "UndoPreview",
+    "UndoResult",
     "_Refs",
     "_SettingsCache",
     "_parse_row",
@@ -65,11 +80,15 @@ __all__ = [
     "failed_rows_csv",
     "failure_reasons",
     "get_job",
+    "list_imports",
+    "mark_interrupted",
     "match_header",
     "open_csv",
     "remove_upload",
     "run_import",
     "store_upload",
+    "undo_import",
+    "undo_preview",
     "upload_dir",
     "warning_lines",
 ]

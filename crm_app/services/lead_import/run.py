@@ -7,7 +7,8 @@ the one write path, `leads.create_leads` (Core executemany: leads, phones and e-
 "created" history entry with the same "possible duplicates" as the lead form writes), existing
 ones through `leads.fill_lead`. One transaction per batch: each batch commits together with the
 job's counters, so a crash never leaves a written batch without its summary. Failed rows go to
-`import_error` with the reason and the raw values.
+`import_error` with the reason and the raw values; each lead created or updated gets an
+`import_change` row (what undoing the import needs: `history`), and the job a heartbeat.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from crm_app.models import EntityType, ImportJob, ImportRowError, ImportStatus, User
+from crm_app.models import EntityType, ImportChange, ImportJob, ImportRowError, ImportStatus, Lead, User
 from crm_app.models.base import utcnow
 from crm_app.services import duplicates, leads, permissions
 from crm_app.services.errors import DomainError, FinalLead, NotFound, PermissionDenied, ValidationError
@@ -180,6 +181,7 @@ def run_import(
         }
         job.status = ImportStatus.RUNNING
         job.total_rows = summary.total = csv_file.count_rows()
+        job.heartbeat_at = utcnow()
         session.add(job)
         session.commit()
         refs = value_map.load_choices(_Refs.load(session), prepared)
@@ -375,6 +377,7 @@ def _run_batch(ctx: _Context, batch: Batch, parsed: Parsed | None = None) -> Non
     pending_by_key: dict[str, _Row] = {}
     updated = skipped = 0
     notes: list[tuple[int, list[str], list[Any]]] = []  # rows skipped for a reason the report gives
+    filled: list[tuple[Lead, dict[str, Any]]] = []  # leads updated, with the values replaced
     for index, row in enumerate(rows):
         matches = found.get(index, [])
         keys = _row_keys(row) if ctx.policy != "create" else []
@@ -391,14 +394,18 @@ def _run_batch(ctx: _Context, batch: Batch, parsed: Parsed | None = None) -> Non
             elif lead_id is not None:
                 try:
                     given = {k: row.data[k] for k in row.given if k in row.data}
-                    leads.fill_lead(
+                    replaced: dict[str, Any] = {}
+                    lead = leads.fill_lead(
                         session=session,
                         user=ctx.user,
                         lead_id=lead_id,
                         given=given,
                         commit=False,
                         check_only=ctx.dry_run,
+                        replaced=replaced,
                     )
+                    if replaced:
+                        filled.append((lead, replaced))
                     updated += 1
                 except FinalLead as exc:  # a converted or junk lead is never updated: listed, skipped
                     skipped += 1
@@ -436,6 +443,9 @@ def _run_batch(ctx: _Context, batch: Batch, parsed: Parsed | None = None) -> Non
         ctx.company_names.added(
             [(new.id, row.data.get("company_name") or "") for new, row in zip(made, pending, strict=True)]
         )
+        _record_changes(ctx, [new.id for new in made], filled)
+    elif filled:
+        _record_changes(ctx, [], filled)
     if failures or notes:
         session.connection().execute(
             insert(ImportRowError.__table__),  # type: ignore[attr-defined]
@@ -464,6 +474,7 @@ def _run_batch(ctx: _Context, batch: Batch, parsed: Parsed | None = None) -> Non
     )  # fmt: skip
     if ctx.left_empty:
         job.warnings = _warnings(ctx.left_empty)
+    job.heartbeat_at = utcnow()  # a running job whose heartbeat stopped was interrupted (history)
     session.add(job)
     session.commit()
 
@@ -481,6 +492,30 @@ def _warnings(left_empty: dict[tuple[str, str], list[Any]]) -> list[list[Any]]:
         rest[name] = rest.get(name, 0) + rows
     out += [[name, "", rows] for name, rows in rest.items()]
     return out
+
+
+def _record_changes(ctx: _Context, created: list[int], filled: list[tuple[Lead, dict[str, Any]]]) -> None:
+    """What undoing the import needs, in the batch's transaction (one executemany): each lead
+    created (version 1), and each lead updated with its version after the update and the values
+    it replaced."""
+    if filled:
+        ctx.session.flush()  # the updates get their new versions
+    rows = [
+        {"job_id": ctx.job.id, "lead_id": lead_id, "kind": "created", "version": 1, "before": {}}
+        for lead_id in created
+    ]
+    rows += [
+        {
+            "job_id": ctx.job.id,
+            "lead_id": lead.id,
+            "kind": "updated",
+            "version": lead.version,
+            "before": before,
+        }
+        for lead, before in filled
+    ]
+    if rows:
+        ctx.session.connection().execute(insert(ImportChange.__table__), rows)  # type: ignore[attr-defined]
 
 
 def _merge_into(target: _Row, row: _Row) -> None:
