@@ -272,6 +272,10 @@ def _import_history(args, url: str) -> int:
     return 0
 
 
+def _leads_n(count: int) -> str:
+    return f"{count:,} lead" + ("" if count == 1 else "s")
+
+
 def _import_undo(args, url: str) -> int:
     from crm_app.services import lead_import
 
@@ -280,8 +284,8 @@ def _import_undo(args, url: str) -> int:
         user = _acting_user(s, _as_email(args))
         p = lead_import.undo_preview(session=s, user=user, job_id=args.job_id)
         print(
-            f"Import #{p.job_id} ({p.filename}): {p.to_delete} leads to the recycle bin,"
-            f" {p.to_restore} leads get their values back."
+            f"Import #{p.job_id} ({p.filename}): {_leads_n(p.to_delete)} to the recycle bin,"
+            f" {_leads_n(p.to_restore)} get their values back."
         )
         for title, refs, count in (
             ("Changed since the import (kept unless --include-changed)", p.changed, p.changed_count),
@@ -305,7 +309,7 @@ def _import_undo(args, url: str) -> int:
             session=s, user=user, job_id=args.job_id, include_changed=args.include_changed
         )
     print(
-        f"Import #{result.job_id} undone: {result.deleted} leads moved to the recycle bin,"
+        f"Import #{result.job_id} undone: {_leads_n(result.deleted)} moved to the recycle bin,"
         f" {result.restored} restored; kept: {result.kept_changed} changed since,"
         f" {result.kept_final} converted or junk, {result.kept_other} others."
     )

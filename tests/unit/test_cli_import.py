@@ -200,11 +200,11 @@ def test_history_lists_imports_and_undo_asks_for_yes(session, admin, leads_csv, 
     assert json.loads(out)["imports"][0]["created"] == 1
     # without --yes (and no terminal to ask on): the preview only
     code, out, _ = run(capsys, "import", "undo", str(job_id))
-    assert code == 0 and "1 leads to the recycle bin" in out and "Nothing undone" in out
+    assert code == 0 and "1 lead to the recycle bin" in out and "Nothing undone" in out
     assert lead_count(session) == 1
     code, out, err = run(capsys, "import", "undo", str(job_id), "--yes")
     assert code == 0, err
-    assert f"Import #{job_id} undone: 1 leads moved to the recycle bin" in out
+    assert f"Import #{job_id} undone: 1 lead moved to the recycle bin" in out
     assert lead_count(session) == 0
     _, out, _ = run(capsys, "import", "history")
     assert "undone:" in out
