@@ -245,6 +245,8 @@ def leads_page() -> rx.Component:
                 rx.link(rx.button(rx.icon("plus", size=16), t("Add lead")), href=routes.lead_new()),
             ),
             spacing="2",
+            flex_wrap="wrap",  # four buttons: two rows on a phone
+            justify="end",
         ),
         max_width="100%",
     )
