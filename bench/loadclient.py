@@ -15,8 +15,9 @@ What a browser sends when it loads a page (recorded with Playwright against `ref
    the LeadsState delta with `rows`), and `is_hydrated` true.
 
 Logging in is the login page's form: `LoginState.submit` with the form data; the server answers
-with a delta that sets `auth_token` (the browser writes it to the `crm_session` cookie) and a
-`_redirect` to /. A simulated client logs in once, then opens /leads again and again, each time on
+with a script that loads `/auth/session?ticket=...`, the route that sets the HttpOnly `crm_session`
+cookie (the client GETs it and keeps the cookie, sent with each socket's handshake as a browser
+does: the states read the session from the socket's headers). A simulated client logs in once, then opens /leads again and again, each time on
 a new websocket, as a reload does. The time of an open runs from the TCP connect to the delta that
 carries the rows; the open ends at `is_hydrated` true. Bytes are counted twice: the text of the
 messages received (what Playwright shows) and the bytes read from the socket (with
@@ -63,7 +64,6 @@ LOGIN_STATE = f"{SESSION_STATE}.crm_app___state___auth_pages____login_state"
 LEADS_STATE = f"{SESSION_STATE}.crm_app___state___leads____leads_state"
 HYDRATE = f"{ROOT_STATE}.hydrate_and_load"
 LOGIN_SUBMIT = f"{LOGIN_STATE}.submit"
-AUTH_TOKEN_VAR = f"{SESSION_STATE}.auth_token_rx_state_"
 LANG_VAR = f"{SESSION_STATE}.browser_lang_rx_state_"
 ROWS = "rows_rx_state_"
 HYDRATED = "is_hydrated_rx_state_"
@@ -159,6 +159,37 @@ def form_event(name: str, pathname: str, fields: list[tuple[str, str]]) -> str:
     return encode_sio(SioPacket(SIO_EVENT, NAMESPACE, ["event", event]))
 
 
+_HANDOVER = re.compile(r'"(/auth/session\?[^"\\]+)')
+
+
+def session_handover_path(update: dict[str, Any]) -> str:
+    """The login's next stop (`window.location.replace("/auth/session?ticket=...")`), or ""."""
+    for event in update.get("events") or []:
+        if event.get("name") == "_call_script":
+            found = _HANDOVER.search(json.dumps(event.get("payload", {})).replace('\\"', '"'))
+            if found:
+                return found.group(1)
+    return ""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def session_cookie(base_url: str, path: str) -> str:
+    """GET the handover route as the browser does; the `crm_session=...` cookie it sets."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        response = opener.open(base_url.rstrip("/") + path, timeout=30)
+    except urllib.error.HTTPError as exc:  # the 303 on to the next page
+        response = exc
+    for header in response.headers.get_all("set-cookie") or []:
+        if header.startswith("crm_session="):
+            return header.split(";", 1)[0]
+    raise LoadError(f"no session cookie from {path.split('?')[0]} ({response.status})")
+
+
 def update_errors(update: dict[str, Any]) -> list[str]:
     """What in a state update means the open failed: a redirect (e.g. back to /login), an error toast."""
     problems = []
@@ -227,7 +258,9 @@ class WebSocket:
         self.text_bytes = 0  # UTF-8 size of the text messages received
         self.closed = False
 
-    async def connect(self, url: str, subprotocol: str | None = None, deflate: bool = True) -> None:
+    async def connect(
+        self, url: str, subprotocol: str | None = None, deflate: bool = True, cookie: str = ""
+    ) -> None:
         parts = urllib.parse.urlsplit(url)
         host, port = parts.hostname or "127.0.0.1", parts.port or 80
         self.reader, self.writer = await asyncio.open_connection(host, port)
@@ -237,7 +270,10 @@ class WebSocket:
             target=target,
             subprotocols=[subprotocol] if subprotocol else [],
             extensions=[PerMessageDeflate()] if deflate else [],
-            extra_headers=[(b"origin", f"http://{parts.netloc}".encode())],
+            extra_headers=[
+                (b"origin", f"http://{parts.netloc}".encode()),
+                *([(b"cookie", cookie.encode())] if cookie else []),
+            ],
         )
         self.writer.write(self.ws.send(request))
         while True:
@@ -302,11 +338,12 @@ class ReflexSocket:
     def __init__(self, ws: WebSocket) -> None:
         self.ws = ws
 
-    async def open(self, base_url: str, tab_token: str, deflate: bool = True) -> None:
+    async def open(self, base_url: str, tab_token: str, deflate: bool = True, cookie: str = "") -> None:
         parts = urllib.parse.urlsplit(base_url)
         scheme = "wss" if parts.scheme == "https" else "ws"
         query = urllib.parse.urlencode({"token": tab_token, "EIO": 4, "transport": "websocket"})
-        await self.ws.connect(f"{scheme}://{parts.netloc}{NAMESPACE}/?{query}", reflex_version(), deflate)
+        url = f"{scheme}://{parts.netloc}{NAMESPACE}/?{query}"
+        await self.ws.connect(url, reflex_version(), deflate, cookie)
         kind, rest = parse_eio(await self.ws.recv())
         if kind != EIO_OPEN:
             raise LoadError(f"expected the Engine.IO open packet, got {kind}{rest[:80]}")
@@ -373,11 +410,12 @@ class Browser:
         self.page = page
         self.tab_token = str(uuid.uuid4())
         self.storage: dict[str, str] = {LANG_VAR: "en"}
+        self.cookie = ""  # the session cookie the server set (`crm_session=...`), sent with each socket
 
     async def _load(self, pathname: str, until) -> tuple[ReflexSocket, Any]:
         """Open a websocket and hydrate `pathname`; read updates until `until(update)` is not None."""
         sock = ReflexSocket(WebSocket())
-        await sock.open(self.page.base_url, self.tab_token, self.page.deflate)
+        await sock.open(self.page.base_url, self.tab_token, self.page.deflate, self.cookie)
         event = hydrate_event(pathname, self.storage, self.page.hashes)
         await sock.ws.send(connect_packet(event, self.page.schema))
         while True:
@@ -397,8 +435,8 @@ class Browser:
                 while True:
                     update = await sock.update()
                     delta = update.get("delta") or {}
-                    if token := (delta.get(SESSION_STATE) or {}).get("auth_token_rx_state_"):
-                        self.storage[AUTH_TOKEN_VAR] = token
+                    if handover := session_handover_path(update):
+                        self.cookie = await asyncio.to_thread(session_cookie, self.page.base_url, handover)
                         return
                     if errors := (delta.get(LOGIN_STATE) or {}).get("errors_rx_state_"):
                         raise LoadError(f"login failed: {errors}")

@@ -44,7 +44,7 @@ def test_round_trip_keeps_unicode():
 
 
 def test_connect_packet_carries_the_hydrate_event():
-    storage = {lc.AUTH_TOKEN_VAR: "tok", lc.LANG_VAR: "en"}
+    storage = {lc.LANG_VAR: "en"}
     text = lc.connect_packet(lc.hydrate_event("/leads/", storage, ["ab" * 8]), "f" * 32)
     assert text.startswith("40/_event,")
     auth = json.loads(text.removeprefix("40/_event,"))
@@ -151,3 +151,18 @@ def test_socket_against_a_fake_engineio_server():
     assert update == {"delta": {"s": {"v": 1}}}
     assert received[0].startswith("40/_event,")
     assert received[1] == "3"  # the pong, sent while it read the packets
+
+
+def test_the_login_handover_is_read_from_the_script_the_server_sends():
+    update = {
+        "events": [
+            {
+                "name": "_call_script",
+                "payload": {
+                    "javascript_code": 'window.location.replace("/auth/session?ticket=abc-1_2&next=%2F")'
+                },
+            }
+        ]
+    }
+    assert lc.session_handover_path(update) == "/auth/session?ticket=abc-1_2&next=%2F"
+    assert lc.session_handover_path({"events": [{"name": "_redirect", "payload": {"path": "/"}}]}) == ""
