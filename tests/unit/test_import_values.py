@@ -171,3 +171,13 @@ def test_failure_reasons_are_grouped_with_their_counts(session, admin, tmp_path)
     assert sum(n for _r, n in reasons) + rest == summary.failed
     assert reasons[0][1] >= reasons[-1][1]
     assert rest == 0
+
+
+def test_failure_reasons_are_written_in_the_importers_language(session, admin, tmp_path):
+    admin.language = "fr"
+    session.add(admin)
+    session.commit()
+    path = write(tmp_path, "Last name,E-mail\nA,not-an-email\n")
+    summary = run_import(session=session, user=admin, path=path)
+    [(reason, rows)], _rest = lead_import.failure_reasons(session=session, user=admin, job_id=summary.job_id)
+    assert rows == 1 and reason.startswith("E-mail\u00a0:") and "valide" in reason

@@ -31,7 +31,7 @@ from crm_app.models import EntityType, ImportChange, ImportJob, ImportRowError, 
 from crm_app.models.base import utcnow
 from crm_app.services import duplicates, leads, permissions
 from crm_app.services.errors import DomainError, FinalLead, NotFound, PermissionDenied, ValidationError
-from crm_app.services.i18n import Msg
+from crm_app.services.i18n import SEMICOLON, Msg, gettext, tr
 from crm_app.services.lead_import import values as value_map
 from crm_app.services.lead_import.mapping import auto_map, clean_mapping
 from crm_app.services.lead_import.rows import (
@@ -447,13 +447,15 @@ def _run_batch(ctx: _Context, batch: Batch, parsed: Parsed | None = None) -> Non
     elif filled:
         _record_changes(ctx, [], filled)
     if failures or notes:
+        lang = ctx.user.language
         session.connection().execute(
             insert(ImportRowError.__table__),  # type: ignore[attr-defined]
             [
                 {
                     "job_id": ctx.job.id,
                     "row_number": number,
-                    "reason": "; ".join(str(m) for m in reasons)[:2000],
+                    # in the importer's language: the summary and the failed-rows file show it
+                    "reason": gettext(lang, SEMICOLON).join(tr(lang, m) for m in reasons)[:2000],
                     "raw": cells,
                 }
                 for number, cells, reasons in [*failures, *notes]
