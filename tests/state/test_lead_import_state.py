@@ -144,3 +144,22 @@ def test_failed_rows_download_in_the_files_encoding_and_separator(root, db_url, 
     result = call(page, LeadImportState.download_failed_rows)
     [encoded] = set(re.findall(r"data:text/csv;base64,([A-Za-z0-9+/=]+)", repr(result)))
     assert base64.b64decode(encoded).startswith("Nom;E-mail;Error\r\nLefèvre;pas-un-e-mail;".encode("cp1252"))
+
+
+def test_past_the_top_values_one_row_holds_the_other_values(root, db_url, uploads):
+    from crm_app.services.lead_import import values
+    from crm_app.state import import_values
+
+    with db.session(db_url) as s:
+        create_user(s, role=Role.ADMIN, email="ann@example.com")
+        _user, token = auth.login(session=s, email="ann@example.com", password=PASSWORD)
+    page = substate(root, LeadImportState)
+    sign_in(page, token)
+    lines = ["Nom;Source"] + [f"L{i};Fair number {i}" for i in range(values.TOP_VALUES + 5)]
+    upload(page, ("\n".join(lines) + "\n").encode())
+    assert len(page.value_rows) == values.TOP_VALUES + 1
+    other = page.value_rows[-1]
+    assert other.key == import_values.OTHER and other.shown == "Other values (5)" and other.rows == "5"
+    assert values.CREATE not in [c for c, _label in other.options]  # no "create" for the rest
+    assert page.value_choices[other.id] == values.EMPTY
+    assert import_values.choices(page.value_rows, page.value_choices)["source"]["other"] == values.EMPTY
