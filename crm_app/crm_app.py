@@ -108,7 +108,7 @@ app.add_page(
 app.add_page(
     import_history_page,
     route=routes.LEAD_IMPORT_HISTORY,
-    title="CRM · Import history",
+    title=page_title("Import history"),
     on_load=[guard, ImportHistoryState.load],
 )
 
