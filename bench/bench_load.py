@@ -139,7 +139,10 @@ def _rows(result: LoadResult, case: str) -> list[Row]:
         f"p50 {result.percentile(50) * 1000:.0f} ms, p95 {result.percentile(95) * 1000:.0f} ms,"
         f" {result.mean('text_bytes') / 1000:.1f} kB/open, {result.error_count} errors"
     )
-    return [Row(NAME, case, result.seconds, len(result.opens), note, unit="opens")]
+    # no open at all (every client failed, as when logging in broke) fails the bench: a table of
+    # zeros must not pass for a measurement
+    failed = not result.opens
+    return [Row(NAME, case, result.seconds, len(result.opens), note, unit="opens", failed=failed)]
 
 
 def run(args) -> list[Row]:

@@ -166,3 +166,11 @@ def test_the_login_handover_is_read_from_the_script_the_server_sends():
     }
     assert lc.session_handover_path(update) == "/auth/session?ticket=abc-1_2&next=%2F"
     assert lc.session_handover_path({"events": [{"name": "_redirect", "payload": {"path": "/"}}]}) == ""
+
+
+def test_a_load_run_without_a_single_open_fails_the_bench():
+    from bench import bench_load
+
+    empty = lc.LoadResult(clients=20, seconds=10.0)
+    [row] = bench_load._rows(empty, "open /leads")
+    assert row.failed
