@@ -66,3 +66,20 @@ def pager(state: Any, *, sizes: tuple[int, ...] | None = None, **props) -> rx.Co
         wrap="wrap",
         **props,
     )
+
+
+def paged_list(state: Any, table: rx.Component, empty: tuple[str, str], *, loaded: str) -> rx.Component:
+    """A list page's body: a spinner until `state` has loaded its page, then `table` and its pager,
+    or the empty state (title, hint) when nothing matches; `data-loaded=<loaded>` marks the end."""
+    from crm_app.components.data_table import empty_state
+
+    title, hint = empty
+    return rx.cond(
+        state.loaded,
+        rx.cond(
+            state.rows.length() > 0,
+            rx.vstack(table, pager(state, sizes=state.PAGE_SIZES), width="100%", data_loaded=loaded),
+            empty_state(title, hint, data_loaded=loaded),
+        ),
+        rx.center(rx.spinner(), width="100%", padding="2rem"),
+    )

@@ -7,11 +7,11 @@ from typing import Any
 import reflex as rx
 
 from crm_app import routes
-from crm_app.components.data_table import Column, cell, data_table, empty_state
+from crm_app.components.data_table import Column, cell, data_table
 from crm_app.components.form_dialog import dialog_buttons
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
-from crm_app.components.pager import pager
+from crm_app.components.pager import paged_list
 from crm_app.services.i18n import N_
 from crm_app.state.import_history import ImportHistoryState, ImportView
 
@@ -178,23 +178,11 @@ def undo_dialog() -> rx.Component:
 def import_history_page() -> rx.Component:
     return app_shell(
         "Import history",
-        rx.cond(
-            S.loaded,
-            rx.cond(
-                S.rows.length() > 0,
-                rx.vstack(
-                    data_table(COLUMNS, S.rows, import_cells, row_testid="import-row"),
-                    pager(S, sizes=S.PAGE_SIZES),
-                    width="100%",
-                    data_loaded="imports",
-                ),
-                empty_state(
-                    N_("No imports yet."),
-                    N_("Imports you run appear here, and can be undone."),
-                    data_loaded="imports",
-                ),
-            ),
-            rx.center(rx.spinner(), width="100%", padding="2rem"),
+        paged_list(
+            S,
+            data_table(COLUMNS, S.rows, import_cells, row_testid="import-row"),
+            (N_("No imports yet."), N_("Imports you run appear here, and can be undone.")),
+            loaded="imports",
         ),
         undo_dialog(),
         actions=rx.hstack(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app import routes
-from crm_app.components.data_table import Column, cell, data_table, empty_state
+from crm_app.components.data_table import Column, cell, data_table
 from crm_app.components.filter_bar import date_filter, filter_bar, filter_select, search_form, switch_filter
 from crm_app.components.i18n import t, tn
 from crm_app.components.layout import app_shell
-from crm_app.components.pager import pager
+from crm_app.components.pager import paged_list
 from crm_app.services.i18n import N_
 from crm_app.state.leads import ALL, LeadListRow, LeadsState
 
@@ -203,23 +203,11 @@ def leads_page() -> rx.Component:
         "Leads",
         toolbar(),
         bulk_bar(),
-        rx.cond(
-            LeadsState.loaded,
-            rx.cond(
-                LeadsState.rows.length() > 0,
-                rx.vstack(
-                    data_table(COLUMNS, S.rows, lead_cells, state=S, selectable=True, row_testid="lead-row"),
-                    pager(S, sizes=S.PAGE_SIZES),
-                    width="100%",
-                    data_loaded="leads",
-                ),
-                empty_state(
-                    N_("No leads match."),
-                    N_("Add a lead, import a file, or change the filters."),
-                    data_loaded="leads",
-                ),
-            ),
-            rx.center(rx.spinner(), width="100%", padding="2rem"),
+        paged_list(
+            S,
+            data_table(COLUMNS, S.rows, lead_cells, state=S, selectable=True, row_testid="lead-row"),
+            (N_("No leads match."), N_("Add a lead, import a file, or change the filters.")),
+            loaded="leads",
         ),
         actions=rx.hstack(
             rx.link(

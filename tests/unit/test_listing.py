@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
-from crm_app.models import Company, EntityType, Role
+from crm_app.models import Company, EntityType, Role, User
 from crm_app.services import leads, listing
 from tests.factories import create_user
 
@@ -192,10 +192,8 @@ def test_another_entity_is_only_configuration(session):
     assert listing.count(COMPANIES, session=session, user=user) == (3, False)
 
 
-@pytest.mark.parametrize("key", ["status", "source", "responsible"])
-def test_grouped_sorts_give_the_join_order_on_every_page(session, key, monkeypatch):
-    """Status, source and responsible sort with one index branch per referenced row: the same rows,
-    in the same order, page after page, as sorting the join (NULL first ascending, last descending)."""
+def _grouped_leads(session) -> User:
+    """23 leads over three statuses, two sources (and none) and two responsibles: the admin."""
     from tests.factories import create_source
 
     admin = create_user(session, role=Role.ADMIN, name="Mia Admin")
@@ -213,6 +211,14 @@ def test_grouped_sorts_give_the_join_order_on_every_page(session, key, monkeypat
                 "responsible_id": rep.id if i % 3 else admin.id,
             },
         )
+    return admin
+
+
+@pytest.mark.parametrize("key", ["status", "source", "responsible"])
+def test_grouped_sorts_give_the_join_order_on_every_page(session, key, monkeypatch):
+    """Status, source and responsible sort with one index branch per referenced row: the same rows,
+    in the same order, page after page, as sorting the join (NULL first ascending, last descending)."""
+    admin = _grouped_leads(session)
     config = leads.LEAD_LIST
     grouped = config.sort[key]
     assert isinstance(grouped, listing.GroupedSort)
@@ -252,23 +258,7 @@ def test_grouped_sorts_give_the_join_order_on_every_page(session, key, monkeypat
 def test_keyset_pages_of_a_grouped_sort_walk_every_row_in_the_join_order(session, key):
     """The plain list's grouped reads are built once (one UNION ALL with the cursor as a
     parameter): page after page forwards and back, the same rows as the offset pages."""
-    from tests.factories import create_source
-
-    admin = create_user(session, role=Role.ADMIN, name="Mia Admin")
-    rep = create_user(session, email="rep@example.com", name="Al Rep")
-    statuses = leads.lead_statuses(session)[:3]
-    sources = [create_source(session, name=n) for n in ("Zeta fair", "Alpha ads")]
-    for i in range(23):
-        leads.create_lead(
-            session=session,
-            user=admin,
-            data={
-                "last_name": f"K{i:02d}",
-                "status_id": statuses[i % 3].id,
-                "source_id": sources[i % 2].id if i % 5 else None,
-                "responsible_id": rep.id if i % 3 else admin.id,
-            },
-        )
+    admin = _grouped_leads(session)
     for descending in (False, True):
         expected = leads.search_leads(
             session=session, user=admin, sort=key, descending=descending, page_size=50
