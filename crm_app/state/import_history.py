@@ -69,17 +69,27 @@ class ImportHistoryState(ListState, SessionState):
 
     @rx.var
     def undo_summary(self) -> str:
-        return self._t(
-            Msg(
-                "{deleted} leads go to the recycle bin, {restored} leads get back the values the import replaced.",
-                deleted=self.to_delete,
-                restored=self.to_restore,
-            )
+        deleted = Msg(
+            "{count} lead goes to the recycle bin.",
+            plural="{count} leads go to the recycle bin.",
+            count=self.to_delete,
         )
+        restored = Msg(
+            "{count} lead gets back the values the import replaced.",
+            plural="{count} leads get back the values the import replaced.",
+            count=self.to_restore,
+        )
+        return f"{self._t(deleted)} {self._t(restored)}"
 
     @rx.var
     def include_changed_label(self) -> str:
-        return self._t(Msg("Also undo the {count} leads changed since the import", count=self.changed_count))
+        return self._t(
+            Msg(
+                "Also undo the {count} lead changed since the import",
+                plural="Also undo the {count} leads changed since the import",
+                count=self.changed_count,
+            )
+        )
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -185,8 +195,9 @@ class ImportHistoryState(ListState, SessionState):
         kept = result.kept_changed + result.kept_final + result.kept_other
         self.result_message = self._t(
             Msg(
-                "Import undone: {deleted} leads moved to the recycle bin, {restored} restored, {kept} kept.",
-                deleted=result.deleted,
+                "Import undone: {count} lead moved to the recycle bin, {restored} restored, {kept} kept.",
+                plural="Import undone: {count} leads moved to the recycle bin, {restored} restored, {kept} kept.",
+                count=result.deleted,
                 restored=result.restored,
                 kept=kept,
             )

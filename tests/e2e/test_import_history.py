@@ -37,7 +37,7 @@ def test_undo_an_import_from_the_history(page: Page, admin, tmp_path):
 
     row.get_by_role("button", name="Undo this import").click()
     dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_test_id("undo-summary")).to_contain_text("2 leads go to the recycle bin")
+    expect(dialog.get_by_test_id("undo-summary")).to_contain_text("2 leads go to the recycle bin.")
     page.screenshot(path=f"{SHOTS}/import-undo-dialog-1366.png")
     page.set_viewport_size(PHONE)
     page.screenshot(path=f"{SHOTS}/import-undo-dialog-390.png")

@@ -58,7 +58,7 @@ def test_the_dialog_previews_then_undoes(state, job_id, db_url):
     assert [(link.name, link.url) for link in state.changed] == [("Bob Beta", f"/leads/{bob.id}")]
     call(state, ImportHistoryState.confirm_undo)
     assert not state.undo_open and live_leads(db_url) == 1
-    assert "1 leads moved to the recycle bin" in state.result_message
+    assert "1 lead moved to the recycle bin" in state.result_message
     assert (state.rows[0].status, state.rows[0].can_undo) == ("undone", False)
     # a second try (another tab still showing the button) says why not
     events = call(state, ImportHistoryState.open_undo, job_id)
