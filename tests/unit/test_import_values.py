@@ -164,13 +164,16 @@ def test_ten_thousand_distinct_values_show_the_top_ones_and_share_one_choice(ses
 def test_failure_reasons_are_grouped_with_their_counts(session, admin, tmp_path):
     path = write(
         tmp_path,
-        "Last name,E-mail\nA,not-an-email\nB,also bad\n,x@example.com\nC,bad@\n",
+        "Last name,E-mail\nA,bad\nB,bad\nC,bad\nD,worse@\n",
     )
     summary = run_import(session=session, user=admin, path=path)
+    assert summary.failed == 4
     reasons, rest = lead_import.failure_reasons(session=session, user=admin, job_id=summary.job_id)
-    assert sum(n for _r, n in reasons) + rest == summary.failed
-    assert reasons[0][1] >= reasons[-1][1]
-    assert rest == 0
+    # one line per reason, the most rows first, with its row count
+    assert [n for _r, n in reasons] == [3, 1] and rest == 0
+    assert "bad" in reasons[0][0] and "worse@" in reasons[1][0]
+    top, rest = lead_import.failure_reasons(session=session, user=admin, job_id=summary.job_id, limit=1)
+    assert len(top) == 1 and rest == 1
 
 
 def test_failure_reasons_are_written_in_the_importers_language(session, admin, tmp_path):
