@@ -230,6 +230,17 @@ def capabilities(session: Session, user: User | None, record: Any) -> dict[str, 
     return {a.value: can(session, user, a, record) for a in (Action.VIEW, Action.EDIT, Action.DELETE)}
 
 
+def sees_every_import(session: Session, user: User) -> bool:
+    """Whether a user may see (and undo) everyone's import jobs, not only their own: the import
+    right over all leads (managers and administrators by default)."""
+    return scope(session, user, EntityType.LEAD, Action.IMPORT) == Scope.ALL
+
+
+def may_see_import(session: Session, user: User, owner_id: int | None) -> bool:
+    """An import job's owner, or a user who sees every import."""
+    return owner_id == user.id or sees_every_import(session, user)
+
+
 def entity_capabilities(session: Session, user: User | None, entity: EntityType | str) -> dict[str, bool]:
     """{action: the role has it for some records}: create, import, export buttons of a list."""
     return {a.value: allowed(session, user, a, entity) for a in Action}

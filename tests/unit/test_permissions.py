@@ -337,3 +337,13 @@ def test_cli_acts_as_the_user_given_with_their_rights(session, admin, ann, bob, 
         cli.main(["--as", "ann@example.com", "lead", "junk", str(anns_lead.id), "--reason", str(reason.id)])
         == 0
     )
+
+
+def test_who_sees_which_import_jobs(session, admin):
+    manager = create_user(session, role=Role.MANAGER, email="max@example.com")
+    rep = create_user(session, role=Role.SALES, email="rita@example.com")
+    assert permissions.sees_every_import(session, admin) and permissions.sees_every_import(session, manager)
+    assert not permissions.sees_every_import(session, rep)
+    assert permissions.may_see_import(session, rep, rep.id)
+    assert not permissions.may_see_import(session, rep, manager.id)
+    assert permissions.may_see_import(session, manager, rep.id)

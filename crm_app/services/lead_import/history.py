@@ -40,7 +40,7 @@ from crm_app.services import display, leads, permissions, uow
 from crm_app.services.errors import Conflict, DomainError, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.lead_import.run import get_job
-from crm_app.services.permissions import Action, Scope
+from crm_app.services.permissions import Action
 
 STALE_AFTER = timedelta(minutes=5)  # a batch takes seconds: a heartbeat this old means it stopped
 PAGE_SIZE = 20
@@ -102,11 +102,6 @@ def undoable(job: ImportJob) -> bool:
     )
 
 
-def sees_all(session: Session, user: User) -> bool:
-    """May see and undo everyone's imports (the same rule as `get_job`)."""
-    return permissions.scope(session, user, EntityType.LEAD, Action.IMPORT) == Scope.ALL
-
-
 def list_imports(
     *, session: Session, user: User, page: int = 0, page_size: int = PAGE_SIZE
 ) -> tuple[list[ImportRow], int]:
@@ -116,7 +111,7 @@ def list_imports(
     page, page_size = max(0, int(page)), min(max(1, int(page_size)), 100)
     undoer = aliased(User)
     where = [~col(ImportJob.dry_run)]
-    if not sees_all(session, user):
+    if not permissions.sees_every_import(session, user):
         where.append(col(ImportJob.user_id) == user.id)
     total = session.exec(select(func.count()).select_from(ImportJob).where(*where)).one()
     stmt = (

@@ -117,7 +117,7 @@ def get_job(*, session: Session, user: User, job_id: int) -> ImportJob:
     job = session.get(ImportJob, job_id)
     if job is None:
         raise NotFound(Msg("This import does not exist."))
-    if job.user_id != user.id and permissions.scope(session, user, EntityType.LEAD, "import") != "all":
+    if not permissions.may_see_import(session, user, job.user_id):
         raise PermissionDenied()
     return job
 
