@@ -65,6 +65,8 @@ app = CrmApp(
     head_components=[rx.el.meta(name="referrer", content="same-origin"), storage_fallback()],
 )
 
+# the page guard, for pages whose on_load does not check the session itself: a page whose load
+# starts with `SessionState._page_user` is registered with that load alone (one event per open)
 guard = SessionState.check_login
 
 # public pages
@@ -78,18 +80,14 @@ app.add_page(
     on_load=PublicFormState.load,
 )
 
-app.add_page(home_page, route=routes.HOME, title="CRM", on_load=[guard, HomeState.load])
-app.add_page(search_page, route=routes.SEARCH, title=page_title("Search"), on_load=[guard, SearchState.run])
+app.add_page(home_page, route=routes.HOME, title="CRM", on_load=HomeState.load)
+app.add_page(search_page, route=routes.SEARCH, title=page_title("Search"), on_load=SearchState.run)
 app.add_page(profile_page, route=routes.PROFILE, title=page_title("Profile"), on_load=guard)
 
 # leads
-app.add_page(leads_page, route=routes.LEADS, title=page_title("Leads"), on_load=[guard, LeadsState.load])
-app.add_page(
-    lead_new_page, route=routes.LEAD_NEW, title=page_title("New lead"), on_load=[guard, LeadFormState.load]
-)
-app.add_page(
-    lead_card_page, route=routes.LEAD_CARD, title=page_title("Lead"), on_load=[guard, LeadCardState.load]
-)
+app.add_page(leads_page, route=routes.LEADS, title=page_title("Leads"), on_load=LeadsState.load)
+app.add_page(lead_new_page, route=routes.LEAD_NEW, title=page_title("New lead"), on_load=LeadFormState.load)
+app.add_page(lead_card_page, route=routes.LEAD_CARD, title=page_title("Lead"), on_load=LeadCardState.load)
 app.add_page(
     duplicates_page,
     route=routes.LEAD_DUPLICATES,
@@ -145,7 +143,7 @@ app.add_page(
     permissions_page,
     route=routes.SETTINGS_PERMISSIONS,
     title=page_title("Permissions"),
-    on_load=[guard, PermissionsState.load],
+    on_load=PermissionsState.load,
 )
 
 # closed tabs' states expire after CRM_STATE_TTL_SECONDS; open tabs' states are kept

@@ -392,14 +392,19 @@ def resolve_session(*, session: Session, token: str | None, now: datetime | None
     if not token or len(token) > 200:
         return None
     now = now or utcnow()
-    auth = session.exec(select(AuthSession).where(AuthSession.token_hash == _token_hash(token))).first()
-    if auth is None:
+    # the session and its user in one query: every page open and every event reads them
+    found = session.exec(
+        select(AuthSession, User)
+        .outerjoin(User, col(User.id) == col(AuthSession.user_id))
+        .where(AuthSession.token_hash == _token_hash(token))
+    ).first()
+    if found is None:
         return None
+    auth, user = found
     if auth.expires_at <= now or auth.last_seen_at + SESSION_IDLE <= now:
         session.delete(auth)
         session.commit()
         return None
-    user = session.get(User, auth.user_id)
     if user is None or not user.is_active:
         return None
     if now - auth.last_seen_at >= SESSION_TOUCH_EVERY:

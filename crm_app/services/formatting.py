@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,7 +22,11 @@ def locale(lang: str) -> str:
     return _LOCALES.get(normalize_language(lang), "en_GB")
 
 
+@functools.lru_cache(maxsize=4096)
 def money(amount: Decimal | None, currency: str | None, lang: str) -> str:
+    """An amount in its currency for `lang` (cached: babel takes about 0.1 ms a call, and a list
+    page shows the same amounts on every open; equal Decimals format alike at the currency's
+    precision)."""
     if amount is None:
         return ""
     if not currency:
@@ -51,4 +56,9 @@ def day(value: date | datetime | None, lang: str) -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(TIMEZONE).date()
+    return _medium_date(value, lang)
+
+
+@functools.lru_cache(maxsize=4096)
+def _medium_date(value: date, lang: str) -> str:
     return format_date(value, "medium", locale=locale(lang))

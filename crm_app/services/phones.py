@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -57,7 +58,10 @@ def normalize_phone(raw: str | None, region: str) -> tuple[str, Msg | None]:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
 
 
+@functools.lru_cache(maxsize=4096)
 def display_phone(e164: str) -> str:
+    """The international form of a stored number ("+33 1 23 45 67 89"); cached: a list page
+    formats the same numbers on every open, and parsing one costs about 0.1 ms."""
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

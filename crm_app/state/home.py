@@ -21,7 +21,7 @@ class HomeState(SessionState):
     def load(self):
         with self._db() as s:
             with self._handling() as h:
-                self._user(s)
+                self._page_user(s)
                 self.counts = stats.table_counts(session=s)
             if h.failed:
                 return h.events

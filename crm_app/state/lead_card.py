@@ -193,7 +193,7 @@ class LeadCardState(SessionState):
         self.lead_id = _lead_id_from_path(self.router.url.path)
         with self._db() as s:
             with self._handling(on={NotFound: self._not_found}) as h:
-                user = self._user(s)
+                user = self._page_user(s)
                 load_lead_options(s, self, in_progress_only=False)
                 lead = leads.get_lead(session=s, user=user, lead_id=self.lead_id)
                 self._fill(s, lead, user)

@@ -77,7 +77,7 @@ class LeadFormState(SessionState):
         self.errors, self.matches, self.confirmed_key, self.ready = {}, [], "", False
         with self._db() as s:
             with self._handling() as h:
-                user = self._user(s)
+                user = self._page_user(s)
                 load_lead_options(s, self, in_progress_only=True)
             if h.failed:
                 return h.events

@@ -280,7 +280,7 @@ class LeadsState(ListState, SessionState):
         self._read_url({} if resume else params)
         with self._db() as s:
             with self._handling() as h:
-                self._user(s)
+                self._page_user(s)
                 self._load_options(s)
                 self._query(s)
             if h.failed:

@@ -92,7 +92,7 @@ class PermissionsState(SessionState):
         self.loaded = False
         self.allowed = False
         with self._db() as s, self._handling() as h:
-            permissions.require_settings(s, self._user(s))
+            permissions.require_settings(s, self._page_user(s))
             self.allowed = True
             self._build(s)
         if h.failed:

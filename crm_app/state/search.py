@@ -31,7 +31,9 @@ class SearchState(SessionState):
         self.query = str(self.router.url.query_parameters.get("q", ""))[: search.MAX_QUERY]
         with self._db() as s:
             with self._handling() as h:
-                found = search.global_search(session=s, user=self._user(s), text=self.query, lang=self.lang)
+                found = search.global_search(
+                    session=s, user=self._page_user(s), text=self.query, lang=self.lang
+                )
             if h.failed:
                 return h.events
         self.hits = [

@@ -22,6 +22,18 @@ from crm_app.ui_catalog import full_catalog
 
 FieldErrors = str | Callable[[dict[str, str]], Any]
 
+# session.info key of the (token, user) `SessionState._user` checked in that database session
+_CHECKED_USER = "crm_checked_user"
+
+
+class PageRedirect(Exception):
+    """Raised by `SessionState._page_user` when the page may not open: `_handling` returns its
+    `events` (to the set-up page, or to the login page and back here afterwards)."""
+
+    def __init__(self, events: Any) -> None:
+        super().__init__()
+        self.events = events
+
 
 class Outcome:
     """What `SessionState._handling` caught: `failed`, and the `events` the handler returns."""
@@ -120,8 +132,37 @@ class SessionState(rx.State):
         return session_handover.cookie_value(self.router.headers.cookie)
 
     def _user(self, session: Session) -> User:
-        """The user behind the session cookie, checked on the server, or NotAuthenticated."""
-        return auth.require_session(session=session, token=self._token())
+        """The user behind the session cookie, checked on the server, or NotAuthenticated.
+
+        Checked once per database session (a handler opens one): a load that asks again, as
+        each step of a page load does, gets the user it checked (`session.info`)."""
+        token = self._token()
+        known = session.info.get(_CHECKED_USER)
+        if known is not None and known[0] == token:
+            return known[1]
+        user = auth.require_session(session=session, token=token)
+        session.info[_CHECKED_USER] = (token, user)
+        return user
+
+    def _page_user(self, session: Session) -> User:
+        """The page guard, inside a page's own on_load: the user behind the cookie, shown in the
+        shell (`_set_user`), or PageRedirect to /setup (no user yet) or to /login (no session;
+        back to this page afterwards). A page whose load calls it first, in its `_handling`,
+        is registered with `on_load=ThatState.load` alone: one event per page open instead of
+        two (`check_login`, then the load), each reading the session."""
+        token = self._token()
+        user = auth.resolve_session(session=session, token=token)
+        if user is None:
+            if auth.needs_setup(session=session):  # no user at all, so no session either
+                raise PageRedirect(rx.redirect(routes.setup()))
+            self._clear_user()
+            self._set_lang(self.browser_lang)
+            url = self.router.url
+            path = url.path.rstrip("/") or "/"  # the static build serves /deals as /deals/
+            raise PageRedirect(rx.redirect(routes.login(path + (f"?{url.query}" if url.query else ""))))
+        self._set_user(user)
+        session.info[_CHECKED_USER] = (token, user)
+        return user
 
     def _open_session(self, session: Session, token: str):
         """After `auth.login`: on to the route that sets the cookie, then to the page the user
@@ -211,6 +252,9 @@ class SessionState(rx.State):
             yield outcome
         except Exception as exc:
             outcome.failed = True
+            if isinstance(exc, PageRedirect):
+                outcome.events = exc.events
+                return
             if isinstance(exc, ValidationError) and field_errors is not None:
                 errors = self._field_errors(exc)
                 if isinstance(field_errors, str):
@@ -230,19 +274,11 @@ class SessionState(rx.State):
 
     @db_event
     def check_login(self):
-        """on_load of every private page: /setup when there are no users, /login without a session."""
-        with self._db() as s:
-            if auth.needs_setup(session=s):
-                return rx.redirect(routes.setup())
-            user = auth.resolve_session(session=s, token=self._token())
-            if user is None:
-                self._clear_user()
-                self._set_lang(self.browser_lang)
-                url = self.router.url
-                path = url.path.rstrip("/") or "/"  # the static build serves /deals as /deals/
-                return rx.redirect(routes.login(path + (f"?{url.query}" if url.query else "")))
-            self._set_user(user)
-        return None
+        """on_load of a private page without a load of its own (`_page_user`): /setup when
+        there are no users, /login without a session."""
+        with self._db() as s, self._handling() as h:
+            self._page_user(s)
+        return h.events if h.failed else None
 
     @db_event
     def logout(self):
