@@ -68,4 +68,3 @@ def test_the_leads_page_opens_in_one_event(root, db_url):
     open_page(state, "/leads")
     assert call(state, LeadsState.load) is None
     assert state.loaded and state.user_name == "Camille Martin"
-
