@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from crm_app import db, routes
 from crm_app.models import User
+from crm_app.serialized_once import frozen
 from crm_app.services import auth, permissions, rate_limit, session_handover
 from crm_app.services.errors import DomainError, NotAuthenticated, ValidationError
 from crm_app.services.i18n import Msg, normalize_language, plural_index, tr
@@ -89,7 +90,7 @@ class SessionState(rx.State):
         `lang` is assigned, so `lang` is assigned through `_set_lang`, which skips an unchanged
         value (any assignment marks a var dirty, and a dirty `lang` resends this catalogue).
         """
-        return full_catalog(self.lang)
+        return frozen(full_catalog(self.lang))
 
     @rx.var
     def zero_is_singular(self) -> bool:
