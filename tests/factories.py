@@ -520,3 +520,10 @@ def create_import_job(session: Session, *, user: User | None = None, **overrides
         "finished_at": utcnow(),
     }
     return _save(session, ImportJob(**(values | overrides)))
+
+
+def write_csv(tmp_path, text: str, *, encoding: str = "utf-8", name: str = "leads.csv"):
+    """A CSV file of `text` in `tmp_path`, in `encoding`: what the import tests read."""
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path

@@ -22,6 +22,7 @@ from crm_app.services import conversion, leads, permissions
 from crm_app.services.errors import Conflict, PermissionDenied
 from crm_app.services.lead_import import list_imports, run_import, undo_import, undo_preview
 from tests.factories import create_import_job, create_user
+from tests.factories import write_csv as write
 
 HEADER = "First name,Last name,E-mail,Phone,Company name,Amount\n"
 ROWS = (
@@ -34,12 +35,6 @@ ROWS = (
 @pytest.fixture
 def admin(session):
     return create_user(session, role=Role.ADMIN, email="admin@example.com", name="Ann Admin")
-
-
-def write(tmp_path, text: str, name: str = "leads.csv"):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def by_last_name(session, name: str) -> Lead:

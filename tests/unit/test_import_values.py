@@ -9,17 +9,12 @@ from crm_app.services import lead_import, leads
 from crm_app.services.lead_import import values
 from crm_app.services.lead_import.run import run_import
 from tests.factories import create_user
+from tests.factories import write_csv as write
 
 
 @pytest.fixture
 def admin(session):
     return create_user(session, role=Role.ADMIN, email="admin@example.com", name="Ann Admin")
-
-
-def write(tmp_path, text: str, name: str = "leads.csv"):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def mapping_of(path):

@@ -26,6 +26,7 @@ from crm_app.services import lead_import, leads
 from crm_app.services.errors import PermissionDenied, ValidationError
 from crm_app.services.lead_import import ImportFileError, auto_map, open_csv, run_import
 from tests.factories import create_user
+from tests.factories import write_csv as write
 
 HEADER = "First name,Last name,E-mail,Phone,Company name\n"
 
@@ -33,12 +34,6 @@ HEADER = "First name,Last name,E-mail,Phone,Company name\n"
 @pytest.fixture
 def admin(session):
     return create_user(session, role=Role.ADMIN, email="admin@example.com", name="Ann Admin")
-
-
-def write(tmp_path, text: str, *, encoding: str = "utf-8", name: str = "leads.csv"):
-    path = tmp_path / name
-    path.write_bytes(text.encode(encoding))
-    return path
 
 
 def lead_count(session) -> int:
