@@ -92,11 +92,9 @@ app.add_page(
     duplicates_page,
     route=routes.LEAD_DUPLICATES,
     title=page_title("Duplicates"),
-    on_load=[guard, DuplicatesState.load],
+    on_load=DuplicatesState.load,
 )
-app.add_page(
-    merge_page, route=routes.LEAD_MERGE, title=page_title("Merge leads"), on_load=[guard, MergeState.load]
-)
+app.add_page(merge_page, route=routes.LEAD_MERGE, title=page_title("Merge leads"), on_load=MergeState.load)
 app.add_page(
     lead_import_page,
     route=routes.LEAD_IMPORT,
@@ -107,7 +105,7 @@ app.add_page(
     import_history_page,
     route=routes.LEAD_IMPORT_HISTORY,
     title=page_title("Import history"),
-    on_load=[guard, ImportHistoryState.load],
+    on_load=ImportHistoryState.load,
 )
 
 # sections not built yet: one placeholder page per section, list and card
@@ -118,26 +116,24 @@ for route, (title, items) in COMING.items():
 
 # settings
 app.add_page(settings_page, route=routes.SETTINGS, title=page_title("Settings"), on_load=guard)
-app.add_page(
-    users_page, route=routes.SETTINGS_USERS, title=page_title("Users"), on_load=[guard, UsersState.load]
-)
+app.add_page(users_page, route=routes.SETTINGS_USERS, title=page_title("Users"), on_load=UsersState.load)
 app.add_page(
     lead_settings_page,
     route=routes.SETTINGS_LEADS,
     title=page_title("Lead settings"),
-    on_load=[guard, LeadSettingsState.load],
+    on_load=LeadSettingsState.load,
 )
 app.add_page(
     web_forms_page,
     route=routes.SETTINGS_WEB_FORMS,
     title=page_title("Web forms"),
-    on_load=[guard, WebFormsState.load],
+    on_load=WebFormsState.load,
 )
 app.add_page(
     api_keys_page,
     route=routes.SETTINGS_API_KEYS,
     title=page_title("API keys"),
-    on_load=[guard, ApiKeysState.load],
+    on_load=ApiKeysState.load,
 )
 app.add_page(
     permissions_page,

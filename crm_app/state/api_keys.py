@@ -50,7 +50,7 @@ class ApiKeysState(SessionState):
 
     @db_event
     def load(self):
-        return self._in_session(self._load)
+        return self._in_session(self._load, page=True)
 
     @rx.event
     def open_dialog(self):

@@ -134,7 +134,7 @@ class DuplicatesState(ListState, SessionState):
 
     @db_event
     def load(self):
-        return self._reload()
+        return self._in_session(self._load, page=True)
 
     @db_event
     def undo_merge(self, merge_id: int):
@@ -290,7 +290,7 @@ class MergeState(SessionState):
         self.merge_id = 0
         self.errors = {}
         self.loaded = False
-        return self._in_session(self._load_candidates)
+        return self._in_session(self._load_candidates, page=True)
 
     @db_event
     def merge(self, form: dict):

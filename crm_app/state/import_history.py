@@ -150,7 +150,7 @@ class ImportHistoryState(ListState, SessionState):
     @db_event
     def load(self):
         self.result_message = ""
-        return self._reload()
+        return self._in_session(self._load_page, page=True)
 
     @db_event
     def open_undo(self, job_id: int):

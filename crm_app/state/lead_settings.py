@@ -107,7 +107,7 @@ class LeadSettingsState(SessionState):
     def load(self):
         self.edit_open = False
         self.delete_open = False
-        return self._in_session(self._load)
+        return self._in_session(self._load, page=True)
 
     @db_event
     def add_item(self, kind: str, form: dict):

@@ -215,14 +215,19 @@ class SessionState(rx.State):
         field_errors: FieldErrors | None = None,
         *,
         on: dict[type[Exception], Callable[[Any], Any]] | None = None,
+        page: bool = False,
     ) -> Any:
         """`work(session)` in a session, its domain errors handled as `_handling` does: returns
         the events to send (None when it went well). The body of most loads:
 
-            return self._in_session(self._load)
-        """
+            return self._in_session(self._load, page=True)
+
+        `page`: an on_load, the page guard first (`_page_user`; the page is registered with
+        this load alone)."""
         with self._db() as s:
             with self._handling(field_errors, on=on) as h:
+                if page:
+                    self._page_user(s)
                 work(s)
             return h.events if h.failed else None
 

@@ -75,7 +75,7 @@ class UsersState(ListState, SessionState):
 
     @db_event
     def load(self):
-        return self._reload()
+        return self._in_session(self._load, page=True)
 
     @rx.event
     def open_dialog(self):

@@ -149,7 +149,7 @@ class WebFormsState(SessionState):
 
     @db_event
     def load(self):
-        return self._in_session(self._load, on={PermissionDenied: self._forbidden})
+        return self._in_session(self._load, on={PermissionDenied: self._forbidden}, page=True)
 
     @db_event
     def open_create(self):

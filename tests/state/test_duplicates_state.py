@@ -3,7 +3,7 @@
 from sqlmodel import select
 
 from crm_app import db
-from crm_app.models import Lead, LeadMerge, Role
+from crm_app.models import Lead, LeadMerge, Role, User
 from crm_app.services import auth, duplicates, leads
 from crm_app.state.duplicates import DuplicatesState, MergeState, parse_ids
 from crm_app.state.session import SessionState
@@ -97,12 +97,14 @@ def test_list_merge_and_undo_through_the_states(root, db_url):
 
 
 def test_merge_page_explains_what_cannot_be_merged(root, db_url):
-    _, token, a, _ = _two_leads(db_url)
+    user, token, a, _ = _two_leads(db_url)
     page = _logged_in(root, MergeState, token)
     page._open(f"{a}")
     assert page.loaded and page.columns == [] and page.problem == "Choose at least two leads to merge."
-    page.lang = "fr"
+    with db.session(db_url) as s:  # the page opens in the user's language
+        auth.set_language(session=s, user=s.get(User, user.id), language="fr")
     page._open(f"{a},999999")
+    assert page.lang == "fr"
     assert page.problem == "Le prospect n° 999999 n'existe pas ou a été supprimé."
     assert parse_ids("3, x 4;5") == [3, 4, 5]
 

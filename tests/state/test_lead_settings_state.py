@@ -8,7 +8,7 @@ from crm_app.services import auth, leads, phones
 from crm_app.state.lead_settings import LeadSettingsState
 from crm_app.state.session import SessionState
 from tests.factories import PASSWORD, create_user
-from tests.state.conftest import call, sign_in, substate
+from tests.state.conftest import call, open_page, sign_in, substate
 
 
 def _logged_in(root, db_url, role: Role = Role.ADMIN) -> LeadSettingsState:
@@ -39,8 +39,9 @@ def test_without_a_session_nothing_loads(root, db_url):
     with db.session(db_url) as s:
         create_user(s)
     state = substate(root, LeadSettingsState)
+    open_page(state, "/settings/leads")
     spec = call(state, LeadSettingsState.load)
-    assert "/auth/logout" in repr(spec)  # through the route that clears the cookie
+    assert "/login?next=%2Fsettings%2Fleads" in str(spec)  # to log in, then back to this page
     assert not state.loaded and state.statuses == []
 
 
