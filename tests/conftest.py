@@ -70,7 +70,8 @@ def pg_database_url() -> Iterator[str]:
 def empty_database(url: str) -> None:
     """Delete every row of every table (alembic_version stays: the database is migrated and empty,
     as `crm db upgrade` leaves it), ids starting again at 1. Safe while a server uses the database:
-    its next transaction sees the empty tables."""
+    its next transaction sees the empty tables. The settings stamp goes too (services.reference keeps
+    nothing for this database until the next write to a table it watches)."""
     tables = [t.name for t in SQLModel.metadata.sorted_tables]
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
@@ -82,6 +83,7 @@ def empty_database(url: str) -> None:
             conn.execute("BEGIN IMMEDIATE")
             for name in reversed(tables):
                 conn.execute(f'DELETE FROM "{name}"')
+            conn.execute("DELETE FROM settings_stamp")  # the triggers of the deletes above wrote it
             if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
                 conn.execute("DELETE FROM sqlite_sequence")
             conn.execute("COMMIT")
@@ -91,6 +93,7 @@ def empty_database(url: str) -> None:
     names = ", ".join(f'"{name}"' for name in tables)
     with db.get_engine(url).begin() as conn:
         conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.execute(sa.text("DELETE FROM settings_stamp"))  # the truncate's triggers wrote it
 
 
 def row_counts(url: str) -> dict[str, int]:

@@ -34,7 +34,7 @@ from crm_app.models.leads_extra import (
     RateEvent,
     WebForm,
 )
-from crm_app.models.settings import Currency, LostReason, Pipeline, Source, Stage
+from crm_app.models.settings import Currency, LostReason, Pipeline, SettingsStamp, Source, Stage
 from crm_app.models.users import ApiKey, AuthSession, LoginAttempt, RolePermission, Team, User
 
 __all__ = [
@@ -69,6 +69,7 @@ __all__ = [
     "ReasonKind",
     "Role",
     "RolePermission",
+    "SettingsStamp",
     "Source",
     "Stage",
     "StageSemantic",

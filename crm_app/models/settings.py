@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from crm_app.models.base import Audited, AuditedRow, enum_field, fixed_field
 from crm_app.models.enums import PipelineKind, ReasonKind, StageSemantic
@@ -64,3 +64,15 @@ class Currency(AuditedRow, table=True):
     rate: Decimal = fixed_field(6, default=Decimal("1"))
     is_base: bool = Field(default=False)
     sort: int = Field(default=0)
+
+
+class SettingsStamp(SQLModel, table=True):
+    """One row (id 1) whose value changes with every write to the users, the permission matrix,
+    the pipelines, the stages and the sources: database triggers write a new random value
+    (migration 0010), whichever code or tool writes those tables. `services.reference` keeps what
+    it read from them for one value; no row means nothing is kept."""
+
+    __tablename__ = "settings_stamp"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
+
+    id: int = Field(default=1, primary_key=True)
+    value: int = Field(sa_type=sa.BigInteger)  # pyright: ignore[reportArgumentType]

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from crm_app.models import AuthSession, LoginAttempt, Role, User
 from crm_app.models.base import saved_id, utcnow
-from crm_app.services import defaults, permissions, uow
+from crm_app.services import defaults, permissions, reference, uow
 from crm_app.services.errors import (
     Conflict,
     NotAuthenticated,
@@ -393,14 +393,16 @@ def resolve_session(*, session: Session, token: str | None, now: datetime | None
         return None
     now = now or utcnow()
     # the session and its user in one query: every page open and every event reads them
+    # (and the settings stamp, for what services.reference keeps)
     found = session.exec(
-        select(AuthSession, User)
+        select(AuthSession, User, reference.stamp_column())
         .outerjoin(User, col(User.id) == col(AuthSession.user_id))
         .where(AuthSession.token_hash == _token_hash(token))
     ).first()
     if found is None:
         return None
-    auth, user = found
+    auth, user, stamp = found
+    reference.note_stamp(session, stamp)
     if auth.expires_at <= now or auth.last_seen_at + SESSION_IDLE <= now:
         session.delete(auth)
         session.commit()

@@ -18,9 +18,12 @@ from crm_app.models import (
     PipelineKind,
     Source,
     Stage,
+    StageSemantic,
     User,
 )
-from crm_app.services import display, listing, permissions, search_index
+from crm_app.models.base import saved_id
+from crm_app.services import display, listing, permissions, reference, search_index
+from crm_app.services.lead_fields import lead_statuses
 
 # --- the list (the first configuration of services/listing) ---------------------------------
 
@@ -287,4 +290,34 @@ def leads_after(
         after_id=after_id,
         limit=limit,
         action=action,
+    )
+
+
+# --- the filters' choices --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListOptions:
+    """The choices of the list's filters, as stored (names not yet translated)."""
+
+    statuses: tuple[tuple[int, str, str, StageSemantic], ...]  # id, name, colour, semantic
+    sources: tuple[tuple[int, str], ...]
+    users: tuple[tuple[int, str], ...]  # the active users, by name (the first 200)
+
+
+def list_options(session: Session) -> ListOptions:
+    """Statuses, sources and active users: read on every open of the list, kept per process while
+    the settings stamp stays (services.reference)."""
+    return reference.cached(session, "leads.list_options", lambda: _read_list_options(session))
+
+
+def _read_list_options(session: Session) -> ListOptions:
+    sources = session.exec(select(Source.id, Source.name).order_by(col(Source.sort), col(Source.id))).all()
+    users = session.exec(
+        select(User.id, User.name).where(col(User.is_active)).order_by(col(User.name)).limit(200)
+    ).all()
+    return ListOptions(
+        statuses=tuple((saved_id(st), st.name, st.color, st.semantic) for st in lead_statuses(session)),
+        sources=tuple((i, name) for i, name in sources if i is not None),
+        users=tuple((i, name) for i, name in users if i is not None),
     )

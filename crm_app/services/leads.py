@@ -59,6 +59,7 @@ from crm_app.services.lead_list import (  # noqa: F401
     browse_leads,
     count_leads,
     leads_after,
+    list_options,
     search_leads,
 )
 from crm_app.services.permissions import Action

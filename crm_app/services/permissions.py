@@ -25,6 +25,7 @@ from sqlmodel import Session, col, func, select
 
 from crm_app.models import EntityType, Role, RolePermission, User
 from crm_app.models.base import StrEnum, utcnow
+from crm_app.services import reference
 from crm_app.services.errors import NotAuthenticated, PermissionDenied, ValidationError
 from crm_app.services.i18n import N_, Msg
 
@@ -114,10 +115,17 @@ def _valid_cell(entity: str, action: str, value: str) -> bool:
 
 
 def matrix(session: Session) -> Matrix:
-    """The stored matrix over the defaults; one query per DB session (a request)."""
+    """The stored matrix over the defaults: kept per process while the settings stamp stays
+    (`services.reference`), and per DB session (a request). Shared: do not change it."""
     cached = session.info.get(_CACHE_KEY)
     if cached is not None:
         return cached
+    out = reference.cached(session, "permissions.matrix", lambda: _stored_matrix(session))
+    session.info[_CACHE_KEY] = out
+    return out
+
+
+def _stored_matrix(session: Session) -> Matrix:
     out = default_matrix()
     rows = session.connection().execute(
         select(RolePermission.role, RolePermission.entity, RolePermission.action, RolePermission.scope)
@@ -126,7 +134,6 @@ def matrix(session: Session) -> Matrix:
         role_key = role.value if isinstance(role, Role) else str(role)
         if role_key in out and _valid_cell(entity, action, value):
             out[role_key][entity][action] = value
-    session.info[_CACHE_KEY] = out
     return out
 
 

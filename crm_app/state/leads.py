@@ -8,10 +8,9 @@ from datetime import date
 from typing import ClassVar
 
 import reflex as rx
-from sqlmodel import col, select
 
 from crm_app import routes
-from crm_app.models import EntityType, Source, StageSemantic, User
+from crm_app.models import EntityType, StageSemantic
 from crm_app.services import formatting, leads, permissions, search_index
 from crm_app.services.defaults import display_name
 from crm_app.services.i18n import SEMICOLON, Msg
@@ -113,19 +112,17 @@ class LeadsState(ListState, SessionState):
         )
 
     def _load_options(self, s) -> None:
-        statuses = leads.lead_statuses(s)
+        options = leads.list_options(s)
         self.status_options = [
-            Option(str(st.id), display_name(st.name, self.lang), st.color) for st in statuses
+            Option(str(i), display_name(name, self.lang), color) for i, name, color, _ in options.statuses
         ]
         self.open_status_options = [
             o
-            for o, st in zip(self.status_options, statuses, strict=True)
-            if st.semantic == StageSemantic.IN_PROGRESS
+            for o, st in zip(self.status_options, options.statuses, strict=True)
+            if st[3] == StageSemantic.IN_PROGRESS
         ]
-        sources = s.exec(select(Source).order_by(col(Source.sort), col(Source.id))).all()
-        self.source_options = [Option(str(x.id), display_name(x.name, self.lang)) for x in sources]
-        users = s.exec(select(User).where(User.is_active).order_by(User.name).limit(200)).all()
-        self.user_options = [Option(str(u.id), u.name) for u in users]
+        self.source_options = [Option(str(i), display_name(name, self.lang)) for i, name in options.sources]
+        self.user_options = [Option(str(i), name) for i, name in options.users]
 
     def _query(self, s) -> None:
         user = self._user(s)
