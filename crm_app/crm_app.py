@@ -12,6 +12,7 @@ from crm_app.components.embed import storage_fallback
 from crm_app.components.i18n import page_title
 from crm_app.pages.api_keys import api_keys_page
 from crm_app.pages.coming import COMING, make_page
+from crm_app.pages.currencies import currencies_page
 from crm_app.pages.duplicates import duplicates_page
 from crm_app.pages.home import home_page
 from crm_app.pages.import_history import import_history_page
@@ -32,6 +33,7 @@ from crm_app.pages.users import users_page
 from crm_app.pages.web_forms import web_forms_page
 from crm_app.state.api_keys import ApiKeysState
 from crm_app.state.auth_pages import LoginState, SetupState
+from crm_app.state.currencies import CurrenciesState
 from crm_app.state.duplicates import DuplicatesState, MergeState
 from crm_app.state.home import HomeState
 from crm_app.state.import_history import ImportHistoryState
@@ -122,6 +124,12 @@ app.add_page(
     route=routes.SETTINGS_LEADS,
     title=page_title("Lead settings"),
     on_load=LeadSettingsState.load,
+)
+app.add_page(
+    currencies_page,
+    route=routes.SETTINGS_CURRENCIES,
+    title=page_title("Currencies"),
+    on_load=CurrenciesState.load,
 )
 app.add_page(
     web_forms_page,

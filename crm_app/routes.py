@@ -37,6 +37,7 @@ SETTINGS_LEADS = "/settings/leads"
 SETTINGS_WEB_FORMS = "/settings/web-forms"
 SETTINGS_API_KEYS = "/settings/api-keys"
 SETTINGS_PERMISSIONS = "/settings/permissions"
+SETTINGS_CURRENCIES = "/settings/currencies"
 PUBLIC_FORM = "/forms/[slug]"
 API_DOCS = "/api/v1/docs"
 # HTTP routes (crm_app/api/session_cookie.py): the session cookie is set and cleared by the server
@@ -196,6 +197,10 @@ def settings_api_keys() -> str:
 
 def settings_permissions() -> str:
     return SETTINGS_PERMISSIONS
+
+
+def settings_currencies() -> str:
+    return SETTINGS_CURRENCIES
 
 
 def public_form(slug: str) -> str:

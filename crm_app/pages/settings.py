@@ -27,7 +27,7 @@ SECTIONS = [
     ),
     (N_("Deal pipelines"), N_("Pipelines and their stages, with colours and results."), "", "kanban", False),
     (N_("Sources"), N_("Where leads and deals come from."), routes.SETTINGS_LEADS, "radio_tower", True),
-    (N_("Currencies"), N_("Currencies and exchange rates."), "", "coins", False),
+    (N_("Currencies"), N_("Currencies and exchange rates."), routes.SETTINGS_CURRENCIES, "coins", True),
     (
         N_("Web forms"),
         N_("Public forms that create leads from your website."),

@@ -66,11 +66,12 @@ LEAD_JUNK_REASONS = [
 
 @cache
 def _default_msgids() -> dict[str, str]:
-    """A default status, stage, source, reason or pipeline name, as stored in any language -> its msgid."""
+    """A default status, stage, source, reason, pipeline or currency name, as stored in any language -> its msgid."""
     names = [name for name, _, _ in (*LEAD_STATUSES, *DEAL_STAGES)]
     names += (
         [name for _, name in SOURCES] + DEAL_LOST_REASONS + LEAD_JUNK_REASONS + [N_("Leads"), N_("Sales")]
     )
+    names += [name for _, name, _, _ in CURRENCIES]
     found = {gettext(lang, name): name for lang in LANGUAGES if lang != "en" for name in names}
     found.update({name: name for name in names})  # an English name is its own msgid
     return found

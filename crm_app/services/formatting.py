@@ -39,6 +39,11 @@ def number(value: int, lang: str) -> str:
     return format_decimal(value, locale=locale(lang))
 
 
+def decimal_text(value: Decimal, lang: str) -> str:
+    """An exact decimal (a rate) as `lang` writes it, up to 6 places: 1.08, 1,08, 0,925926."""
+    return format_decimal(value, format="#,##0.######", locale=locale(lang))
+
+
 def when(at: datetime | None, lang: str) -> str:
     """Date and time in the CRM's time zone (CRM_TIMEZONE, default UTC): the date as `day` writes
     it, then the time, joined the language's way ("1 Dec 2026, 18:50", "1 déc. 2026, 18:50").

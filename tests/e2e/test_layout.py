@@ -35,6 +35,7 @@ PAGES = [
     ("/settings/web-forms", "[data-loaded='web-forms']"),
     ("/settings/api-keys", "[data-loaded='api-keys']"),
     ("/settings/permissions", "[data-loaded='permissions']"),
+    ("/settings/currencies", "[data-loaded='currencies']"),
     ("/forms/{form}", "button:Send"),
 ]
 
@@ -183,6 +184,7 @@ DIALOGS = [
     ("/settings/web-forms", "New web form", "[data-loaded='web-forms']"),
     ("/settings/api-keys", "Create key", "[data-loaded='api-keys']"),
     ("/settings/users", "Add user", "[data-loaded='users']"),
+    ("/settings/currencies", "Edit", "[data-loaded='currencies']"),
 ]
 
 
