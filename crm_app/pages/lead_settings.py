@@ -106,7 +106,7 @@ def reason_cells(row) -> list[rx.Component]:
     return [
         admin_only(S, rx.table.cell(order_buttons(S, "reason", row))),
         rx.table.cell(rx.text(row.name, weight="medium")),
-        rx.table.cell(row.lead_count),
+        rx.table.cell(row.record_count),
         actions(
             S,
             edit_button(S, "reason", row),

@@ -458,7 +458,9 @@ def test_a_junk_reason_in_use_moves_its_leads_first(session, admin):
     lead.result, lead.junk_reason_id = LeadResult.JUNK, spam
     session.add(lead)
     session.commit()
-    assert next(r for r in ls.list_junk_reasons(session=session, user=admin) if r.id == spam).lead_count == 1
+    assert (
+        next(r for r in ls.list_junk_reasons(session=session, user=admin) if r.id == spam).record_count == 1
+    )
     with pytest.raises(ls.InUse) as exc:
         ls.delete_junk_reason(session=session, user=admin, reason_id=spam)
     assert exc.value.count == 1
