@@ -13,9 +13,11 @@ from typing import Any
 
 import reflex as rx
 
+from crm_app import routes
 from crm_app.components.data_table import Column, data_table
 from crm_app.components.forms import crm_form, field_error, form_error
 from crm_app.components.i18n import t
+from crm_app.components.layout import app_shell
 from crm_app.components.select_field import field_label
 from crm_app.services.i18n import N_
 
@@ -132,6 +134,40 @@ def add_form(state: Any, kind: str, errors: Any, key: Any, button: str, *extra: 
             on_submit=lambda form: state.add_item(kind, form),
             key=key,
             width="100%",
+        ),
+    )
+
+
+def settings_page(title: str, state: Any, marker: str, *content: rx.Component) -> rx.Component:
+    """A settings page: its sections once `state.loaded` (a spinner before), a note for those who
+    may only read them, `data-loaded=marker` for the tests, and the way back to the settings."""
+    return app_shell(
+        title,
+        rx.cond(
+            state.loaded,
+            rx.vstack(
+                rx.cond(
+                    state.is_admin,
+                    rx.fragment(),
+                    rx.callout(
+                        t("Only administrators can change these settings."),
+                        icon="lock",
+                        color_scheme="gray",
+                        size="1",
+                        width="100%",
+                    ),
+                ),
+                *content,
+                spacing="4",
+                width="100%",
+                data_loaded=marker,
+            ),
+            rx.spinner(),
+        ),
+        actions=rx.link(
+            rx.hstack(rx.icon("arrow_left", size=14), t("Settings"), align="center", spacing="1"),
+            href=routes.settings(),
+            size="2",
         ),
     )
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app import routes
 from crm_app.components.form_dialog import form_dialog
 from crm_app.components.forms import crm_form, field_error, form_error, text_field
 from crm_app.components.i18n import t
-from crm_app.components.layout import app_shell
 from crm_app.components.select_field import field_label
 from crm_app.components.settings_list import (
     actions,
@@ -17,6 +15,7 @@ from crm_app.components.settings_list import (
     edit_button,
     order_buttons,
     section,
+    settings_page,
     settings_table,
 )
 from crm_app.services.i18n import N_
@@ -145,38 +144,22 @@ def delete_dialog() -> rx.Component:
 
 
 def currencies_page() -> rx.Component:
-    return app_shell(
+    return settings_page(
         "Currencies",
-        rx.cond(
-            S.loaded,
-            rx.vstack(
-                section(
-                    "currencies",
-                    N_("Base currency and exchange rates"),
-                    N_(
-                        "Amounts in another currency count in the base currency at its rate: 1 unit of the base"
-                        " buys this many units of the currency."
-                    ),
-                    settings_table(
-                        S,
-                        [N_("Code"), N_("Name"), N_("Rate"), N_("Used by")],
-                        S.rows,
-                        currency_cells,
-                        "currency-row",
-                    ),
-                    add_currency_form(),
-                ),
-                edit_dialog(),
-                delete_dialog(),
-                spacing="4",
-                width="100%",
-                data_loaded="currencies",
+        S,
+        "currencies",
+        section(
+            "currencies",
+            N_("Base currency and exchange rates"),
+            N_(
+                "Amounts in another currency count in the base currency at its rate: 1 unit of the base"
+                " buys this many units of the currency."
             ),
-            rx.spinner(),
+            settings_table(
+                S, [N_("Code"), N_("Name"), N_("Rate"), N_("Used by")], S.rows, currency_cells, "currency-row"
+            ),
+            add_currency_form(),
         ),
-        actions=rx.link(
-            rx.hstack(rx.icon("arrow_left", size=14), t("Settings"), align="center", spacing="1"),
-            href=routes.settings(),
-            size="2",
-        ),
+        edit_dialog(),
+        delete_dialog(),
     )

@@ -6,10 +6,8 @@ from typing import cast
 
 import reflex as rx
 
-from crm_app import routes
 from crm_app.components.forms import crm_form, field_error
 from crm_app.components.i18n import t
-from crm_app.components.layout import app_shell
 from crm_app.components.lead_settings_dialogs import delete_dialog, edit_dialog
 from crm_app.components.select_field import field_label, select_field
 from crm_app.components.settings_list import (
@@ -21,6 +19,7 @@ from crm_app.components.settings_list import (
     edit_button,
     order_buttons,
     section,
+    settings_page,
     settings_table,
     swatch,
 )
@@ -217,37 +216,14 @@ def region_section() -> rx.Component:
 
 
 def lead_settings_page() -> rx.Component:
-    return app_shell(
+    return settings_page(
         "Lead settings",
-        rx.cond(
-            S.loaded,
-            rx.vstack(
-                rx.cond(
-                    S.is_admin,
-                    rx.fragment(),
-                    rx.callout(
-                        t("Only administrators can change these settings."),
-                        icon="lock",
-                        color_scheme="gray",
-                        size="1",
-                        width="100%",
-                    ),
-                ),
-                statuses_section(),
-                sources_section(),
-                reasons_section(),
-                region_section(),
-                edit_dialog(),
-                delete_dialog(),
-                spacing="4",
-                width="100%",
-                data_loaded="lead-settings",
-            ),
-            rx.spinner(),
-        ),
-        actions=rx.link(
-            rx.hstack(rx.icon("arrow_left", size=14), t("Settings"), align="center", spacing="1"),
-            href=routes.settings(),
-            size="2",
-        ),
+        S,
+        "lead-settings",
+        statuses_section(),
+        sources_section(),
+        reasons_section(),
+        region_section(),
+        edit_dialog(),
+        delete_dialog(),
     )
