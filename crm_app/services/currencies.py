@@ -160,7 +160,7 @@ def add_currency(
         raise ValidationError(errors)
     currency = Currency(code=value_code, name=text, rate=value_rate, is_base=False, sort=0)
     session.add(currency)
-    _renumber(session, [*existing, currency])
+    sl.renumber(session, [*existing, currency])
     uow.commit(session)
     session.refresh(currency)
     return currency
@@ -219,7 +219,7 @@ def set_base(*, session: Session, user: User, code: str) -> Currency:
             c.rate = max((c.rate / factor).quantize(RATE_PLACES, rounding=ROUND_HALF_EVEN), RATE_PLACES)
             c.is_base = False
         session.add(c)
-    _renumber(session, _ordered_after_base(session, new_base))
+    sl.renumber(session, _ordered_after_base(session, new_base))
     uow.commit(session)
     session.refresh(new_base)
     return new_base
@@ -237,7 +237,7 @@ def move_currency(*, session: Session, user: User, code: str, direction: str) ->
     if currency.is_base or not 0 <= other < len(rows) or rows[other].is_base:
         return False
     rows[index], rows[other] = rows[other], rows[index]
-    _renumber(session, rows)
+    sl.renumber(session, rows)
     uow.commit(session)
     return True
 
@@ -261,7 +261,7 @@ def delete_currency(*, session: Session, user: User, code: str) -> None:
         )
     session.delete(currency)
     session.flush()
-    _renumber(session, [c for c in _ordered(session) if c.code != currency.code])
+    sl.renumber(session, [c for c in _ordered(session) if c.code != currency.code])
     uow.commit(session)
 
 
@@ -277,10 +277,3 @@ def to_base(amount: Decimal | None, rate: Decimal | None) -> Decimal:
 def _ordered_after_base(session: Session, base: Currency) -> list[Currency]:
     rows = [c for c in _ordered(session) if c.code != base.code]
     return [base, *rows]
-
-
-def _renumber(session: Session, rows: list[Currency]) -> None:
-    for i, row in enumerate(rows):
-        if row.sort != i:
-            row.sort = i
-            session.add(row)
