@@ -13,6 +13,7 @@ from crm_app.components.i18n import page_title
 from crm_app.pages.api_keys import api_keys_page
 from crm_app.pages.coming import COMING, make_page
 from crm_app.pages.currencies import currencies_page
+from crm_app.pages.deal_settings import deal_settings_page
 from crm_app.pages.duplicates import duplicates_page
 from crm_app.pages.home import home_page
 from crm_app.pages.import_history import import_history_page
@@ -34,6 +35,7 @@ from crm_app.pages.web_forms import web_forms_page
 from crm_app.state.api_keys import ApiKeysState
 from crm_app.state.auth_pages import LoginState, SetupState
 from crm_app.state.currencies import CurrenciesState
+from crm_app.state.deal_settings import DealSettingsState
 from crm_app.state.duplicates import DuplicatesState, MergeState
 from crm_app.state.home import HomeState
 from crm_app.state.import_history import ImportHistoryState
@@ -124,6 +126,12 @@ app.add_page(
     route=routes.SETTINGS_LEADS,
     title=page_title("Lead settings"),
     on_load=LeadSettingsState.load,
+)
+app.add_page(
+    deal_settings_page,
+    route=routes.SETTINGS_DEALS,
+    title=page_title("Deal settings"),
+    on_load=DealSettingsState.load,
 )
 app.add_page(
     currencies_page,

@@ -38,6 +38,7 @@ SETTINGS_WEB_FORMS = "/settings/web-forms"
 SETTINGS_API_KEYS = "/settings/api-keys"
 SETTINGS_PERMISSIONS = "/settings/permissions"
 SETTINGS_CURRENCIES = "/settings/currencies"
+SETTINGS_DEALS = "/settings/deals"
 PUBLIC_FORM = "/forms/[slug]"
 API_DOCS = "/api/v1/docs"
 # HTTP routes (crm_app/api/session_cookie.py): the session cookie is set and cleared by the server
@@ -201,6 +202,11 @@ def settings_permissions() -> str:
 
 def settings_currencies() -> str:
     return SETTINGS_CURRENCIES
+
+
+def settings_deals(pipeline_id: int | None = None) -> str:
+    """Settings -> Deals, showing the stages of `pipeline_id` (default: the default pipeline)."""
+    return f"{SETTINGS_DEALS}?pipeline={int(pipeline_id)}" if pipeline_id else SETTINGS_DEALS
 
 
 def public_form(slug: str) -> str:

@@ -9,7 +9,7 @@ telling its lists apart.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import reflex as rx
 
@@ -20,6 +20,7 @@ from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
 from crm_app.components.select_field import field_label
 from crm_app.services.i18n import N_
+from crm_app.services.settings_lists import DEFAULT_COLOR
 
 COLOR_STYLE = {"width": "3rem", "height": "2rem", "padding": "0.1rem", "border": "1px solid var(--gray-7)",
                "borderRadius": "0.4rem", "background": "var(--color-surface)", "cursor": "pointer"}  # fmt: skip
@@ -183,4 +184,29 @@ def section(testid: str, title: str, text: str, *content: rx.Component) -> rx.Co
         ),
         width="100%",
         data_testid=testid,
+    )
+
+
+def semantic_badge(semantic: Any, success: str, failure: str) -> rx.Component:
+    """A stage's kind: in progress, or final with the msgid `success` / `failure`."""
+    # rx.match with component cases returns a Component (a Fragment): its stub says Component | Var
+    return cast(
+        "rx.Component",
+        rx.match(
+            semantic,
+            ("success", rx.badge(t(success), color_scheme="green")),
+            ("failure", rx.badge(t(failure), color_scheme="red")),
+            rx.badge(t("In progress"), color_scheme="blue"),
+        ),
+    )
+
+
+def color_input(kind: str, errors: Any) -> rx.Component:
+    """The colour of a new stage or status, for its add form."""
+    field_id = f"new-{kind}-color"
+    return rx.vstack(
+        field_label(N_("Colour"), field_id),
+        rx.el.input(type="color", id=field_id, name="color", default_value=DEFAULT_COLOR, style=COLOR_STYLE),
+        field_error(errors, "color"),
+        spacing="1",
     )

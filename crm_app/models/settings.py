@@ -33,6 +33,7 @@ class Stage(Audited, table=True):
     sort: int = Field(default=0)
     color: str = Field(default="#3b82f6", max_length=9)
     semantic: StageSemantic = enum_field(StageSemantic, default=StageSemantic.IN_PROGRESS)
+    probability: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # deal stages, 0-100 %
 
 
 class Source(Audited, table=True):

@@ -2,45 +2,30 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import reflex as rx
 
-from crm_app.components.forms import crm_form, field_error
+from crm_app.components.forms import crm_form
 from crm_app.components.i18n import t
 from crm_app.components.lead_settings_dialogs import delete_dialog, edit_dialog
-from crm_app.components.select_field import field_label, select_field
+from crm_app.components.select_field import select_field
 from crm_app.components.settings_list import (
-    COLOR_STYLE,
     actions,
     add_form,
     admin_only,
+    color_input,
     delete_button,
     edit_button,
     order_buttons,
     section,
+    semantic_badge,
     settings_page,
     settings_table,
     swatch,
 )
 from crm_app.services.i18n import N_
-from crm_app.services.settings_lists import DEFAULT_COLOR
 from crm_app.state.lead_settings import LeadSettingsState as S
 
 # --- rows ----------------------------------------------------------------------------------------
-
-
-def semantic_badge(semantic) -> rx.Component:
-    # rx.match with component cases returns a Component (a Fragment): its stub says Component | Var
-    return cast(
-        "rx.Component",
-        rx.match(
-            semantic,
-            ("success", rx.badge(t("Final: converted"), color_scheme="green")),
-            ("failure", rx.badge(t("Final: junk"), color_scheme="red")),
-            rx.badge(t("In progress"), color_scheme="blue"),
-        ),
-    )
 
 
 def status_cells(row) -> list[rx.Component]:
@@ -49,8 +34,8 @@ def status_cells(row) -> list[rx.Component]:
         rx.table.cell(
             rx.hstack(swatch(row.color), rx.text(row.name, weight="medium"), align="center", spacing="2")
         ),
-        rx.table.cell(semantic_badge(row.semantic)),
-        rx.table.cell(row.lead_count),
+        rx.table.cell(semantic_badge(row.semantic, N_("Final: converted"), N_("Final: junk"))),
+        rx.table.cell(row.record_count),
         actions(
             S,
             edit_button(S, "status", row),
@@ -122,18 +107,7 @@ def reason_cells(row) -> list[rx.Component]:
 def status_extra_fields() -> list[rx.Component]:
     errors = S.status_errors
     return [
-        rx.vstack(
-            field_label(N_("Colour"), "new-status-color"),
-            rx.el.input(
-                type="color",
-                id="new-status-color",
-                name="color",
-                default_value=DEFAULT_COLOR,
-                style=COLOR_STYLE,
-            ),
-            field_error(errors, "color"),
-            spacing="1",
-        ),
+        color_input("status", errors),
         select_field(
             N_("Type"),
             "semantic",

@@ -25,7 +25,13 @@ SECTIONS = [
         "list_ordered",
         True,
     ),
-    (N_("Deal pipelines"), N_("Pipelines and their stages, with colours and results."), "", "kanban", False),
+    (
+        N_("Deals: pipelines, stages, lost reasons"),
+        N_("Pipelines and their stages, with colours, probabilities and results."),
+        routes.SETTINGS_DEALS,
+        "kanban",
+        True,
+    ),
     (N_("Sources"), N_("Where leads and deals come from."), routes.SETTINGS_LEADS, "radio_tower", True),
     (N_("Currencies"), N_("Currencies and exchange rates."), routes.SETTINGS_CURRENCIES, "coins", True),
     (

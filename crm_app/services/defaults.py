@@ -16,21 +16,27 @@ from crm_app.models import StageSemantic as S
 from crm_app.models.base import saved_id
 from crm_app.services.i18n import LANGUAGES, N_, gettext
 
-LEAD_STATUSES = [
-    (N_("New"), "#3b82f6", S.IN_PROGRESS),
-    (N_("In progress"), "#06b6d4", S.IN_PROGRESS),
-    (N_("Processed"), "#8b5cf6", S.IN_PROGRESS),
-    (N_("Converted"), "#22c55e", S.SUCCESS),
-    (N_("Junk"), "#ef4444", S.FAILURE),
+LEAD_STATUSES = [  # name, colour, kind, probability (none for leads)
+    (N_("New"), "#3b82f6", S.IN_PROGRESS, 0),
+    (N_("In progress"), "#06b6d4", S.IN_PROGRESS, 0),
+    (N_("Processed"), "#8b5cf6", S.IN_PROGRESS, 0),
+    (N_("Converted"), "#22c55e", S.SUCCESS, 0),
+    (N_("Junk"), "#ef4444", S.FAILURE, 0),
 ]
-DEAL_STAGES = [
-    (N_("New"), "#3b82f6", S.IN_PROGRESS),
-    (N_("Preparing documents"), "#06b6d4", S.IN_PROGRESS),
-    (N_("Invoice"), "#8b5cf6", S.IN_PROGRESS),
-    (N_("In progress"), "#f59e0b", S.IN_PROGRESS),
-    (N_("Final invoice"), "#f97316", S.IN_PROGRESS),
-    (N_("Won"), "#22c55e", S.SUCCESS),
-    (N_("Lost"), "#ef4444", S.FAILURE),
+DEAL_STAGES = [  # name, colour, kind, probability %
+    (N_("New"), "#3b82f6", S.IN_PROGRESS, 10),
+    (N_("Preparing documents"), "#06b6d4", S.IN_PROGRESS, 30),
+    (N_("Invoice"), "#8b5cf6", S.IN_PROGRESS, 50),
+    (N_("In progress"), "#f59e0b", S.IN_PROGRESS, 70),
+    (N_("Final invoice"), "#f97316", S.IN_PROGRESS, 90),
+    (N_("Won"), "#22c55e", S.SUCCESS, 100),
+    (N_("Lost"), "#ef4444", S.FAILURE, 0),
+]
+NEW_PIPELINE_STAGES = [  # a pipeline added in Settings -> Deals starts with these
+    (N_("New"), "#3b82f6", S.IN_PROGRESS, 10),
+    (N_("In progress"), "#f59e0b", S.IN_PROGRESS, 50),
+    (N_("Won"), "#22c55e", S.SUCCESS, 100),
+    (N_("Lost"), "#ef4444", S.FAILURE, 0),
 ]
 SOURCES = [
     ("web", N_("Website")),
@@ -67,7 +73,7 @@ LEAD_JUNK_REASONS = [
 @cache
 def _default_msgids() -> dict[str, str]:
     """A default status, stage, source, reason, pipeline or currency name, as stored in any language -> its msgid."""
-    names = [name for name, _, _ in (*LEAD_STATUSES, *DEAL_STAGES)]
+    names = [name for name, *_ in (*LEAD_STATUSES, *DEAL_STAGES)]
     names += (
         [name for _, name in SOURCES] + DEAL_LOST_REASONS + LEAD_JUNK_REASONS + [N_("Leads"), N_("Sales")]
     )
@@ -116,17 +122,23 @@ def _pipeline(session: Session, name: str, kind: PipelineKind, stages, translate
     pipeline = Pipeline(name=name, kind=kind, is_default=True)
     session.add(pipeline)
     session.flush()
-    for i, (stage_name, color, semantic) in enumerate(stages):
+    add_stages(session, saved_id(pipeline), stages, translate)
+    return pipeline
+
+
+def add_stages(session: Session, pipeline_id: int, stages, translate) -> None:
+    """`stages` ((name msgid, colour, kind, probability), ...) into a pipeline, in that order."""
+    for i, (stage_name, color, semantic, probability) in enumerate(stages):
         session.add(
             Stage(
-                pipeline_id=saved_id(pipeline),
+                pipeline_id=pipeline_id,
                 name=translate(stage_name),
                 color=color,
                 semantic=semantic,
+                probability=probability,
                 sort=(i + 1) * 10,
             )
         )
-    return pipeline
 
 
 def base_currency(*, session: Session) -> str:

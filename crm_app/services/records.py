@@ -29,7 +29,7 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import saved_id
-from crm_app.services import defaults, display, leads, permissions, textsearch, timeline, uow
+from crm_app.services import defaults, display, leads, permissions, pipelines, textsearch, timeline, uow
 from crm_app.services.errors import NotFound, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.permissions import Action
@@ -65,21 +65,12 @@ ORIGINS = ("form", "conversion", "import", "api", "cli")
 
 
 def deal_pipelines(session: Session) -> list[Pipeline]:
-    """Deal pipelines, the default one first."""
-    stmt = (
-        select(Pipeline)
-        .where(Pipeline.kind == PipelineKind.DEAL)
-        .order_by(col(Pipeline.is_default).desc(), col(Pipeline.sort), col(Pipeline.id))
-    )
-    pipelines = list(session.exec(stmt).all())
-    if not pipelines:
-        defaults.ensure_defaults(session=session)
-        pipelines = list(session.exec(stmt).all())
-    return pipelines
+    """Deal pipelines, the default one first (then in their order: services.pipelines)."""
+    return sorted(pipelines.ordered(session), key=lambda p: not p.is_default)
 
 
 def default_deal_pipeline(session: Session) -> Pipeline:
-    return deal_pipelines(session)[0]
+    return pipelines.default_pipeline(session)
 
 
 def first_deal_stage(session: Session, pipeline_id: int) -> Stage | None:

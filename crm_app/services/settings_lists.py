@@ -1,11 +1,11 @@
 """Settings lists: the rules every ordered list of settings shares.
 
-Lead statuses, sources, junk reasons today; deal pipelines and stages, lost reasons and
-currencies next. Only administrators change a list; names are unique in a list (case-folded);
+Lead statuses, sources, junk reasons, deal pipelines and their stages, lost reasons and
+currencies. Only administrators change a list; names are unique in a list (case-folded);
 a list holds at most MAX_ITEMS; after a change a list is renumbered 10, 20, 30..., so `sort`
 always gives the order shown. Deleting an item that records still use raises `InUse` unless
 the caller names where they move (`move_refs`, with a history entry per record: `record_moves`).
-Each list's own rules live in its module (lead_statuses, sources, junk_reasons).
+Each list's own rules live in its module (stages, pipelines, sources, reasons, currencies).
 """
 
 from __future__ import annotations
@@ -181,8 +181,9 @@ def count(session: Session, column: Any, value: int) -> int:
     return session.exec(select(sa.func.count()).where(column == value)).one()
 
 
-def add_item(session: Session, items: list, name: str, make):
-    """Add `make(name, sort)` at the end of an ordered settings list (name unique, list capped)."""
+def add_item(session: Session, items: list, name: str, make, *, commit: bool = True):
+    """Add `make(name, sort)` at the end of an ordered settings list (name unique, list capped).
+    With commit=False the caller adds more in the same transaction and commits."""
     name = clean_name(name, [(i.id, i.name) for i in items])
     if len(items) >= MAX_ITEMS:
         raise ValidationError({"": Msg("A list holds at most {max} items.", max=MAX_ITEMS)})
@@ -190,8 +191,9 @@ def add_item(session: Session, items: list, name: str, make):
     session.add(item)
     session.flush()
     renumber(session, [*items, item])
-    uow.commit(session)
-    session.refresh(item)
+    if commit:
+        uow.commit(session)
+        session.refresh(item)
     return item
 
 

@@ -36,6 +36,7 @@ PAGES = [
     ("/settings/api-keys", "[data-loaded='api-keys']"),
     ("/settings/permissions", "[data-loaded='permissions']"),
     ("/settings/currencies", "[data-loaded='currencies']"),
+    ("/settings/deals", "[data-loaded='deal-settings']"),
     ("/forms/{form}", "button:Send"),
 ]
 
@@ -185,6 +186,7 @@ DIALOGS = [
     ("/settings/api-keys", "Create key", "[data-loaded='api-keys']"),
     ("/settings/users", "Add user", "[data-loaded='users']"),
     ("/settings/currencies", "Edit", "[data-loaded='currencies']"),
+    ("/settings/deals", "Edit", "[data-loaded='deal-settings']"),
 ]
 
 

@@ -159,3 +159,36 @@ def test_migrations_from_before_the_search_columns_fill_them_for_existing_leads(
     assert names == ["elodie martin", "initech"]
     assert searched == [" elodie martin ", " initech "]
     db.dispose_engines()
+
+
+def test_existing_deal_stages_get_probabilities_and_keep_their_triggers(tmp_path):
+    """0011 spreads the stages in progress of existing deal pipelines between 0 and 100 %, the won
+    stage 100, lost and lead stages 0; the settings-stamp triggers on `stage` (0010) stay."""
+    from alembic import command
+    from sqlmodel import Session
+
+    from crm_app.services import defaults
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    migrations.upgrade(url)
+    with Session(db.get_engine(url)) as s:
+        defaults.ensure_defaults(session=s)
+        s.commit()
+    command.downgrade(migrations.alembic_config(url), "0010")
+    migrations.upgrade(url)
+    with db.get_engine(url).connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "select p.kind, s.semantic, s.probability from stage s join pipeline p on p.id = s.pipeline_id "
+                "order by p.kind, s.sort"
+            )
+        ).all()
+        before = conn.execute(sa.text("select value from settings_stamp")).scalar_one()
+        conn.execute(sa.text("update stage set color = '#000000' where id = 1"))
+        after = conn.execute(sa.text("select value from settings_stamp")).scalar_one()
+    deal = [(sem, p) for kind, sem, p in rows if kind == "deal"]
+    assert deal == [("in_progress", 20), ("in_progress", 30), ("in_progress", 50), ("in_progress", 70),
+                    ("in_progress", 80), ("success", 100), ("failure", 0)]  # fmt: skip
+    assert {p for kind, _, p in rows if kind == "lead"} == {0}
+    assert before != after
+    db.dispose_engines()

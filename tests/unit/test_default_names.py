@@ -17,7 +17,7 @@ def test_a_renamed_default_shows_as_it_was_named():
 
 
 def test_every_default_status_is_recognised():
-    assert [display_name(n, "fr") for n, _, _ in LEAD_STATUSES] == [
+    assert [display_name(n, "fr") for n, *_ in LEAD_STATUSES] == [
         "Nouveau",
         "En cours",
         "Traité",

@@ -224,7 +224,9 @@ def test_a_status_in_use_is_not_deleted_silently(session, admin):
     b = make_lead(session, admin, "Beta", status_id=processed)
     leads.bulk_delete(session=session, user=admin, ids=[b.id])  # the recycle bin still counts
     make_lead(session, admin, "Gamma")
-    assert next(r for r in ls.list_statuses(session=session, user=admin) if r.id == processed).lead_count == 2
+    assert (
+        next(r for r in ls.list_statuses(session=session, user=admin) if r.id == processed).record_count == 2
+    )
     assert ls.status_usage(session=session, user=admin, status_id=processed) == 2
     with pytest.raises(ls.InUse) as exc:
         ls.delete_status(session=session, user=admin, status_id=processed)

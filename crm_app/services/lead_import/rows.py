@@ -154,7 +154,7 @@ def _add_default_names(
     def names(msgid: str) -> set[str]:
         return {_fold(gettext(lang, msgid)) for lang in LANGUAGES}
 
-    for msgid, _color, _semantic in defaults.LEAD_STATUSES:
+    for msgid, *_ in defaults.LEAD_STATUSES:
         spelled = names(msgid)
         found = next((statuses[n] for n in spelled if n in statuses), None)
         if found is not None:
