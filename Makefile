@@ -50,7 +50,7 @@ test-unit: $(VENV)/.installed-test
 test-e2e: $(VENV)/.installed-test $(BUN) chromium
 	$(BIN)/python -m pytest tests/e2e
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed $(BUN)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench --only search --leads 1000000
 
