@@ -329,6 +329,48 @@ def _export_leads(args, url: str) -> int:
     return 0
 
 
+def _import_products(args, url: str) -> int:
+    from crm_app.services import product_csv
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"No file at {path}.")
+    _require_migrated(url)
+    with db.session(url) as s:
+        report = product_csv.import_products(session=s, user=_acting_user(s, _as_email(args)), path=path)
+    counts = {k: getattr(report, k) for k in ("created", "updated", "unchanged", "failed")}
+    if args.json:
+        print(json.dumps(counts))
+        return 0
+    print(
+        f"Imported {path.name}: {counts['created']} products created, {counts['updated']} updated,"
+        f" {counts['unchanged']} unchanged, {counts['failed']} failed"
+        + (f"; {report.sections_created} sections created." if report.sections_created else ".")
+    )
+    if report.ignored_columns:
+        print(f"Columns ignored: {', '.join(report.ignored_columns)}")
+    for failure in report.failures:
+        print(f"  Row {failure.row}: {'; '.join(str(r) for r in failure.reasons)}")
+    if report.failed > len(report.failures):
+        print(f"  ... and {report.failed - len(report.failures)} more rows")
+    return 0
+
+
+def _export_products(args, url: str) -> int:
+    from crm_app.services import product_csv
+
+    _require_migrated(url)
+    with db.session(url) as s:
+        try:
+            count = product_csv.export_products(
+                session=s, user=_acting_user(s, _as_email(args)), path=args.file
+            )
+        except OSError as exc:
+            raise CommandError(f"Cannot write {args.file}: {exc.strerror or exc}.") from None
+    print(f"Exported {count} products to {args.file}.")
+    return 0
+
+
 def _lead_convert(args, url: str) -> int:
     """Finalise a lead into a new contact/company/deal (the lead's values carried over) or links."""
     from crm_app.services import conversion
@@ -495,6 +537,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--as", dest="as_user", metavar="EMAIL", help="acting user (default: first admin)"
     )
     import_leads.set_defaults(handler=_import_leads)
+    import_products = import_commands.add_parser(
+        "products", help="import catalogue products (a row whose SKU is known updates that product)"
+    )
+    import_products.add_argument("file", metavar="FILE")
+    import_products.add_argument(
+        "--json", action="store_true", help='print {"created": n, "updated": n, "unchanged": n, "failed": n}'
+    )
+    import_products.add_argument(
+        "--as", dest="as_user", metavar="EMAIL", help="acting user (default: first admin)"
+    )
+    import_products.set_defaults(handler=_import_products)
     history = import_commands.add_parser("history", help="past imports, newest first")
     history.add_argument("--page", type=_positive, default=1, help="page number (default 1)")
     history.add_argument(
@@ -522,6 +575,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--as", dest="as_user", metavar="EMAIL", help="acting user (default: first admin)"
     )
     export_leads.set_defaults(handler=_export_leads)
+    export_products = export_commands.add_parser(
+        "products", help="every product, as `crm import products` reads it"
+    )
+    export_products.add_argument("file", metavar="FILE")
+    export_products.add_argument(
+        "--as", dest="as_user", metavar="EMAIL", help="acting user (default: first admin)"
+    )
+    export_products.set_defaults(handler=_export_products)
 
     lead_parser = commands.add_parser("lead", help="finalise a lead: convert it, or close it as junk")
     lead_commands = lead_parser.add_subparsers(dest="lead_command", required=True, metavar="ACTION")

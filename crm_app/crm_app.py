@@ -25,6 +25,7 @@ from crm_app.pages.lead_settings import lead_settings_page
 from crm_app.pages.leads_list import leads_page
 from crm_app.pages.login import login_page
 from crm_app.pages.permissions import permissions_page
+from crm_app.pages.products import products_page
 from crm_app.pages.profile import profile_page
 from crm_app.pages.public_form import public_form_page
 from crm_app.pages.search import search_page
@@ -45,6 +46,7 @@ from crm_app.state.lead_import import LeadImportState
 from crm_app.state.lead_settings import LeadSettingsState
 from crm_app.state.leads import LeadsState
 from crm_app.state.permissions import PermissionsState
+from crm_app.state.products import ProductsState
 from crm_app.state.search import SearchState
 from crm_app.state.session import SessionState
 from crm_app.state.users import UsersState
@@ -111,6 +113,9 @@ app.add_page(
     title=page_title("Import history"),
     on_load=ImportHistoryState.load,
 )
+
+# the product catalogue
+app.add_page(products_page, route=routes.PRODUCTS, title=page_title("Products"), on_load=ProductsState.load)
 
 # sections not built yet: one placeholder page per section, list and card
 for route, (title, items) in COMING.items():

@@ -10,6 +10,7 @@ from crm_app.models.crm import (
     DealProduct,
     Lead,
     Product,
+    ProductSection,
     TimelineEntry,
 )
 from crm_app.models.enums import (
@@ -65,6 +66,7 @@ __all__ = [
     "Pipeline",
     "PipelineKind",
     "Product",
+    "ProductSection",
     "RateEvent",
     "ReasonKind",
     "Role",

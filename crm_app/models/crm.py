@@ -247,11 +247,25 @@ class ProductBase(SQLModel):
     is_active: bool = Field(default=True)
 
 
-class Product(ProductBase, Audited, table=True):
-    __tablename__ = "product"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
-    __table_args__ = (sa.Index("ix_product_name", "name"),)
+class ProductSection(Audited, table=True):
+    """A section of the product catalogue (a flat list, ordered like every settings list)."""
+
+    __tablename__ = "product_section"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
 
     id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    sort: int = Field(default=0)
+
+
+class Product(ProductBase, Audited, table=True):
+    __tablename__ = "product"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
+    __table_args__ = (sa.Index("ix_product_name", "name"), sa.Index("ix_product_sku", "sku"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    section_id: int | None = Field(default=None, foreign_key="product_section.id", index=True)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    # name and SKU folded (accents and case ignored): what the catalogue search reads
+    search_text: str = Field(default="", max_length=330, sa_column_kwargs={"server_default": ""})
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

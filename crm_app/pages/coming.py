@@ -23,7 +23,6 @@ COMING: dict[str, tuple[str, list[str]]] = {
     ),
     routes.HISTORY: ("History", [N_("A global log of every change, comment and activity in the CRM.")]),
     routes.REPORTS: ("Reports", [N_("The sales funnel chart and reports on leads, deals and activities.")]),
-    routes.PRODUCTS: ("Products", [N_("The product catalogue used on deals.")]),
 }
 
 

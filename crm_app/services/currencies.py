@@ -11,7 +11,7 @@ currency that leads, deals or products use, cannot be deleted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 from typing import Any
 
@@ -20,7 +20,7 @@ from babel.numbers import get_currency_name, list_currencies
 from sqlmodel import Session, col, select
 
 from crm_app.models import Currency, Deal, Lead, Product, User
-from crm_app.services import permissions, uow
+from crm_app.services import money, permissions, uow
 from crm_app.services import settings_lists as sl
 from crm_app.services.errors import NotFound, ValidationError
 from crm_app.services.formatting import locale
@@ -64,6 +64,11 @@ def _ordered(session: Session) -> list[Currency]:
     return sorted(rows, key=lambda c: not c.is_base)
 
 
+def codes(session: Session) -> list[str]:
+    """The CRM's currency codes, the base first (what a currency choice offers)."""
+    return [c.code for c in _ordered(session)]
+
+
 def _get(session: Session, code: Any) -> Currency:
     currency = session.get(Currency, str(code or "").strip().upper()[:3])
     if currency is None:
@@ -89,14 +94,8 @@ def clean_code(code: str | None) -> str:
 
 def clean_rate(rate: Any) -> Decimal:
     """A positive rate with at most 6 decimal places (rounded there)."""
-    text = str(rate if rate is not None else "").strip().replace("\u00a0", "").replace(" ", "")
-    if text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")  # 1,08 as French users write it
-    try:
-        value = Decimal(text) if len(text) <= 30 else None
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite():
+    value = money.parse_decimal(rate)
+    if value is None:
         raise ValidationError({"rate": Msg("Enter the rate as a number, such as 1.08.")})
     if value > MAX_RATE or value.quantize(RATE_PLACES, rounding=ROUND_HALF_EVEN) <= 0:
         raise ValidationError(

@@ -65,6 +65,7 @@ from crm_app.services.demo_catalog import (
     line_total,
 )
 from crm_app.services.errors import Conflict, ValidationError
+from crm_app.services.products import search_text as product_search_text
 from crm_app.services.seed_common import ascii_slug, default_stages, reason_ids, saved_id
 
 
@@ -287,6 +288,7 @@ class _DemoBuilder:
                 Product(
                     name=name,
                     sku=sku,
+                    search_text=product_search_text(name, sku),
                     price=Decimal(price),
                     currency_code=self.currency,
                     tax_rate=Decimal(tax),

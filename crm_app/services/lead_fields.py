@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
@@ -18,7 +17,7 @@ from crm_app.models import (
     StageSemantic,
     User,
 )
-from crm_app.services import defaults
+from crm_app.services import defaults, money
 from crm_app.services.errors import ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.phones import get_region, normalize_phone
@@ -45,7 +44,7 @@ MONEY_FIELDS = ("amount", "currency_code")
 LIST_FIELDS = ("phones", "emails")
 ALL_FIELDS = (*TEXT_FIELDS, *REF_FIELDS, *MONEY_FIELDS, *LIST_FIELDS)
 MAX_ITEMS = 10  # phones or e-mails per lead
-MAX_AMOUNT = Decimal("999999999999999")
+MAX_AMOUNT = money.MAX_AMOUNT
 ORIGINS = ("form", "import", "web_form", "api", "cli", "merge")
 
 
@@ -159,7 +158,7 @@ def clean_lead_data(session: Session, data: dict[str, Any], *, partial: bool = F
                     cleaned.append((item, norm))
             out[key] = cleaned
         elif key == "amount":
-            out[key], err = _clean_amount(value)
+            out[key], err = money.clean_amount(value)
             if err:
                 errors[key] = err
         elif key == "currency_code":
@@ -193,20 +192,3 @@ def clean_lead_data(session: Session, data: dict[str, Any], *, partial: bool = F
     if errors:
         raise ValidationError(errors)
     return out
-
-
-def _clean_amount(value: Any) -> tuple[Decimal | None, Msg | None]:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None, None
-    text = str(value).strip().replace(" ", "").replace("\u00a0", "")
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        return None, Msg("Enter an amount, like 1500 or 1500.50.")
-    if not amount.is_finite() or amount < 0:
-        return None, Msg("Enter an amount, like 1500 or 1500.50.")
-    if amount > MAX_AMOUNT:
-        return None, Msg("This amount is too large.")
-    return amount.quantize(Decimal("0.01")), None

@@ -48,14 +48,19 @@ class Scope(StrEnum):
 
 ENTITIES = ("lead", "contact", "company", "deal", "activity")
 SETTINGS = "settings"
+PRODUCT = "product"  # the catalogue: records without an owner
+# pseudo-entities whose rows have no owner: a cell is all or nothing
+OWNERLESS = (PRODUCT, SETTINGS)
 # entity -> the actions the matrix has for it, in display order
 MATRIX_ACTIONS: dict[str, tuple[str, ...]] = {
     **{e: tuple(a.value for a in Action) for e in ENTITIES},
+    PRODUCT: tuple(a.value for a in Action),
     SETTINGS: (Action.EDIT.value,),
 }
-# the scopes a cell may take: settings is all or nothing (it has no owner)
+# the scopes a cell may take: products and settings are all or nothing (they have no owner)
 ENTITY_SCOPES: dict[str, tuple[str, ...]] = {
     **{e: tuple(s.value for s in Scope) for e in ENTITIES},
+    PRODUCT: (Scope.NONE.value, Scope.ALL.value),
     SETTINGS: (Scope.NONE.value, Scope.ALL.value),
 }
 # labels for the UI (translated where shown)
@@ -65,6 +70,7 @@ ENTITY_LABELS = {
     "company": N_("Companies"),
     "deal": N_("Deals"),
     "activity": N_("Activities"),
+    PRODUCT: N_("Products"),
     SETTINGS: N_("Settings"),
 }
 ACTION_LABELS = {
@@ -92,6 +98,17 @@ _SALES = {
 }
 
 Matrix = dict[str, dict[str, dict[str, str]]]
+# products: everyone sees the catalogue and adds a product on the fly (from a deal) and exports
+# it; editing, deleting and importing it is for managers and administrators
+_SALES_PRODUCTS = {
+    Action.VIEW: Scope.ALL,
+    Action.CREATE: Scope.ALL,
+    Action.EDIT: Scope.NONE,
+    Action.DELETE: Scope.NONE,
+    Action.IMPORT: Scope.NONE,
+    Action.EXPORT: Scope.ALL,
+}
+
 _CACHE_KEY = "crm_permissions_matrix"
 
 
@@ -99,10 +116,23 @@ def default_matrix() -> Matrix:
     """{role: {entity: {action: scope}}}, as a new CRM starts."""
     full = {a.value: Scope.ALL.value for a in Action}
     sales = {a.value: s.value for a, s in _SALES.items()}
+    sales_products = {a.value: s.value for a, s in _SALES_PRODUCTS.items()}
     return {
-        Role.ADMIN.value: {**{e: dict(full) for e in ENTITIES}, SETTINGS: {"edit": "all"}},
-        Role.MANAGER.value: {**{e: dict(full) for e in ENTITIES}, SETTINGS: {"edit": "none"}},
-        Role.SALES.value: {**{e: dict(sales) for e in ENTITIES}, SETTINGS: {"edit": "none"}},
+        Role.ADMIN.value: {
+            **{e: dict(full) for e in ENTITIES},
+            PRODUCT: dict(full),
+            SETTINGS: {"edit": "all"},
+        },
+        Role.MANAGER.value: {
+            **{e: dict(full) for e in ENTITIES},
+            PRODUCT: dict(full),
+            SETTINGS: {"edit": "none"},
+        },
+        Role.SALES.value: {
+            **{e: dict(sales) for e in ENTITIES},
+            PRODUCT: sales_products,
+            SETTINGS: {"edit": "none"},
+        },
     }
 
 
@@ -263,12 +293,12 @@ def _table(entity: EntityType | str):
 
 def scope_condition(*, session: Session, user: User, entity: EntityType | str, action: Action | str):
     """The SQL condition of `visible`, or None when every row qualifies."""
-    table = _table(entity)
     granted = scope(session, user, entity, action)
     if granted == Scope.ALL:
         return None
-    if granted == Scope.NONE:
+    if granted == Scope.NONE or _entity_key(entity) in OWNERLESS:
         return false()
+    table = _table(entity)
     if granted == Scope.TEAM and user.team_id is not None:
         members = select(User.id).where(User.team_id == user.team_id)
         return or_(col(table.responsible_id).in_(members), col(table.created_by_id).in_(members))

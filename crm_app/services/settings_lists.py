@@ -161,7 +161,7 @@ def record_moves(
     )
 
 
-def move_refs(session: Session, model: Any, column: Any, old_id: int, new_id: int) -> int:
+def move_refs(session: Session, model: Any, column: Any, old_id: int, new_id: int | None) -> int:
     """Point every `model` row from old_id to new_id, bumping version and updated_at (open edit
     forms on those records then see that someone changed them)."""
     # an UPDATE gives a CursorResult (Session.execute is typed as returning a plain Result)

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from crm_app import db
 from crm_app.models import EntityType
-from crm_app.services import leads, timeline, web_forms
+from crm_app.services import leads, products, timeline, web_forms
 from crm_app.services.auth import find_user_by_email
 from tests.e2e.conftest import login
 
@@ -37,6 +37,7 @@ PAGES = [
     ("/settings/permissions", "[data-loaded='permissions']"),
     ("/settings/currencies", "[data-loaded='currencies']"),
     ("/settings/deals", "[data-loaded='deal-settings']"),
+    ("/products", "[data-loaded='products']"),
     ("/forms/{form}", "button:Send"),
 ]
 
@@ -104,6 +105,17 @@ def records(app_server, admin) -> dict[str, str]:
                 "name": "Wide form",
                 "fields": [{"name": "first_name", "required": True}, {"name": "email", "required": True}],
                 "thank_you_text": LONG,
+            },
+        )
+        products.create_product(
+            session=s,
+            user=user,
+            data={
+                "name": LONG,
+                "sku": "W" * 60,
+                "price": "1234567.89",
+                "unit": "licence",
+                "description": LONG,
             },
         )
         return {"lead": str(lead.id), "form": form.slug}
@@ -187,6 +199,7 @@ DIALOGS = [
     ("/settings/users", "Add user", "[data-loaded='users']"),
     ("/settings/currencies", "Edit", "[data-loaded='currencies']"),
     ("/settings/deals", "Edit", "[data-loaded='deal-settings']"),
+    ("/products", "Add product", "[data-loaded='products']"),
 ]
 
 

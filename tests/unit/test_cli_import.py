@@ -218,3 +218,19 @@ def test_undo_twice_is_refused(session, admin, leads_csv, capsys):
     assert code == 1 and "This import was already undone." in err
     code, _out, err = run(capsys, "import", "undo", "9999", "--yes")
     assert code == 1 and "This import does not exist." in err
+
+
+def test_products_import_reports_rows_and_export_reads_back(session, admin, tmp_path, capsys):
+    path = tmp_path / "products.csv"
+    path.write_text("Nom;Référence;Prix;Section\nConseil;CNS;100,50;Services\n;X;5;\n", encoding="utf-8")
+    code, out, err = run(capsys, "import", "products", str(path))
+    assert code == 0, err
+    assert "1 products created, 0 updated, 0 unchanged, 1 failed; 1 sections created." in out
+    assert "Row 3: " in out
+    code, out, _ = run(capsys, "import", "products", str(path), "--json")
+    assert json.loads(out) == {"created": 0, "updated": 0, "unchanged": 1, "failed": 1}
+    exported = tmp_path / "out.csv"
+    code, out, _ = run(capsys, "export", "products", str(exported))
+    assert code == 0 and out.strip() == f"Exported 1 products to {exported}."
+    rows = list(csv.reader(exported.open(encoding="utf-8-sig", newline="")))
+    assert rows[1][:2] == ["Conseil", "CNS"] and "100.50" in rows[1]
