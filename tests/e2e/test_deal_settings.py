@@ -40,6 +40,7 @@ def test_admin_manages_pipelines_and_stages(page: Page, admin, app_server):
     stages.get_by_role("button", name="Add stage").click()
     expect(rows.nth(2)).to_contain_text("Negotiation")
     expect(rows.nth(2)).to_contain_text("80 %")
+    expect(stages.get_by_label("Name")).to_have_value("")  # the add form was reset: type after it
     stages.get_by_label("Name").fill("negotiation")
     stages.get_by_role("button", name="Add stage").click()
     expect(stages.locator("#name-error")).to_have_text("This name is already used.")
