@@ -137,6 +137,41 @@ class Communication(AuditedRow, table=True):
     is_primary: bool = Field(default=False)
 
 
+# the columns of `contact` and `company` their lists sort by, each with its partial index (column, id)
+CONTACT_SORTABLE = (
+    "created_at",
+    "updated_at",
+    "sort_name",
+    "position",
+    "primary_email",
+    "primary_phone",
+    "responsible_id",
+    "source_id",
+)
+COMPANY_SORTABLE = (
+    "created_at",
+    "updated_at",
+    "sort_name",
+    "industry",
+    "primary_email",
+    "primary_phone",
+    "responsible_id",
+    "source_id",
+)
+
+
+class SearchColumns(SQLModel):
+    """Kept by services/party_index on every write of a contact or company, never typed in: the
+    folded search document (names, company names, e-mails) and the phones as digits that the list
+    search reads, the primary e-mail and phone and the folded name the list sorts by."""
+
+    search_text: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
+    search_phones: str = Field(default="", max_length=1000, sa_column_kwargs={"server_default": ""})
+    primary_email: str = Field(default="", max_length=255, sa_column_kwargs={"server_default": ""})
+    primary_phone: str = Field(default="", max_length=50, sa_column_kwargs={"server_default": ""})
+    sort_name: str = Field(default="", max_length=SORT_NAME_LENGTH, sa_column_kwargs={"server_default": ""})
+
+
 class ContactBase(SQLModel):
     honorific: str = Field(default="", max_length=20)
     first_name: str = Field(default="", max_length=100)
@@ -148,9 +183,11 @@ class ContactBase(SQLModel):
     comment: str = Field(default="", max_length=10000)
 
 
-class Contact(ContactBase, Audited, table=True):
+class Contact(ContactBase, SearchColumns, Audited, table=True):
     __tablename__ = "contact"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
     __table_args__ = (
+        *(_live_index(f"ix_contact_by_{name}", name) for name in CONTACT_SORTABLE),
+        _live_index("ix_contact_bin", "deleted_at", where="deleted_at IS NOT NULL"),
         sa.Index("ix_contact_list", "deleted_at", "created_at", "id"),
         sa.Index("ix_contact_last_name", "last_name"),
         sa.Index("ix_contact_responsible", "responsible_id", "created_at"),
@@ -174,9 +211,11 @@ class CompanyBase(SQLModel):
     comment: str = Field(default="", max_length=10000)
 
 
-class Company(CompanyBase, Audited, table=True):
+class Company(CompanyBase, SearchColumns, Audited, table=True):
     __tablename__ = "company"  # pyright: ignore[reportAssignmentType]  # sqlmodel#98: typed as declared_attr
     __table_args__ = (
+        *(_live_index(f"ix_company_by_{name}", name) for name in COMPANY_SORTABLE),
+        _live_index("ix_company_bin", "deleted_at", where="deleted_at IS NOT NULL"),
         sa.Index("ix_company_list", "deleted_at", "created_at", "id"),
         sa.Index("ix_company_name", "name"),
         sa.Index("ix_company_responsible", "responsible_id", "created_at"),

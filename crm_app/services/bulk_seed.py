@@ -43,7 +43,7 @@ from crm_app.models import (
 )
 from crm_app.models.base import utcnow
 from crm_app.models.enums import Direction, Priority
-from crm_app.services import auth, defaults, search_index
+from crm_app.services import auth, defaults, party_index, search_index
 from crm_app.services.bulk_insert import batched, insert_returning_ids
 from crm_app.services.errors import Conflict, ValidationError
 from crm_app.services.i18n import Msg
@@ -271,7 +271,13 @@ def company_rows(
             "lead_id": None,
             "deleted_at": None,
         }
-        yield row, [_phone_comm(EntityType.COMPANY, rng, created)]
+        comms = [_phone_comm(EntityType.COMPANY, rng, created)]
+        row.update(
+            party_index.company_columns(
+                name=name, industry=row["industry"], website=row["website"], phones=[comms[0]["normalized"]]
+            )
+        )
+        yield row, comms
 
 
 def contact_rows(
@@ -304,11 +310,20 @@ def contact_rows(
             "deleted_at": None,
         }
         email = f"{first_slug}.{last_slug}{rng.randrange(1000)}@{domain}"
-        yield (
-            row,
-            [_email_comm(EntityType.CONTACT, email, created), _phone_comm(EntityType.CONTACT, rng, created)],
-            company_id,
+        comms = [
+            _email_comm(EntityType.CONTACT, email, created),
+            _phone_comm(EntityType.CONTACT, rng, created),
+        ]
+        row.update(
+            party_index.contact_columns(
+                first_name=first,
+                last_name=last,
+                position=row["position"],
+                emails=[comms[0]["normalized"]],
+                phones=[comms[1]["normalized"]],
+            )
         )
+        yield row, comms, company_id
 
 
 def deal_rows(

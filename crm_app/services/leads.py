@@ -29,7 +29,7 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import saved_id, table_of, utcnow
-from crm_app.services import defaults, display, permissions, search_index, timeline, uow
+from crm_app.services import bulk, defaults, display, permissions, search_index, timeline, uow
 from crm_app.services.bulk_insert import insert_returning_ids
 from crm_app.services.errors import Conflict, FinalLead, NotFound, PermissionDenied, ValidationError
 from crm_app.services.i18n import Msg
@@ -514,39 +514,30 @@ def change_status(
 
 
 def changeable_ids(*, session: Session, user: User, ids: list[int], action: Action = Action.EDIT) -> set[int]:
-    """Which of these leads (one list page, just read) the user may change: one query, scoped in
-    SQL; none when the user's scope for `action` is every lead (then all of them)."""
-    if not ids:
-        return set()
-    ids = [int(i) for i in ids][:MAX_BULK]
-    condition = permissions.scope_condition(session=session, user=user, entity=EntityType.LEAD, action=action)
-    if condition is None:
-        return set(ids)
-    stmt = select(Lead.id).where(col(Lead.id).in_(ids), condition)
-    return {i for i in session.connection().execute(stmt).scalars() if i is not None}
+    """Which of these leads (one list page, just read) the user may change (services/bulk)."""
+    return bulk.changeable_ids(Lead, EntityType.LEAD, session=session, user=user, ids=ids, action=action)
 
 
-MAX_BULK = 500
+MAX_BULK = bulk.MAX_BULK
 
 
 def _bulk_leads(session: Session, ids: list[int]) -> list[Lead]:
-    ids = [int(i) for i in ids][:MAX_BULK]
-    if not ids:
-        return []
-    return list(session.exec(select(Lead).where(col(Lead.id).in_(ids), col(Lead.deleted_at).is_(None))).all())
+    return bulk.selected(Lead, session, ids)
 
 
 def _require_all(session: Session, user: User, action: Action, leads: list[Lead]) -> None:
     """A bulk action changes all the selected leads or none: refused if one is not the user's to change."""
-    refused = sum(1 for lead in leads if not permissions.can(session, user, action, lead))
-    if refused:
-        raise PermissionDenied(
-            Msg(
-                "{count} of the selected leads belongs to another user: you may not change it. Nothing was changed.",
-                plural="{count} of the selected leads belong to other users: you may not change them. Nothing was changed.",
-                count=refused,
-            )
-        )
+    bulk.require_all(
+        session,
+        user,
+        action,
+        leads,
+        lambda n: Msg(
+            "{count} of the selected leads belongs to another user: you may not change it. Nothing was changed.",
+            plural="{count} of the selected leads belong to other users: you may not change them. Nothing was changed.",
+            count=n,
+        ),
+    )
 
 
 def bulk_assign(*, session: Session, user: User, ids: list[int], responsible_id: int) -> int:
@@ -600,51 +591,26 @@ def bulk_delete(*, session: Session, user: User, ids: list[int]) -> int:
     leads = _bulk_leads(session, ids)
     if any(not permissions.can(session, user, Action.DELETE, lead) for lead in leads):
         raise PermissionDenied(Msg("You can delete only your own leads."))
-    now = utcnow()
-    for lead in leads:
-        lead.deleted_at = now
-        session.add(lead)
-        timeline.record(
-            session,
-            entity_type=EntityType.LEAD,
-            entity_id=saved_id(lead),
-            kind=TimelineKind.DELETED,
-            author_id=user.id,
-        )
+    count = bulk.to_recycle_bin(session, user, EntityType.LEAD, leads)
     uow.commit(session)
-    return len(leads)
+    return count
 
 
 def bulk_restore(*, session: Session, user: User, ids: list[int]) -> int:
     """Bring leads back from the recycle bin."""
     permissions.require_user(user)
-    ids = [int(i) for i in ids][:MAX_BULK]
-    rows = (
-        session.exec(select(Lead).where(col(Lead.id).in_(ids), col(Lead.deleted_at).is_not(None))).all()
-        if ids
-        else []
-    )
+    rows = bulk.selected(Lead, session, ids, deleted=True)
     if any(not permissions.can(session, user, Action.DELETE, lead) for lead in rows):
         raise PermissionDenied(Msg("You can restore only your own leads."))
-    for lead in rows:
-        restore_lead(session=session, user=user, lead_id=saved_id(lead), commit=False)
+    count = bulk.from_recycle_bin(session, user, EntityType.LEAD, rows)
     uow.commit(session)
-    return len(rows)
+    return count
 
 
 def restore_lead(*, session: Session, user: User, lead_id: int, commit: bool = True) -> Lead:
     lead = get_lead(session=session, user=user, lead_id=lead_id, include_deleted=True)
     if not permissions.can(session, user, Action.DELETE, lead):
         raise PermissionDenied(Msg("You can restore only your own leads."))
-    if lead.deleted_at is not None:
-        lead.deleted_at = None
-        session.add(lead)
-        timeline.record(
-            session,
-            entity_type=EntityType.LEAD,
-            entity_id=saved_id(lead),
-            kind=TimelineKind.RESTORED,
-            author_id=user.id,
-        )
+    if bulk.from_recycle_bin(session, user, EntityType.LEAD, [lead]) and commit:
         uow.commit(session)
     return lead

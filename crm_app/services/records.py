@@ -29,7 +29,17 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import saved_id
-from crm_app.services import defaults, display, leads, permissions, pipelines, textsearch, timeline, uow
+from crm_app.services import (
+    defaults,
+    display,
+    leads,
+    money,
+    permissions,
+    pipelines,
+    textsearch,
+    timeline,
+    uow,
+)
 from crm_app.services.errors import NotFound, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.permissions import Action
@@ -136,9 +146,28 @@ def clean_company_data(session: Session, data: dict[str, Any]) -> dict[str, Any]
     out: dict[str, Any] = _clean_texts(data, COMPANY_TEXT, errors, required=("name",))
     # the website's check (a web address, never javascript:) is the lead's
     out.update(_clean_shared(session, data, ("website", *COMM_FIELDS, *SHARED_REFS), errors))
+    out["employees"], err = _clean_employees(data.get("employees"))
+    if err:
+        errors["employees"] = err
+    out["revenue"], err = money.clean_amount(data.get("revenue"))
+    if err:
+        errors["revenue"] = err
     if errors:
         raise ValidationError(errors)
     return out
+
+
+MAX_EMPLOYEES = 10_000_000
+
+
+def _clean_employees(value: Any) -> tuple[int | None, Msg | None]:
+    text = str(value if value is not None else "").strip().replace(" ", "").replace("\u202f", "")
+    text = text.replace("\xa0", "").replace(",", "")
+    if not text:
+        return None, None
+    if not text.isdigit() or int(text) > MAX_EMPLOYEES:
+        return None, Msg("Enter a whole number of employees, from 0 to {max}.", max=MAX_EMPLOYEES)
+    return int(text), None
 
 
 def clean_deal_data(session: Session, data: dict[str, Any]) -> dict[str, Any]:
@@ -273,7 +302,12 @@ def create_company(
     company = _add_party(
         session,
         EntityType.COMPANY,
-        Company(**{k: cleaned[k] for k in COMPANY_TEXT}, website=cleaned["website"]),
+        Company(
+            **{k: cleaned[k] for k in COMPANY_TEXT},
+            website=cleaned["website"],
+            employees=cleaned["employees"],
+            revenue=cleaned["revenue"],
+        ),
         cleaned,
         user,
         lead_id,

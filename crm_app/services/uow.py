@@ -140,21 +140,29 @@ def _users(obj: Any) -> frozenset[int]:
 
 
 _REINDEX = "crm_reindex"
-# what a lead's search document and sort name are made of (services/search_index), besides its
-# e-mails and phones
-_SEARCHED = ("first_name", "second_name", "last_name", "company_name", "title")
+# what a record's search document and sort name are made of (services/search_index for leads,
+# services/party_index for contacts and companies), besides its e-mails and phones
+_SEARCHED = {
+    "lead": ("first_name", "second_name", "last_name", "company_name", "title"),
+    "contact": ("first_name", "second_name", "last_name", "position"),
+    "company": ("name", "industry", "website"),
+}
 
 
-def _search_changes(session: OrmSession, obj: Any, table: str | None) -> int | None:
-    """The id of the lead whose search document this flushed row changes, if any."""
-    if table == "lead":
+def _search_changes(session: OrmSession, obj: Any, table: str | None) -> tuple[str, int] | None:
+    """(table, id) of the lead, contact or company whose search columns this flushed row changes."""
+    if table in _SEARCHED:
         if obj in session.dirty:
             state = sa.inspect(obj)
-            if not any(state.attrs[name].history.has_changes() for name in _SEARCHED):
+            if not any(state.attrs[name].history.has_changes() for name in _SEARCHED[table]):
                 return None
-        return getattr(obj, "id", None)
-    if table == "communication" and _entity_key(getattr(obj, "entity_type", "")) == "lead":
-        return getattr(obj, "entity_id", None)
+        row_id = getattr(obj, "id", None)
+        return None if row_id is None else (str(table), int(row_id))
+    if table == "communication":
+        owner = _entity_key(getattr(obj, "entity_type", ""))
+        entity_id = getattr(obj, "entity_id", None)
+        if owner in _SEARCHED and entity_id is not None:
+            return owner, int(entity_id)
     return None
 
 
@@ -162,9 +170,9 @@ def _search_changes(session: OrmSession, obj: Any, table: str | None) -> int | N
 def _collect(session: OrmSession, _context) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         table = getattr(obj, "__tablename__", None)
-        lead_id = _search_changes(session, obj, table)
-        if lead_id is not None:
-            session.info.setdefault(_REINDEX, set()).add(int(lead_id))
+        searched = _search_changes(session, obj, table)
+        if searched is not None:
+            session.info.setdefault(_REINDEX, set()).add(searched)
         if table not in TRACKED or getattr(obj, "id", None) is None:
             continue
         if obj in session.dirty and not session.is_modified(obj, include_collections=False):
@@ -194,13 +202,20 @@ def merged(events: Iterable[ChangeEvent], limit: int = MAX_EVENTS) -> list[Chang
 
 @event.listens_for(OrmSession, "before_commit")
 def _reindex(session: OrmSession) -> None:
-    """The search documents of the leads this transaction changed, written before it commits."""
+    """The search columns of the leads, contacts and companies this transaction changed, written
+    before it commits."""
     session.flush()
-    ids = session.info.pop(_REINDEX, None)
-    if ids:
-        from crm_app.services import search_index
+    changed = session.info.pop(_REINDEX, None)
+    if changed:
+        from crm_app.services import party_index, search_index
 
-        search_index.refresh(session.connection(), ids)
+        leads = [i for table, i in changed if table == "lead"]
+        if leads:
+            search_index.refresh(session.connection(), leads)
+        for name in party_index.TABLES:
+            ids = [i for table, i in changed if table == name]
+            if ids:
+                party_index.refresh(session.connection(), name, ids)
 
 
 @event.listens_for(OrmSession, "after_commit")
