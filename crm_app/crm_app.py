@@ -24,6 +24,9 @@ from crm_app.pages.lead_new import lead_new_page
 from crm_app.pages.lead_settings import lead_settings_page
 from crm_app.pages.leads_list import leads_page
 from crm_app.pages.login import login_page
+from crm_app.pages.parties_list import companies_page, contacts_page
+from crm_app.pages.party_card import company_card_page, contact_card_page
+from crm_app.pages.party_new import company_new_page, contact_new_page
 from crm_app.pages.permissions import permissions_page
 from crm_app.pages.products import products_page
 from crm_app.pages.profile import profile_page
@@ -45,6 +48,9 @@ from crm_app.state.lead_form import LeadFormState
 from crm_app.state.lead_import import LeadImportState
 from crm_app.state.lead_settings import LeadSettingsState
 from crm_app.state.leads import LeadsState
+from crm_app.state.parties import CompaniesState, ContactsState
+from crm_app.state.party_card import CompanyCardState, ContactCardState
+from crm_app.state.party_form import CompanyFormState, ContactFormState
 from crm_app.state.permissions import PermissionsState
 from crm_app.state.products import ProductsState
 from crm_app.state.search import SearchState
@@ -112,6 +118,24 @@ app.add_page(
     route=routes.LEAD_IMPORT_HISTORY,
     title=page_title("Import history"),
     on_load=ImportHistoryState.load,
+)
+
+# contacts and companies
+app.add_page(contacts_page, route=routes.CONTACTS, title=page_title("Contacts"), on_load=ContactsState.load)
+app.add_page(
+    contact_new_page, route=routes.CONTACT_NEW, title=page_title("New contact"), on_load=ContactFormState.load
+)
+app.add_page(
+    contact_card_page, route=routes.CONTACT_CARD, title=page_title("Contact"), on_load=ContactCardState.load
+)
+app.add_page(
+    companies_page, route=routes.COMPANIES, title=page_title("Companies"), on_load=CompaniesState.load
+)
+app.add_page(
+    company_new_page, route=routes.COMPANY_NEW, title=page_title("New company"), on_load=CompanyFormState.load
+)
+app.add_page(
+    company_card_page, route=routes.COMPANY_CARD, title=page_title("Company"), on_load=CompanyCardState.load
 )
 
 # the product catalogue

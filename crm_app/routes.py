@@ -25,7 +25,11 @@ LEAD_IMPORT_HISTORY = "/leads/import/history"
 LEAD_DUPLICATES = "/leads/duplicates"
 LEAD_MERGE = "/leads/merge"
 CONTACTS = "/contacts"
+CONTACT_NEW = "/contacts/new"
+CONTACT_CARD = "/contacts/[id]"
 COMPANIES = "/companies"
+COMPANY_NEW = "/companies/new"
+COMPANY_CARD = "/companies/[id]"
 DEALS = "/deals"
 ACTIVITIES = "/activities"
 HISTORY = "/history"
@@ -96,20 +100,25 @@ def search(text: str = "") -> str:
     return f"{SEARCH}?q={quote(text)}"
 
 
-def leads(**query: str | int | bool | None) -> str:
-    """/leads, with its place as query parameters (sort, cursor, page size, filters); empty and
-    false values are left out, so the plain list is /leads."""
+def list_url(route: str, **query: str | int | bool | None) -> str:
+    """A list's route with its place as query parameters (sort, cursor, page size, filters); empty
+    and false values are left out, so the plain list is the bare route."""
     kept = {
         key: ("1" if value is True else str(value))
         for key, value in query.items()
         if value not in (None, "", False)
     }
-    return f"{LEADS}?{urlencode(kept)}" if kept else LEADS
+    return f"{route}?{urlencode(kept)}" if kept else route
+
+
+def leads(**query: str | int | bool | None) -> str:
+    """/leads, with its place (see `list_url`)."""
+    return list_url(LEADS, **query)
 
 
 _resume_key = "resume"
 # lists whose on_load takes `?resume=1`: back to the place (search, filters, page) the tab held
-_RESUMABLE = frozenset({LEADS})
+_RESUMABLE = frozenset({LEADS, CONTACTS, COMPANIES})
 
 
 def resume_parameter() -> str:
@@ -147,16 +156,25 @@ def lead_merge(ids: Iterable[int]) -> str:
     return f"{LEAD_MERGE}?ids=" + ",".join(str(int(i)) for i in ids)
 
 
-def contacts() -> str:
-    return CONTACTS
+def contacts(**query: str | int | bool | None) -> str:
+    return list_url(CONTACTS, **query)
+
+
+def contact_new(company_id: int | None = None) -> str:
+    """The new contact form; `company_id`: the company it will belong to."""
+    return f"{CONTACT_NEW}?company={int(company_id)}" if company_id else CONTACT_NEW
 
 
 def contact(contact_id: int) -> str:
     return f"{CONTACTS}/{int(contact_id)}"
 
 
-def companies() -> str:
-    return COMPANIES
+def companies(**query: str | int | bool | None) -> str:
+    return list_url(COMPANIES, **query)
+
+
+def company_new() -> str:
+    return COMPANY_NEW
 
 
 def company(company_id: int) -> str:

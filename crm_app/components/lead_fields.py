@@ -27,7 +27,7 @@ def labelled(
     label: str, control: rx.Component, name: str, errors: FieldErrors, hint: str = ""
 ) -> rx.Component:
     return rx.vstack(
-        rx.el.label(t(label), html_for=f"lead-{name}", style=LABEL_STYLE),
+        rx.el.label(t(label), html_for=f"field-{name}", style=LABEL_STYLE),
         control,
         rx.text(t(hint), size="1", color_scheme="gray") if hint else rx.fragment(),
         field_error(errors, name),
@@ -47,7 +47,7 @@ def text_input(
 ):
     return labelled(
         label,
-        rx.input(id=f"lead-{name}", name=name, default_value=values.get(name, ""), type=type_, width="100%"),
+        rx.input(id=f"field-{name}", name=name, default_value=values.get(name, ""), type=type_, width="100%"),
         name,
         errors,
         hint,
@@ -60,7 +60,7 @@ def text_area(
     return labelled(
         label,
         rx.text_area(
-            id=f"lead-{name}", name=name, default_value=values.get(name, ""), rows=rows, width="100%"
+            id=f"field-{name}", name=name, default_value=values.get(name, ""), rows=rows, width="100%"
         ),
         name,
         errors,
@@ -77,7 +77,7 @@ def select_input(
         rx.el.select(
             rx.el.option(t(empty) if empty else "—", value=""),
             rx.foreach(options, lambda o: rx.el.option(o.label, value=o.value)),
-            id=f"lead-{name}",
+            id=f"field-{name}",
             name=name,
             default_value=values.get(name, ""),
             style=SELECT_STYLE,

@@ -11,8 +11,6 @@ from crm_app.services.i18n import N_
 
 # route -> (title, what is coming)
 COMING: dict[str, tuple[str, list[str]]] = {
-    routes.CONTACTS: ("Contacts", [N_("People you sell to, with their companies, deals and full history.")]),
-    routes.COMPANIES: ("Companies", [N_("Organisations, their contacts, deals and history.")]),
     routes.DEALS: (
         N_("Deals"),
         [N_("A list and a kanban board per pipeline, products on deals, and closing with a result.")],

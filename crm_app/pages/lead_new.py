@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from crm_app import routes
@@ -34,15 +36,16 @@ def match_row(m: MatchView) -> rx.Component:
     )
 
 
-def duplicates_panel() -> rx.Component:
+def duplicates_panel(state: Any = LeadFormState) -> rx.Component:
+    """The possible duplicates a form's state found (`state.matches`), before "Save anyway"."""
     return rx.cond(
-        LeadFormState.matches.length() > 0,
+        state.matches.length() > 0,
         rx.callout.root(
             rx.callout.icon(rx.icon("copy")),
             rx.callout.text(
                 rx.vstack(
                     rx.text(t("Possible duplicates. Open one of them, or save anyway."), weight="bold"),
-                    rx.foreach(LeadFormState.matches, match_row),
+                    rx.foreach(state.matches, match_row),
                     spacing="1",
                 )
             ),

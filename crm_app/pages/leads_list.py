@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app import routes
+from crm_app.components.bulk_bar import bulk_bar, option_select
 from crm_app.components.data_table import Column, cell, data_table
 from crm_app.components.filter_bar import date_filter, filter_bar, filter_select, search_form, switch_filter
 from crm_app.components.i18n import t, tn
@@ -104,97 +105,13 @@ def lead_cells(row: LeadListRow) -> list[rx.Component]:
     ]
 
 
-def bulk_bar() -> rx.Component:
-    return rx.cond(
-        LeadsState.selected_count > 0,
-        rx.hstack(
-            rx.text(
-                tn("{count} lead selected", "{count} leads selected", LeadsState.selected_count),
-                weight="medium",
-                size="2",
-            ),
-            rx.cond(
-                LeadsState.in_recycle_bin,
-                rx.button(
-                    rx.icon("undo_2", size=14),
-                    t("Restore"),
-                    size="1",
-                    variant="soft",
-                    on_click=LeadsState.bulk_restore,
-                ),
-                rx.hstack(
-                    rx.select.root(
-                        rx.select.trigger(placeholder=t("Assign to…"), aria_label=t("Assign to")),
-                        rx.select.content(
-                            rx.foreach(
-                                LeadsState.user_options, lambda o: rx.select.item(o.label, value=o.value)
-                            )
-                        ),
-                        value="",
-                        on_change=LeadsState.bulk_assign,
-                        size="1",
-                    ),
-                    rx.select.root(
-                        rx.select.trigger(placeholder=t("Change status…"), aria_label=t("Change status")),
-                        rx.select.content(
-                            rx.foreach(
-                                LeadsState.open_status_options,
-                                lambda o: rx.select.item(o.label, value=o.value),
-                            )
-                        ),
-                        value="",
-                        on_change=LeadsState.bulk_status,
-                        size="1",
-                    ),
-                    rx.alert_dialog.root(
-                        rx.alert_dialog.trigger(
-                            rx.button(
-                                rx.icon("trash_2", size=14),
-                                t("Delete"),
-                                color_scheme="red",
-                                variant="soft",
-                                size="1",
-                                # not offered when a selected lead is not the user's to delete
-                                disabled=~LeadsState.can_delete_selection,
-                                title=rx.cond(
-                                    LeadsState.can_delete_selection,
-                                    "",
-                                    t("You may not delete some of the selected leads."),
-                                ),
-                            )
-                        ),
-                        rx.alert_dialog.content(
-                            rx.alert_dialog.title(t("Delete the selected leads?")),
-                            rx.alert_dialog.description(t("They go to the recycle bin and can be restored.")),
-                            rx.hstack(
-                                rx.alert_dialog.cancel(
-                                    rx.button(t("Cancel"), variant="soft", color_scheme="gray")
-                                ),
-                                rx.alert_dialog.action(
-                                    rx.button(
-                                        t("Delete"), color_scheme="red", on_click=LeadsState.bulk_delete
-                                    )
-                                ),
-                                justify="end",
-                                spacing="3",
-                                margin_top="1rem",
-                            ),
-                        ),
-                        open=LeadsState.delete_open,
-                        on_open_change=LeadsState.set_delete_open,
-                    ),
-                    align="center",
-                    spacing="3",
-                ),
-            ),
-            align="center",
-            spacing="3",
-            padding="0.5rem 0.75rem",
-            border_radius="0.5rem",
-            background=rx.color("accent", 3),
-            width="100%",
-        ),
-        rx.fragment(),
+def lead_bulk_bar() -> rx.Component:
+    return bulk_bar(
+        S,
+        tn("{count} lead selected", "{count} leads selected", S.selected_count),
+        option_select("Change status…", "Change status", S.open_status_options, S.bulk_status),
+        delete_title="Delete the selected leads?",
+        delete_denied="You may not delete some of the selected leads.",
     )
 
 
@@ -202,7 +119,7 @@ def leads_page() -> rx.Component:
     return app_shell(
         "Leads",
         toolbar(),
-        bulk_bar(),
+        lead_bulk_bar(),
         paged_list(
             S,
             data_table(COLUMNS, S.rows, lead_cells, state=S, selectable=True, row_testid="lead-row"),

@@ -31,6 +31,7 @@ from crm_app.models import (
     Lead,
     Source,
     Stage,
+    TimelineEntry,
     TimelineKind,
     User,
 )
@@ -113,10 +114,10 @@ class PartyRow:
 
 def _primary_company():
     return (
-        sa_select(Company.name)
+        sa_select(col(Company.name))
         .join(ContactCompany, col(ContactCompany.company_id) == Company.id)
         .where(
-            ContactCompany.contact_id == Contact.id,
+            col(ContactCompany.contact_id) == Contact.id,
             col(ContactCompany.is_primary).is_(True),
             col(Company.deleted_at).is_(None),
         )
@@ -130,7 +131,7 @@ def _contact_count():
         sa_select(func.count())
         .select_from(ContactCompany)
         .join(Contact, col(Contact.id) == ContactCompany.contact_id)
-        .where(ContactCompany.company_id == Company.id, col(Contact.deleted_at).is_(None))
+        .where(col(ContactCompany.company_id) == Company.id, col(Contact.deleted_at).is_(None))
         .scalar_subquery()
     )
 
@@ -604,7 +605,7 @@ def card(kind: Kind, *, session: Session, user: User, record_id: int, row=None) 
         )
         scoped = permissions.visible(stmt, session=session, user=user, entity=EntityType.COMPANY)
         related = [
-            Related(i, n or f"#{i}", d or "", bool(p))
+            Related(int(i or 0), n or f"#{i}", d or "", bool(p))
             for i, n, d, p in session.exec(scoped.limit(MAX_RELATED))
         ]
         deal_cond = col(Deal.contact_id) == rid
@@ -622,15 +623,25 @@ def card(kind: Kind, *, session: Session, user: User, record_id: int, row=None) 
         ]
         deal_cond = col(Deal.company_id) == rid
     deals_stmt = (
-        select(Deal.id, Deal.title, Stage.name, Stage.color, Deal.amount, Deal.currency_code, Deal.closed)
+        sa_select(  # sqlmodel's select is typed for at most four columns
+            col(Deal.id),
+            col(Deal.title),
+            col(Stage.name),
+            col(Stage.color),
+            col(Deal.amount),
+            col(Deal.currency_code),
+            col(Deal.closed),
+        )
         .join(Stage, col(Stage.id) == Deal.stage_id)
         .where(deal_cond, col(Deal.deleted_at).is_(None))
         .order_by(col(Deal.closed), col(Deal.id).desc())
     )
     deals_stmt = permissions.visible(deals_stmt, session=session, user=user, entity=EntityType.DEAL)
     deals = [
-        DealLine(i, t or f"#{i}", st or "", color or "", amount, cur, bool(closed))
-        for i, t, st, color, amount, cur, closed in session.exec(deals_stmt.limit(MAX_RELATED))
+        DealLine(int(i or 0), t or f"#{i}", st or "", color or "", amount, cur, bool(closed))
+        for i, t, st, color, amount, cur, closed in session.connection().execute(
+            deals_stmt.limit(MAX_RELATED)
+        )
     ]
     lead = None
     if row.lead_id:
@@ -666,3 +677,48 @@ def delete(kind: Kind, *, session: Session, user: User, record_id: int) -> None:
         raise PermissionDenied(Msg(kind.delete_own))
     bulk.to_recycle_bin(session, user, kind.entity, [row])
     uow.commit(session)
+
+
+# --- new records (the "Add contact" / "Add company" forms) ----------------------------------------
+
+
+def check_new(kind: Kind, *, session: Session, user: User, data: dict[str, Any]) -> tuple[list, str]:
+    """Before saving a new contact or company: the leads, contacts and companies with the same
+    e-mail or phone (or, for a company, a close name), and a key of the values they were found
+    for (the form asks once per set of values). Raises ValidationError for bad values."""
+    from crm_app.services.duplicates import find_matches
+
+    permissions.require(session, user, Action.CREATE, kind.entity)
+    cleaned = kind.clean(session, data)
+    emails = sorted(n for _, n in cleaned["emails"])
+    phones = sorted(n for _, n in cleaned["phones"])
+    company = cleaned.get("name", "") if kind is COMPANIES else ""
+    matches = find_matches(session=session, emails=emails, phones=phones, company_name=company)
+    return matches, repr((emails, phones, company.casefold()))
+
+
+def create(kind: Kind, *, session: Session, user: User, data: dict[str, Any], duplicates: list | None = None):
+    """A new contact or company from the form (a contact may name the company it belongs to:
+    `company_id`); the possible duplicates the user saw stay on its "created" history entry."""
+    if kind is CONTACTS:
+        row = records.create_contact(session=session, user=user, data=data, commit=False)
+    else:
+        row = records.create_company(session=session, user=user, data=data, commit=False)
+    if duplicates:
+        session.flush()
+        entry = session.exec(
+            select(TimelineEntry).where(
+                TimelineEntry.entity_type == kind.entity,
+                TimelineEntry.entity_id == saved_id(row),
+                TimelineEntry.kind == TimelineKind.CREATED,
+            )
+        ).first()
+        if entry is not None:
+            entry.payload = {
+                **entry.payload,
+                "duplicates": [{"type": m.entity_type, "id": m.id, "title": m.title} for m in duplicates[:5]],
+            }
+            session.add(entry)
+    uow.commit(session)
+    session.refresh(row)
+    return row

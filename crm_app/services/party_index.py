@@ -112,13 +112,11 @@ def refresh(conn: sa.Connection, table_name: str, ids: Iterable[int]) -> int:
             key = "emails" if kind == CommKind.EMAIL else "phones" if kind == CommKind.PHONE else None
             if key:
                 comms[entity_id][key].append(normalized)
-        values = [
-            {
-                "b_id": row[0],
-                **build(**{f: v or "" for f, v in zip(fields, row[1:], strict=True)}, **comms[row[0]]),
-            }
-            for row in rows
-        ]
+        values = []
+        for row in rows:
+            texts: dict[str, str] = {f: v or "" for f, v in zip(fields, row[1:], strict=True)}
+            emails, phones = comms[row[0]]["emails"], comms[row[0]]["phones"]
+            values.append({"b_id": row[0], **build(**texts, emails=emails, phones=phones)})
         if values:
             written = [k for k in values[0] if k != "b_id"]
             conn.execute(

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from crm_app import db
 from crm_app.models import EntityType
-from crm_app.services import leads, products, timeline, web_forms
+from crm_app.services import leads, products, records, timeline, web_forms
 from crm_app.services.auth import find_user_by_email
 from tests.e2e.conftest import login
 
@@ -26,7 +26,13 @@ PAGES = [
     ("/leads/{lead}", "[data-loaded='lead-card']"),
     ("/leads/import", "heading:Import leads"),
     ("/leads/duplicates", "[data-loaded='duplicates']"),
-    ("/contacts", "heading:Coming soon"),
+    ("/contacts", "[data-loaded='contacts']"),
+    ("/contacts/new", "heading:New contact"),
+    ("/contacts/{contact}", "[data-loaded='contact-card']"),
+    ("/companies", "[data-loaded='companies']"),
+    ("/companies/new", "heading:New company"),
+    ("/companies/{company}", "[data-loaded='company-card']"),
+    ("/deals", "heading:Coming soon"),
     ("/search?q=WWWW", "heading:Search"),
     ("/profile", "heading:Profile"),
     ("/settings", "heading:Settings"),
@@ -79,7 +85,7 @@ def _too_wide(page: Page) -> list[str]:
 
 
 @pytest.fixture
-def records(app_server, admin) -> dict[str, str]:
+def seeded(app_server, admin) -> dict[str, str]:
     with db.session(app_server.db_url) as s:
         user = find_user_by_email(session=s, email=admin["email"])
         assert user is not None
@@ -118,7 +124,33 @@ def records(app_server, admin) -> dict[str, str]:
                 "description": LONG,
             },
         )
-        return {"lead": str(lead.id), "form": form.slug}
+        company = records.create_company(
+            session=s,
+            user=user,
+            data={
+                "name": LONG,
+                "industry": LONG[:100],
+                "website": "https://" + "w" * 60 + ".example",
+                "comment": LONG,
+            },
+        )
+        contact = records.create_contact(
+            session=s,
+            user=user,
+            data={
+                "first_name": "Wanda",
+                "last_name": LONG[:100],
+                "position": LONG,
+                "emails": "wanda.wide@a-rather-long-domain-name.example",
+                "company_id": company.id,
+            },
+        )
+        return {
+            "lead": str(lead.id),
+            "form": form.slug,
+            "contact": str(contact.id),
+            "company": str(company.id),
+        }
 
 
 def _switch_language(page: Page, menu: str, language: str, heading: str) -> None:
@@ -133,11 +165,12 @@ def _switch_language(page: Page, menu: str, language: str, heading: str) -> None
 # French headings of the pages whose marker is a heading (French words are longer: the layout
 # must hold them too)
 FRENCH = {"My day": "Ma journée", "New lead": "Nouveau prospect", "Import leads": "Importer des prospects",
+          "New contact": "Nouveau contact", "New company": "Nouvelle entreprise",
           "Coming soon": "Bientôt disponible", "Search": "Rechercher", "Profile": "Profil",
           "Settings": "Paramètres", "Send": "Envoyer"}  # fmt: skip
 
 
-def test_no_page_is_wider_than_the_window(page: Page, admin, records):
+def test_no_page_is_wider_than_the_window(page: Page, admin, seeded):
     SHOTS.mkdir(parents=True, exist_ok=True)
     wide = {}
     login(page, admin["email"], admin["password"])
@@ -150,7 +183,7 @@ def test_no_page_is_wider_than_the_window(page: Page, admin, records):
                 kind, _, label = marker.partition(":")
                 marker = f"{kind}:{FRENCH.get(label, label)}" if kind in ("heading", "button") else marker
             page.set_viewport_size({"width": width, "height": height})
-            url = path.format(**records)
+            url = path.format(**seeded)
             page.goto(url)
             _wait(page, marker)
             page.wait_for_timeout(150)  # fonts and late deltas
@@ -163,7 +196,7 @@ def test_no_page_is_wider_than_the_window(page: Page, admin, records):
     assert wide == {}
     # a long page on a laptop: the sidebar's background runs down to the bottom
     page.set_viewport_size({"width": 1366, "height": 768})
-    page.goto(f"/leads/{records['lead']}")
+    page.goto(f"/leads/{seeded['lead']}")
     _wait(page, "[data-loaded='lead-card']")
     assert page.evaluate(
         "() => document.querySelector('[data-testid=sidebar]').getBoundingClientRect().height"
@@ -171,7 +204,7 @@ def test_no_page_is_wider_than_the_window(page: Page, admin, records):
     )
     # on a phone, the card: the fields first, then the timeline below them (not beside)
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"/leads/{records['lead']}")
+    page.goto(f"/leads/{seeded['lead']}")
     _wait(page, "[data-loaded='lead-card']")
     fields = page.get_by_test_id("lead-fields").bounding_box()
     feed = page.get_by_test_id("timeline").bounding_box()

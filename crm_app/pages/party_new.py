@@ -1,0 +1,80 @@
+"""/contacts/new and /companies/new: the form of a new contact or company, with the possible
+duplicates shown before saving."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from crm_app import routes
+from crm_app.components.forms import crm_form, form_error
+from crm_app.components.i18n import t
+from crm_app.components.layout import app_shell
+from crm_app.components.party_fields import company_fields, contact_fields
+from crm_app.pages.lead_new import duplicates_panel
+from crm_app.state.party_form import CompanyFormState, ContactFormState
+
+
+def _company_note(state: Any) -> rx.Component:
+    return rx.cond(
+        state.company_id > 0,
+        rx.hstack(
+            rx.icon("building_2", size=16),
+            rx.text(t("The contact will belong to"), size="2"),
+            rx.text(state.company_name, size="2", weight="bold"),
+            rx.button(t("Clear"), size="1", variant="ghost", type="button", on_click=state.forget_company),
+            align="center",
+            spacing="2",
+            flex_wrap="wrap",
+            data_testid="new-contact-company",
+        ),
+        rx.fragment(),
+    )
+
+
+def _form_page(title: str, state: Any, fields, back_route: str, *extra: rx.Component) -> rx.Component:
+    return app_shell(
+        title,
+        rx.cond(
+            state.ready,
+            rx.card(
+                crm_form(
+                    rx.vstack(
+                        form_error(state.errors),
+                        *extra,
+                        fields(state.values, state.errors, state),
+                        duplicates_panel(state),
+                        rx.hstack(
+                            rx.link(
+                                rx.button(t("Cancel"), variant="soft", color_scheme="gray", type="button"),
+                                href=routes.back_to_list(back_route),
+                            ),
+                            rx.button(
+                                rx.cond(state.matches.length() > 0, t("Save anyway"), t("Save")),
+                                type="submit",
+                            ),
+                            justify="end",
+                            width="100%",
+                            spacing="3",
+                        ),
+                        spacing="4",
+                        width="100%",
+                    ),
+                    on_submit=state.submit,
+                ),
+                width="100%",
+            ),
+            rx.spinner(),
+        ),
+    )
+
+
+def contact_new_page() -> rx.Component:
+    return _form_page(
+        "New contact", ContactFormState, contact_fields, routes.CONTACTS, _company_note(ContactFormState)
+    )
+
+
+def company_new_page() -> rx.Component:
+    return _form_page("New company", CompanyFormState, company_fields, routes.COMPANIES)
