@@ -32,6 +32,7 @@ FIRST_ARG = {
     "date_filter",
     "switch_filter",
     "record_picker",
+    "option_select",
     "empty_state",
     # the lead form's fields and sections (crm_app/components/lead_fields.py)
     "fields_section",
@@ -57,6 +58,7 @@ MORE_CALL_KEYWORDS = {
     "text_input": ("hint",),
     "text_area": ("hint",),
     "select_input": ("empty",),
+    "bulk_bar": ("delete_title", "delete_denied"),
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from crm_app.api import docs, errors, leads, me, session_cookie
+from crm_app.api import docs, errors, leads, me, parties, session_cookie
 from crm_app.api.deps import current_user, get_session
 from crm_app.api.limits import RequestLimits
 
@@ -46,6 +46,7 @@ errors.install(api)
 api.add_middleware(RequestLimits)  # no key or too big: answered before the body is read
 api.include_router(me.router)
 api.include_router(leads.router)
+api.include_router(parties.router)
 api.include_router(session_cookie.router)  # the login cookie (not the REST API)
 
 __all__ = ["api", "current_user", "get_session"]

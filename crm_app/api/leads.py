@@ -6,19 +6,17 @@ representative's lead gives 403 on PATCH, convert and junk with the default matr
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
-from fastapi.exceptions import RequestValidationError
 from pydantic import AliasChoices, BaseModel, Field
 from sqlmodel import Session
 
 from crm_app.api.deps import current_user, get_session
-from crm_app.api.inputs import MAX_ID, ApiModel, Id, IdPath, IdQuery, Version
+from crm_app.api.inputs import ApiModel, Id, IdPath, IdQuery, Version
+from crm_app.api.paging import decode_cursor, encode_cursor, etag, if_match_version
 from crm_app.models import EntityType, Lead, User
 from crm_app.services import intake, leads
 from crm_app.services.errors import StaleRecord
@@ -151,25 +149,6 @@ def _one(session: Session, lead: Lead) -> dict:
     return _lead_out(lead, leads.communications(session, EntityType.LEAD, [lead.id or 0])[lead.id or 0])
 
 
-def _encode_cursor(lead_id: int) -> str:
-    return base64.urlsafe_b64encode(f"v1:{lead_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str | None) -> int | None:
-    if not cursor:
-        return None
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, value = text.partition(":")
-        if prefix != "v1" or not value.isdigit() or len(value) > 10 or int(value) > MAX_ID:
-            raise ValueError(cursor)
-        return int(value)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise RequestValidationError(
-            [{"loc": ("query", "cursor"), "msg": "Invalid cursor.", "type": "value_error", "input": cursor}]
-        ) from None
-
-
 # --- routes --------------------------------------------------------------------------------
 
 
@@ -218,7 +197,7 @@ def list_leads(
     session: Session = Depends(get_session),
 ) -> dict:
     """Leads, newest first, one page at a time (keyset pagination: pages never shift)."""
-    after_id = _decode_cursor(cursor)
+    after_id = decode_cursor(cursor)
     filters = leads.LeadFilters(text=search, status_ids=[status_id] if status_id else [])
     rows = leads.leads_after(session=session, user=user, filters=filters, after_id=after_id, limit=limit + 1)
     has_more = len(rows) > limit
@@ -226,25 +205,12 @@ def list_leads(
     comms = leads.communications(session, EntityType.LEAD, [r.id or 0 for r in rows])
     return {
         "items": [_lead_out(r, comms[r.id or 0]) for r in rows],
-        "next_cursor": _encode_cursor(rows[-1].id or 0) if has_more and rows else None,
+        "next_cursor": encode_cursor(rows[-1].id or 0) if has_more and rows else None,
     }
 
 
-def etag(lead: Lead) -> str:
-    """The lead's version as an entity tag: `"7"`."""
-    return f'"{lead.version}"'
-
-
 def _if_match_version(header: str) -> int | None:
-    """The version an If-Match header names (`"7"`, `W/"7"`, several: the first), None for `*`."""
-    tags = [t.strip() for t in header.split(",") if t.strip()]
-    if "*" in tags:
-        return None
-    for tag in tags:
-        value = tag.removeprefix("W/").strip('"')
-        if value.isdigit() and len(value) <= 10 and int(value) <= MAX_ID:
-            return int(value)
-    raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, detail="If-Match names no version of this lead.")
+    return if_match_version(header, "lead")
 
 
 @router.get(

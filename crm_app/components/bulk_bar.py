@@ -13,6 +13,7 @@ from typing import Any
 import reflex as rx
 
 from crm_app.components.i18n import t
+from crm_app.services.i18n import N_
 
 
 def option_select(placeholder: str, label: str, options: Any, on_change: Any) -> rx.Component:
@@ -77,7 +78,7 @@ def bulk_bar(
                     on_click=state.bulk_restore,
                 ),
                 rx.hstack(
-                    option_select("Assign to…", "Assign to", state.user_options, state.bulk_assign),
+                    option_select("Assign to…", N_("Assign to"), state.user_options, state.bulk_assign),
                     *extra,
                     _delete_button(state, delete_title, delete_denied),
                     align="center",

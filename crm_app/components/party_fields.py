@@ -7,8 +7,9 @@ import reflex as rx
 
 from crm_app.components.forms import FieldErrors
 from crm_app.components.lead_fields import FieldValues, fields_section, select_input, text_area, text_input
+from crm_app.services.i18n import N_
 
-SEVERAL = "Separate several with commas."
+SEVERAL = N_("Separate several with commas.")
 
 
 def _details_and_sales(values: FieldValues, errors: FieldErrors, state) -> list[rx.Component]:

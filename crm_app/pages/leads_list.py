@@ -109,7 +109,7 @@ def lead_bulk_bar() -> rx.Component:
     return bulk_bar(
         S,
         tn("{count} lead selected", "{count} leads selected", S.selected_count),
-        option_select("Change status…", "Change status", S.open_status_options, S.bulk_status),
+        option_select("Change status…", N_("Change status"), S.open_status_options, S.bulk_status),
         delete_title="Delete the selected leads?",
         delete_denied="You may not delete some of the selected leads.",
     )

@@ -120,8 +120,8 @@ def contacts_page() -> rx.Component:
         "Contacts",
         toolbar(
             s,
-            search_label="Search contacts",
-            shown_label="Contacts shown",
+            search_label=N_("Search contacts"),
+            shown_label=N_("Contacts shown"),
             shown=SHOWN_CONTACTS,
             mine_id="contacts-mine",
         ),
@@ -139,7 +139,7 @@ def contacts_page() -> rx.Component:
             (N_("No contacts match."), N_("Add a contact, convert a lead, or change the filters.")),
             loaded="contacts",
         ),
-        actions=_actions(s, routes.contact_new(), "Add contact"),
+        actions=_actions(s, routes.contact_new(), N_("Add contact")),
         max_width="100%",
     )
 
@@ -150,8 +150,8 @@ def companies_page() -> rx.Component:
         "Companies",
         toolbar(
             s,
-            search_label="Search companies",
-            shown_label="Companies shown",
+            search_label=N_("Search companies"),
+            shown_label=N_("Companies shown"),
             shown=SHOWN_COMPANIES,
             mine_id="companies-mine",
         ),
@@ -169,6 +169,6 @@ def companies_page() -> rx.Component:
             (N_("No companies match."), N_("Add a company, convert a lead, or change the filters.")),
             loaded="companies",
         ),
-        actions=_actions(s, routes.company_new(), "Add company"),
+        actions=_actions(s, routes.company_new(), N_("Add company")),
         max_width="100%",
     )

@@ -13,6 +13,7 @@ from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
 from crm_app.components.party_fields import company_fields, contact_fields
 from crm_app.pages.lead_new import duplicates_panel
+from crm_app.services.i18n import N_
 from crm_app.state.party_form import CompanyFormState, ContactFormState
 
 
@@ -72,9 +73,9 @@ def _form_page(title: str, state: Any, fields, back_route: str, *extra: rx.Compo
 
 def contact_new_page() -> rx.Component:
     return _form_page(
-        "New contact", ContactFormState, contact_fields, routes.CONTACTS, _company_note(ContactFormState)
+        N_("New contact"), ContactFormState, contact_fields, routes.CONTACTS, _company_note(ContactFormState)
     )
 
 
 def company_new_page() -> rx.Component:
-    return _form_page("New company", CompanyFormState, company_fields, routes.COMPANIES)
+    return _form_page(N_("New company"), CompanyFormState, company_fields, routes.COMPANIES)

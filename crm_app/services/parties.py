@@ -697,13 +697,21 @@ def check_new(kind: Kind, *, session: Session, user: User, data: dict[str, Any])
     return matches, repr((emails, phones, company.casefold()))
 
 
-def create(kind: Kind, *, session: Session, user: User, data: dict[str, Any], duplicates: list | None = None):
+def create(
+    kind: Kind,
+    *,
+    session: Session,
+    user: User,
+    data: dict[str, Any],
+    duplicates: list | None = None,
+    origin: str = "form",
+):
     """A new contact or company from the form (a contact may name the company it belongs to:
     `company_id`); the possible duplicates the user saw stay on its "created" history entry."""
     if kind is CONTACTS:
-        row = records.create_contact(session=session, user=user, data=data, commit=False)
+        row = records.create_contact(session=session, user=user, data=data, origin=origin, commit=False)
     else:
-        row = records.create_company(session=session, user=user, data=data, commit=False)
+        row = records.create_company(session=session, user=user, data=data, origin=origin, commit=False)
     if duplicates:
         session.flush()
         entry = session.exec(
@@ -722,3 +730,27 @@ def create(kind: Kind, *, session: Session, user: User, data: dict[str, Any], du
     uow.commit(session)
     session.refresh(row)
     return row
+
+
+def rows_after(
+    kind: Kind,
+    *,
+    session: Session,
+    user: User,
+    filters: PartyFilters | None = None,
+    after_id: int | None = None,
+    limit: int = 50,
+    action: Action = Action.VIEW,
+) -> list:
+    """Keyset pagination for the API and exports: newest id first, strictly before `after_id`."""
+    permissions.require_user(user)
+    return listing.keyset(
+        LISTS[kind.entity],
+        select(kind.model),
+        session=session,
+        user=user,
+        filters=filters,
+        after_id=after_id,
+        limit=limit,
+        action=action,
+    )

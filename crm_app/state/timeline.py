@@ -24,6 +24,14 @@ FIELD_LABELS = {
     "currency_code": N_("Currency"),
     "phones": N_("Phones"),
     "emails": N_("E-mails"),
+    # contacts and companies
+    "name": N_("Company name"),
+    "industry": N_("Industry"),
+    "employees": N_("Employees"),
+    "revenue": N_("Annual revenue"),
+    "birthdate": N_("Date of birth"),
+    "companies": N_("Companies"),
+    "contacts": N_("Contacts"),
 }
 ORIGIN_LABELS = {
     "form": N_("Created from the form"),
