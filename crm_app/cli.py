@@ -329,6 +329,20 @@ def _export_leads(args, url: str) -> int:
     return 0
 
 
+def _export_parties(args, url: str) -> int:
+    from crm_app.services import parties, party_csv
+
+    kind = parties.CONTACTS if args.export_command == "contacts" else parties.COMPANIES
+    _require_migrated(url)
+    with db.session(url) as s:
+        try:
+            count = party_csv.export(kind, session=s, user=_acting_user(s, _as_email(args)), path=args.file)
+        except OSError as exc:
+            raise CommandError(f"Cannot write {args.file}: {exc.strerror or exc}.") from None
+    print(f"Exported {count} {args.export_command} to {args.file}.")
+    return 0
+
+
 def _import_products(args, url: str) -> int:
     from crm_app.services import product_csv
 
@@ -575,6 +589,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--as", dest="as_user", metavar="EMAIL", help="acting user (default: first admin)"
     )
     export_leads.set_defaults(handler=_export_leads)
+    for what, text in (
+        ("contacts", "every contact, with its primary company"),
+        ("companies", "every company"),
+    ):
+        export_party = export_commands.add_parser(what, help=text)
+        export_party.add_argument("file", metavar="FILE")
+        export_party.add_argument(
+            "--as", dest="as_user", metavar="EMAIL", help="acting user (default: first admin)"
+        )
+        export_party.set_defaults(handler=_export_parties)
     export_products = export_commands.add_parser(
         "products", help="every product, as `crm import products` reads it"
     )

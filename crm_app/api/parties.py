@@ -6,7 +6,6 @@ and DELETE with the default matrix. Duplicates never stop a creation: the leads,
 companies with the same e-mail or phone (or a close company name) are reported in `duplicates`.
 """
 
-
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any

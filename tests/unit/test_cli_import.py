@@ -234,3 +234,31 @@ def test_products_import_reports_rows_and_export_reads_back(session, admin, tmp_
     assert code == 0 and out.strip() == f"Exported 1 products to {exported}."
     rows = list(csv.reader(exported.open(encoding="utf-8-sig", newline="")))
     assert rows[1][:2] == ["Conseil", "CNS"] and "100.50" in rows[1]
+
+
+def test_contacts_and_companies_export(session, admin, tmp_path, capsys):
+    from crm_app.services import records
+
+    acme = records.create_company(session=session, user=admin, data={"name": "=Acme", "revenue": "1000"})
+    records.create_contact(
+        session=session,
+        user=admin,
+        data={
+            "first_name": "Zoé",
+            "last_name": "Martin",
+            "phones": "01 23 45 67 89",
+            "emails": "a@x.org, b@x.org",
+        },
+    )
+    records.create_contact(session=session, user=admin, data={"first_name": "Bob", "company_id": acme.id})
+    contacts = tmp_path / "contacts.csv"
+    code, out, err = run(capsys, "export", "contacts", str(contacts))
+    assert code == 0 and out.strip() == f"Exported 2 contacts to {contacts}.", err
+    rows = list(csv.DictReader(contacts.open(encoding="utf-8-sig", newline="")))
+    assert [(r["First name"], r["Company"]) for r in rows] == [("Bob", "'=Acme"), ("Zoé", "")]
+    assert rows[1]["Phones"] == "+33123456789" and rows[1]["E-mails"] == "a@x.org, b@x.org"
+    assert rows[1]["Responsible"] == "admin@example.com"
+    companies = tmp_path / "companies.csv"
+    code, out, _ = run(capsys, "export", "companies", str(companies))
+    rows = list(csv.DictReader(companies.open(encoding="utf-8-sig", newline="")))
+    assert code == 0 and [(r["Company name"], r["Annual revenue"]) for r in rows] == [("'=Acme", "1000.00")]
