@@ -12,6 +12,7 @@ from typing import Any
 
 import reflex as rx
 
+from crm_app.components.card_parts import confirm_delete
 from crm_app.components.i18n import t
 from crm_app.services.i18n import N_
 
@@ -28,33 +29,21 @@ def option_select(placeholder: str, label: str, options: Any, on_change: Any) ->
 
 
 def _delete_button(state: Any, title: str, denied: str) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(
-                rx.icon("trash_2", size=14),
-                t("Delete"),
-                color_scheme="red",
-                variant="soft",
-                size="1",
-                # not offered when a selected row is not the user's to delete
-                disabled=~state.can_delete_selection,
-                title=rx.cond(state.can_delete_selection, "", t(denied)),
-            )
+    return confirm_delete(
+        rx.button(
+            rx.icon("trash_2", size=14),
+            t("Delete"),
+            color_scheme="red",
+            variant="soft",
+            size="1",
+            # not offered when a selected row is not the user's to delete
+            disabled=~state.can_delete_selection,
+            title=rx.cond(state.can_delete_selection, "", t(denied)),
         ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(t(title)),
-            rx.alert_dialog.description(t("They go to the recycle bin and can be restored.")),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button(t("Cancel"), variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button(t("Delete"), color_scheme="red", on_click=state.bulk_delete)
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="1rem",
-            ),
-        ),
-        open=state.delete_open,
+        title=title,
+        description=N_("They go to the recycle bin and can be restored."),
+        on_confirm=state.bulk_delete,
+        open_=state.delete_open,
         on_open_change=state.set_delete_open,
     )
 

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import reflex as rx
-from reflex.vars import ObjectVar
 
 from crm_app import routes
-from crm_app.components.forms import FieldErrors, crm_form, form_error
+from crm_app.components.card_parts import about_card
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
 from crm_app.components.lead_fields import lead_fields
 from crm_app.components.stage_bar import stage_bar
 from crm_app.components.timeline import timeline_panel
-from crm_app.state.lead_card import FieldView, LeadCardState, LinkView
+from crm_app.state.lead_card import LeadCardState, LinkView
 
 if TYPE_CHECKING:
     from crm_app.state.finalise import FinaliseState
-
-# LeadCardState declares `values` and `errors` as plain dicts (not rx.Field): Vars on class access
-VALUES = cast("ObjectVar[dict[str, str]]", LeadCardState.values)
-ERRORS = cast("FieldErrors", LeadCardState.errors)
 
 
 def _finalise_parts() -> tuple[rx.Component, type[FinaliseState] | None]:
@@ -33,17 +28,6 @@ def _finalise_parts() -> tuple[rx.Component, type[FinaliseState] | None]:
     return finalise_dialog(), FinaliseState
 
 
-def field_line(f: FieldView) -> rx.Component:
-    return rx.hstack(
-        rx.text(f.label, size="2", color_scheme="gray", min_width="9rem", flex_shrink="0"),
-        rx.text(f.value, size="2", white_space="pre-wrap", word_break="break-word", min_width="0"),
-        align="start",
-        width="100%",
-        padding_y="0.3rem",
-        border_bottom=f"1px solid {rx.color('gray', 3)}",
-    )
-
-
 def link_line(link: LinkView) -> rx.Component:
     return rx.hstack(
         rx.badge(link.kind, variant="soft"),
@@ -52,72 +36,9 @@ def link_line(link: LinkView) -> rx.Component:
     )
 
 
-def about_card() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.heading(t("About"), size="4", as_="h2"),
-                rx.spacer(),
-                rx.cond(
-                    LeadCardState.editing | ~LeadCardState.can_edit,
-                    rx.fragment(),
-                    rx.button(
-                        rx.icon("pencil", size=14),
-                        t("Edit"),
-                        size="1",
-                        variant="soft",
-                        on_click=LeadCardState.start_edit,
-                    ),
-                ),
-                width="100%",
-                align="center",
-            ),
-            rx.cond(
-                LeadCardState.editing,
-                crm_form(
-                    rx.vstack(
-                        form_error(ERRORS),
-                        rx.cond(
-                            LeadCardState.stale,
-                            rx.button(
-                                t("Reload the latest version"),
-                                size="1",
-                                variant="soft",
-                                on_click=LeadCardState.reload_after_stale,
-                                type="button",
-                            ),
-                            rx.fragment(),
-                        ),
-                        lead_fields(VALUES, ERRORS, LeadCardState, with_status=False),
-                        rx.hstack(
-                            rx.button(
-                                t("Cancel"),
-                                variant="soft",
-                                color_scheme="gray",
-                                type="button",
-                                on_click=LeadCardState.cancel_edit,
-                            ),
-                            rx.button(t("Save"), type="submit"),
-                            justify="end",
-                            width="100%",
-                            spacing="3",
-                        ),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    on_submit=LeadCardState.save,
-                    width="100%",
-                ),
-                rx.vstack(rx.foreach(LeadCardState.fields, field_line), spacing="0", width="100%"),
-            ),
-            rx.text(LeadCardState.created_text, size="1", color_scheme="gray"),
-            spacing="3",
-            width="100%",
-        ),
-        width="100%",
-        min_width="0",
-        data_testid="lead-fields",
-    )
+def _lead_fields(values, errors, state) -> rx.Component:
+    # the card edits the status with its status bar
+    return lead_fields(values, errors, state, with_status=False)
 
 
 def result_card() -> rx.Component:
@@ -174,7 +95,7 @@ def lead_card_page() -> rx.Component:
                     ),
                     result_card(),
                     rx.grid(
-                        about_card(),
+                        about_card(LeadCardState, _lead_fields, testid="lead-fields"),
                         timeline_panel(),
                         # one column on a phone, side by side from 768 px
                         columns=rx.breakpoints(initial="1", md="2"),

@@ -2,92 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import reflex as rx
 
 from crm_app import routes
-from crm_app.components.forms import crm_form, form_error
-from crm_app.components.i18n import colon, t
-from crm_app.components.layout import app_shell
 from crm_app.components.lead_fields import lead_fields
+from crm_app.components.new_record import new_record_page
 from crm_app.services.i18n import N_
-from crm_app.state.lead_form import LeadFormState, MatchView
-
-REASONS = {"email": N_("same e-mail"), "phone": N_("same phone"), "company": N_("similar company name")}
-KINDS = {"lead": N_("Lead"), "contact": N_("Contact"), "company": N_("Company")}
-
-
-def match_row(m: MatchView) -> rx.Component:
-    return rx.hstack(
-        rx.badge(rx.match(m.kind, *[(k, t(v)) for k, v in KINDS.items()], m.kind), variant="soft"),
-        rx.link(m.title, href=m.href, target="_blank"),
-        rx.text(
-            "(",
-            rx.match(m.reason, *[(k, t(v)) for k, v in REASONS.items()], m.reason),
-            colon(),
-            m.value,
-            ")",
-            size="2",
-            color_scheme="gray",
-        ),
-        align="center",
-        spacing="2",
-    )
-
-
-def duplicates_panel(state: Any = LeadFormState) -> rx.Component:
-    """The possible duplicates a form's state found (`state.matches`), before "Save anyway"."""
-    return rx.cond(
-        state.matches.length() > 0,
-        rx.callout.root(
-            rx.callout.icon(rx.icon("copy")),
-            rx.callout.text(
-                rx.vstack(
-                    rx.text(t("Possible duplicates. Open one of them, or save anyway."), weight="bold"),
-                    rx.foreach(state.matches, match_row),
-                    spacing="1",
-                )
-            ),
-            color_scheme="amber",
-            role="alert",
-            data_testid="duplicates-panel",
-        ),
-        rx.fragment(),
-    )
+from crm_app.state.lead_form import LeadFormState
 
 
 def lead_new_page() -> rx.Component:
-    return app_shell(
-        "New lead",
-        rx.cond(
-            LeadFormState.ready,
-            rx.card(
-                crm_form(
-                    rx.vstack(
-                        form_error(LeadFormState.errors),
-                        lead_fields(LeadFormState.values, LeadFormState.errors, LeadFormState),
-                        duplicates_panel(),
-                        rx.hstack(
-                            rx.link(
-                                rx.button(t("Cancel"), variant="soft", color_scheme="gray", type="button"),
-                                href=routes.back_to_list(routes.LEADS),
-                            ),
-                            rx.button(
-                                rx.cond(LeadFormState.matches.length() > 0, t("Save anyway"), t("Save")),
-                                type="submit",
-                            ),
-                            justify="end",
-                            width="100%",
-                            spacing="3",
-                        ),
-                        spacing="4",
-                        width="100%",
-                    ),
-                    on_submit=LeadFormState.submit,
-                ),
-                width="100%",
-            ),
-            rx.spinner(),
-        ),
-    )
+    return new_record_page(N_("New lead"), LeadFormState, lead_fields, routes.LEADS)

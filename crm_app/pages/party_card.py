@@ -4,91 +4,19 @@ the lead it came from, and the timeline."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import reflex as rx
-from reflex.vars import ObjectVar
 
 from crm_app import routes
-from crm_app.components.forms import FieldErrors, crm_form, form_error
+from crm_app.components.card_parts import about_card, confirm_delete
 from crm_app.components.i18n import t
 from crm_app.components.layout import app_shell
 from crm_app.components.party_fields import company_fields, contact_fields
 from crm_app.components.record_picker import record_picker
 from crm_app.components.timeline import timeline_panel
-from crm_app.pages.lead_card import field_line
 from crm_app.services.i18n import N_
 from crm_app.state.party_card import CompanyCardState, ContactCardState, DealView, RelatedView
-
-
-def about_card(state: Any, fields) -> rx.Component:
-    values = cast("ObjectVar[dict[str, str]]", state.values)
-    errors = cast("FieldErrors", state.errors)
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.heading(t("About"), size="4", as_="h2"),
-                rx.spacer(),
-                rx.cond(
-                    state.editing | ~state.can_edit,
-                    rx.fragment(),
-                    rx.button(
-                        rx.icon("pencil", size=14),
-                        t("Edit"),
-                        size="1",
-                        variant="soft",
-                        on_click=state.start_edit,
-                    ),
-                ),
-                width="100%",
-                align="center",
-            ),
-            rx.cond(
-                state.editing,
-                crm_form(
-                    rx.vstack(
-                        form_error(errors),
-                        rx.cond(
-                            state.stale,
-                            rx.button(
-                                t("Reload the latest version"),
-                                size="1",
-                                variant="soft",
-                                on_click=state.reload_after_stale,
-                                type="button",
-                            ),
-                            rx.fragment(),
-                        ),
-                        fields(values, errors, state),
-                        rx.hstack(
-                            rx.button(
-                                t("Cancel"),
-                                variant="soft",
-                                color_scheme="gray",
-                                type="button",
-                                on_click=state.cancel_edit,
-                            ),
-                            rx.button(t("Save"), type="submit"),
-                            justify="end",
-                            width="100%",
-                            spacing="3",
-                        ),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    on_submit=state.save,
-                    width="100%",
-                ),
-                rx.vstack(rx.foreach(state.fields, field_line), spacing="0", width="100%"),
-            ),
-            rx.text(state.created_text, size="1", color_scheme="gray"),
-            spacing="3",
-            width="100%",
-        ),
-        width="100%",
-        min_width="0",
-        data_testid="party-fields",
-    )
 
 
 def related_line(state: Any, r: RelatedView, *, contact_card: bool) -> rx.Component:
@@ -267,24 +195,12 @@ def deals_and_lead_card(state: Any) -> rx.Component:
 def _delete_button(state: Any) -> rx.Component:
     return rx.cond(
         state.can_delete,
-        rx.alert_dialog.root(
-            rx.alert_dialog.trigger(
-                rx.button(rx.icon("trash_2", size=16), t("Delete"), color_scheme="red", variant="soft")
-            ),
-            rx.alert_dialog.content(
-                rx.alert_dialog.title(t("Delete this record?")),
-                rx.alert_dialog.description(t("It goes to the recycle bin and can be restored.")),
-                rx.hstack(
-                    rx.alert_dialog.cancel(rx.button(t("Cancel"), variant="soft", color_scheme="gray")),
-                    rx.alert_dialog.action(
-                        rx.button(t("Delete"), color_scheme="red", on_click=state.delete_record)
-                    ),
-                    justify="end",
-                    spacing="3",
-                    margin_top="1rem",
-                ),
-            ),
-            open=state.delete_open,
+        confirm_delete(
+            rx.button(rx.icon("trash_2", size=16), t("Delete"), color_scheme="red", variant="soft"),
+            title=N_("Delete this record?"),
+            description=N_("It goes to the recycle bin and can be restored."),
+            on_confirm=state.delete_record,
+            open_=state.delete_open,
             on_open_change=state.set_delete_open,
         ),
         rx.fragment(),
@@ -305,7 +221,11 @@ def _card_page(
                     rx.text(state.subtitle, color_scheme="gray", overflow_wrap="anywhere"),
                     rx.grid(
                         rx.vstack(
-                            about_card(state, contact_fields if contact_card else company_fields),
+                            about_card(
+                                state,
+                                contact_fields if contact_card else company_fields,
+                                testid="party-fields",
+                            ),
                             related_card(state, contact_card=contact_card),
                             deals_and_lead_card(state),
                             spacing="4",

@@ -8,11 +8,9 @@ from typing import Any
 import reflex as rx
 
 from crm_app import routes
-from crm_app.components.forms import crm_form, form_error
 from crm_app.components.i18n import t
-from crm_app.components.layout import app_shell
+from crm_app.components.new_record import new_record_page
 from crm_app.components.party_fields import company_fields, contact_fields
-from crm_app.pages.lead_new import duplicates_panel
 from crm_app.services.i18n import N_
 from crm_app.state.party_form import CompanyFormState, ContactFormState
 
@@ -34,48 +32,11 @@ def _company_note(state: Any) -> rx.Component:
     )
 
 
-def _form_page(title: str, state: Any, fields, back_route: str, *extra: rx.Component) -> rx.Component:
-    return app_shell(
-        title,
-        rx.cond(
-            state.ready,
-            rx.card(
-                crm_form(
-                    rx.vstack(
-                        form_error(state.errors),
-                        *extra,
-                        fields(state.values, state.errors, state),
-                        duplicates_panel(state),
-                        rx.hstack(
-                            rx.link(
-                                rx.button(t("Cancel"), variant="soft", color_scheme="gray", type="button"),
-                                href=routes.back_to_list(back_route),
-                            ),
-                            rx.button(
-                                rx.cond(state.matches.length() > 0, t("Save anyway"), t("Save")),
-                                type="submit",
-                            ),
-                            justify="end",
-                            width="100%",
-                            spacing="3",
-                        ),
-                        spacing="4",
-                        width="100%",
-                    ),
-                    on_submit=state.submit,
-                ),
-                width="100%",
-            ),
-            rx.spinner(),
-        ),
-    )
-
-
 def contact_new_page() -> rx.Component:
-    return _form_page(
+    return new_record_page(
         N_("New contact"), ContactFormState, contact_fields, routes.CONTACTS, _company_note(ContactFormState)
     )
 
 
 def company_new_page() -> rx.Component:
-    return _form_page(N_("New company"), CompanyFormState, company_fields, routes.COMPANIES)
+    return new_record_page(N_("New company"), CompanyFormState, company_fields, routes.COMPANIES)

@@ -406,6 +406,42 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def apply_changes(
+    session: Session,
+    user: User,
+    entity: EntityType,
+    row: Any,
+    cleaned: dict[str, Any],
+    before: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """Set the cleaned values that differ from `before` on a lead, contact, company or deal (its
+    phones and e-mails replaced when they changed), each change a history entry old -> new.
+    Returns the changes; the caller commits."""
+    changes: list[dict[str, Any]] = []
+    for key, value in cleaned.items():
+        if key in LIST_FIELDS:
+            new_norm = [n for _, n in value or []]
+            if new_norm != before[key]:
+                changes.append({"field": key, "old": before[key], "new": new_norm})
+                set_communications(session, entity, saved_id(row), **{key: value})
+            continue
+        if value != before[key]:
+            changes.append({"field": key, "old": _jsonable(before[key]), "new": _jsonable(value)})
+            setattr(row, key, value)
+    if changes:
+        session.add(row)
+        for change in changes:
+            timeline.record(
+                session,
+                entity_type=entity,
+                entity_id=saved_id(row),
+                kind=TimelineKind.FIELD_CHANGE,
+                author_id=user.id,
+                payload=change,
+            )
+    return changes
+
+
 def update_lead(
     *,
     session: Session,
@@ -430,36 +466,9 @@ def update_lead(
             change_status(
                 session=session, user=user, lead_id=saved_id(lead), status_id=new_status, commit=False
             )
-    before = lead_values(session, lead)
-    changes: list[dict[str, Any]] = []
-    for key, value in cleaned.items():
-        if key in LIST_FIELDS:
-            new_norm = [n for _, n in value]
-            if new_norm != before[key]:
-                changes.append({"field": key, "old": before[key], "new": new_norm})
-                set_communications(session, EntityType.LEAD, saved_id(lead), **{key: value})
-            continue
-        if (
-            key == "amount"
-            and value is not None
-            and not cleaned.get("currency_code")
-            and not lead.currency_code
-        ):
-            lead.currency_code = defaults.base_currency(session=session)
-        if value != before[key]:
-            changes.append({"field": key, "old": _jsonable(before[key]), "new": _jsonable(value)})
-            setattr(lead, key, value)
-    if changes:
-        session.add(lead)
-        for change in changes:
-            timeline.record(
-                session,
-                entity_type=EntityType.LEAD,
-                entity_id=saved_id(lead),
-                kind=TimelineKind.FIELD_CHANGE,
-                author_id=user.id,
-                payload=change,
-            )
+    if cleaned.get("amount") is not None and not cleaned.get("currency_code") and not lead.currency_code:
+        lead.currency_code = defaults.base_currency(session=session)
+    apply_changes(session, user, EntityType.LEAD, lead, cleaned, lead_values(session, lead))
     if commit:
         uow.commit(session)
         session.refresh(lead)

@@ -26,6 +26,7 @@ from typing import Any, Generic, ParamSpec, TypeVar, cast
 from sqlalchemy import Integer, bindparam, func, literal, select, union_all
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col
+from sqlmodel import select as sm_select
 
 from crm_app.models import EntityType, User
 from crm_app.services import permissions, textsearch
@@ -138,6 +139,28 @@ class GroupedSort:
     fallback: Any
     nullable: bool = False
     max_groups: int = 100
+
+
+def by_source(column) -> GroupedSort:
+    """Sort by a source key, in the sources' alphabetical order (no source first)."""
+    from crm_app.models import Source
+
+    return GroupedSort(
+        column,
+        lambda s: list(s.exec(sm_select(Source.id).order_by(col(Source.name), col(Source.id))).all()),
+        fallback=Source.name,
+        nullable=True,
+    )
+
+
+def by_user(column) -> GroupedSort:
+    """Sort by a user key (the responsible), in the users' alphabetical order (nobody first)."""
+    return GroupedSort(
+        column,
+        lambda s: list(s.exec(sm_select(User.id).order_by(col(User.name), col(User.id))).all()),
+        fallback=User.name,
+        nullable=True,
+    )
 
 
 def _grouped_page(config: ListConfig, sort: GroupedSort, stmt, groups: list, descending: bool):

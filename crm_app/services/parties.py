@@ -189,18 +189,8 @@ def _sort_map(model, detail: str) -> dict[str, Any]:
         detail: getattr(model, detail),
         "email": model.primary_email,
         "phone": model.primary_phone,
-        "source": listing.GroupedSort(
-            model.source_id,
-            lambda s: list(s.exec(select(Source.id).order_by(col(Source.name), col(Source.id))).all()),
-            fallback=Source.name,
-            nullable=True,
-        ),
-        "responsible": listing.GroupedSort(
-            model.responsible_id,
-            lambda s: list(s.exec(select(User.id).order_by(col(User.name), col(User.id))).all()),
-            fallback=User.name,
-            nullable=True,
-        ),
+        "source": listing.by_source(model.source_id),
+        "responsible": listing.by_user(model.responsible_id),
         "id": model.id,
     }
 
@@ -300,12 +290,6 @@ def values(session: Session, kind: Kind, row) -> dict[str, Any]:
     return out
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, date | Decimal):
-        return str(value)
-    return value
-
-
 def update(
     kind: Kind,
     *,
@@ -325,31 +309,10 @@ def update(
     before = values(session, kind, row)
     given = {k: v for k, v in data.items() if k in kind.text or k in kind.extra}
     cleaned = kind.clean(session, {**before, **given})
-    changes: list[dict[str, Any]] = []
-    for key in given:
-        value = cleaned.get(key)
-        if key in LIST_FIELDS:
-            new_norm = [n for _, n in value or []]
-            if new_norm != before[key]:
-                changes.append({"field": key, "old": before[key], "new": new_norm})
-                leads.set_communications(session, kind.entity, saved_id(row), **{key: value})
-            continue
-        if key == "responsible_id" and value is None:
-            continue  # a record always has a responsible user
-        if value != before[key]:
-            changes.append({"field": key, "old": _jsonable(before[key]), "new": _jsonable(value)})
-            setattr(row, key, value)
-    if changes:
-        session.add(row)
-        for change in changes:
-            timeline.record(
-                session,
-                entity_type=kind.entity,
-                entity_id=saved_id(row),
-                kind=TimelineKind.FIELD_CHANGE,
-                author_id=user.id,
-                payload=change,
-            )
+    changed = {k: cleaned.get(k) for k in given}
+    if changed.get("responsible_id", 0) is None:
+        del changed["responsible_id"]  # a record always has a responsible user
+    leads.apply_changes(session, user, kind.entity, row, changed, before)
     if commit:
         uow.commit(session)
         session.refresh(row)
