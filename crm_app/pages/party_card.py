@@ -31,7 +31,7 @@ def related_line(state: Any, r: RelatedView, *, contact_card: bool) -> rx.Compon
                 spacing="2",
                 flex_wrap="wrap",
             ),
-            rx.text(r.detail, size="1", color_scheme="gray"),
+            rx.text(r.detail, size="1", color_scheme="gray", overflow_wrap="anywhere"),
             spacing="0",
             min_width="0",
         ),
