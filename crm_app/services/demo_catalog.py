@@ -78,3 +78,4 @@ DEMO_LEADS = {"in_progress": 27, "converted": 7, "junk": 6}
 DEMO_FRESH_CONTACTS = 18
 DEMO_COMPANIES = 12  # in all, the companies made from converted leads included
 DEMO_DEALS = {"open": 12, "won": 4, "lost": 3}
+DEMO_PARTNER_DEALS = {"open": 4, "won": 2, "lost": 1}  # in a second pipeline, "Partnerships"

@@ -34,6 +34,7 @@ from crm_app.models import (
     EntityType,
     Lead,
     LeadResult,
+    Pipeline,
     PipelineKind,
     Product,
     ReasonKind,
@@ -60,6 +61,7 @@ from crm_app.services.demo_catalog import (
     DEMO_INDUSTRIES,
     DEMO_INTERESTS,
     DEMO_LEADS,
+    DEMO_PARTNER_DEALS,
     DEMO_PRODUCTS,
     DEMO_TEAM,
     line_total,
@@ -475,12 +477,35 @@ class _DemoBuilder:
             )
         return [(contact, company) for contact, company, _person in everyone]
 
+    def _second_pipeline(self) -> list[Stage]:
+        """The stages of a second deal pipeline ("Partnerships", added with the starting stages of
+        a new pipeline when the CRM has only one)."""
+        others = self.s.exec(
+            select(Pipeline).where(Pipeline.kind == PipelineKind.DEAL, Pipeline.id != self.deal_pipeline.id)
+        ).first()
+        if others is None:
+            others = Pipeline(name="Partnerships", kind=PipelineKind.DEAL, sort=self.deal_pipeline.sort + 10)
+            self.s.add(others)
+            self.s.flush()
+            defaults.add_stages(self.s, saved_id(others), defaults.NEW_PIPELINE_STAGES, lambda msgid: msgid)
+            self.s.flush()
+        return list(
+            self.s.exec(
+                select(Stage).where(Stage.pipeline_id == others.id).order_by(col(Stage.sort), col(Stage.id))
+            )
+        )
+
+    def _slots(self, stages: Sequence[Stage], counts: dict[str, int]) -> list[Stage]:
+        by_sem = {sem: [s for s in stages if s.semantic == sem] for sem in StageSemantic}
+        return (
+            self._spread(by_sem[StageSemantic.IN_PROGRESS], counts["open"])
+            + self._spread(by_sem[StageSemantic.SUCCESS], counts["won"])
+            + self._spread(by_sem[StageSemantic.FAILURE], counts["lost"])
+        )
+
     def _deals(self, products: list[Product], contacts, conv_links: list[dict]) -> list[Deal]:
-        by_sem = {sem: [s for s in self.deal_stages if s.semantic == sem] for sem in StageSemantic}
-        slots = (
-            self._spread(by_sem[StageSemantic.IN_PROGRESS], DEMO_DEALS["open"])
-            + self._spread(by_sem[StageSemantic.SUCCESS], DEMO_DEALS["won"])
-            + self._spread(by_sem[StageSemantic.FAILURE], DEMO_DEALS["lost"])
+        slots = self._slots(self.deal_stages, DEMO_DEALS) + self._slots(
+            self._second_pipeline(), DEMO_PARTNER_DEALS
         )
         self.rng.shuffle(slots)
         fresh_contacts = contacts[len(conv_links) :]
@@ -510,7 +535,7 @@ class _DemoBuilder:
                 Deal(
                     title=title[:255],
                     currency_code=self.currency,
-                    pipeline_id=saved_id(self.deal_pipeline),
+                    pipeline_id=stage.pipeline_id,
                     stage_id=saved_id(stage),
                     contact_id=contact.id if contact else None,
                     company_id=company.id if company else None,
@@ -526,7 +551,7 @@ class _DemoBuilder:
             )
             if stage.semantic == StageSemantic.IN_PROGRESS:
                 deal.close_date = (self.now + timedelta(days=self.rng.randrange(5, 90))).date()
-                deal.probability = min(90, 10 + 15 * self.deal_stages.index(stage))
+                deal.probability = stage.probability
             else:
                 closed = min(self.now, created + timedelta(days=self.rng.uniform(3, 30)))
                 deal.closed = True

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import col, select
 
 from crm_app.models import (
     Activity,
@@ -151,10 +151,16 @@ def test_demo_contacts_belong_to_companies(session, demo):
     assert any(not link.is_primary for link in links)
 
 
-def test_demo_has_deals_in_every_stage_with_results_and_products(session, demo):
-    stages = {s.id: s for s in _stages(session, PipelineKind.DEAL)}
+def test_demo_has_deals_in_every_stage_of_two_pipelines_with_results_and_products(session, demo):
+    pipelines = session.exec(select(Pipeline).where(Pipeline.kind == PipelineKind.DEAL)).all()
+    assert len(pipelines) == 2
+    stages = {
+        s.id: s
+        for s in session.exec(select(Stage).where(col(Stage.pipeline_id).in_([p.id for p in pipelines])))
+    }
     deals = session.exec(select(Deal)).all()
     assert {d.stage_id for d in deals} == set(stages)
+    assert all(stages[d.stage_id].pipeline_id == d.pipeline_id for d in deals)
     for deal in deals:
         semantic = stages[deal.stage_id].semantic
         if semantic == StageSemantic.SUCCESS:
