@@ -14,6 +14,7 @@ from bench import Row, format_table
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--leads", type=int, default=100_000, help="leads to insert (default 100,000)")
+    parser.add_argument("--contacts", type=int, default=100_000, help="contacts bench_contacts_list inserts")
     parser.add_argument("--random-seed", type=int, default=0)
     parser.add_argument("--tabs", type=int, default=5000, help="tabs bench_memory opens and closes")
     parser.add_argument("--only", help="run only the bench modules whose name contains this text")

@@ -3,7 +3,10 @@
 `contact` and `company` get `search_text`, `search_phones`, `primary_email`, `primary_phone` and
 `sort_name` (kept by the write path: services/party_index), filled here for the rows there are,
 and a partial index (column, id) over the live rows for every column their lists sort by, plus
-one for the recycle bin.
+one for the recycle bin. `ix_contact_list` and `ix_company_list` (deleted_at, created_at, id) go:
+SQLite took them for every sort (`deleted_at IS NULL` as an equality) and sorted all the rows in a
+temporary B-tree (290 ms for the name sort at 100,000 contacts); the partial index on
+created_at serves the newest first.
 
 Revision ID: 0013
 Revises: 0012
@@ -43,6 +46,7 @@ def upgrade() -> None:
     from crm_app.services import party_index
 
     for table, sortable in SORTABLE.items():
+        op.drop_index(f"ix_{table}_list", table_name=table)
         for column in _columns():
             op.add_column(table, column)
         for name in (*sortable, *REFERENCES):
@@ -67,3 +71,4 @@ def downgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column in _columns():
                 batch_op.drop_column(column.name)
+        op.create_index(f"ix_{table}_list", table, ["deleted_at", "created_at", "id"])

@@ -188,7 +188,6 @@ class Contact(ContactBase, SearchColumns, Audited, table=True):
     __table_args__ = (
         *(_live_index(f"ix_contact_by_{name}", name) for name in CONTACT_SORTABLE),
         _live_index("ix_contact_bin", "deleted_at", where="deleted_at IS NOT NULL"),
-        sa.Index("ix_contact_list", "deleted_at", "created_at", "id"),
         sa.Index("ix_contact_last_name", "last_name"),
         sa.Index("ix_contact_responsible", "responsible_id", "created_at"),
     )
@@ -216,7 +215,6 @@ class Company(CompanyBase, SearchColumns, Audited, table=True):
     __table_args__ = (
         *(_live_index(f"ix_company_by_{name}", name) for name in COMPANY_SORTABLE),
         _live_index("ix_company_bin", "deleted_at", where="deleted_at IS NOT NULL"),
-        sa.Index("ix_company_list", "deleted_at", "created_at", "id"),
         sa.Index("ix_company_name", "name"),
         sa.Index("ix_company_responsible", "responsible_id", "created_at"),
     )

@@ -36,7 +36,18 @@ from crm_app.models import (
     User,
 )
 from crm_app.models.base import saved_id
-from crm_app.services import bulk, display, leads, listing, party_index, permissions, records, timeline, uow
+from crm_app.services import (
+    bulk,
+    display,
+    leads,
+    listing,
+    party_index,
+    permissions,
+    records,
+    search_index,
+    timeline,
+    uow,
+)
 from crm_app.services.errors import NotFound, PermissionDenied, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.permissions import Action
@@ -198,7 +209,12 @@ def _sort_map(model, detail: str) -> dict[str, Any]:
 def _filters(model) -> tuple[listing.FilterSpec, ...]:
     return (
         listing.FilterSpec("deleted", listing.deleted_flag(model.deleted_at), always=True),
-        listing.FilterSpec("text", listing.indexed_search(lambda text: party_index.matching(model, text))),
+        # a search counts its matches up to SEARCH_CAP ("500+"), as the leads list does
+        listing.FilterSpec(
+            "text",
+            listing.indexed_search(lambda text: party_index.matching(model, text)),
+            cap=search_index.SEARCH_CAP,
+        ),
         listing.FilterSpec("source_ids", listing.any_of(model.source_id)),
         listing.FilterSpec("responsible_ids", listing.any_of(model.responsible_id)),
         listing.FilterSpec("mine", listing.is_current_user(model.responsible_id)),
