@@ -6,7 +6,7 @@ from sqlmodel import SQLModel
 
 import crm_app.models  # noqa: F401 - registers every table
 from crm_app.db import get_engine
-from crm_app.services import search_index
+from crm_app.services import party_index, search_index
 
 target_metadata = SQLModel.metadata
 
@@ -57,7 +57,7 @@ def _run(connection) -> None:
 def _declared(name, _type, _parent) -> bool:
     """The search index's own tables, triggers and indexes are not in the models: leave them out of
     autogenerate's comparison."""
-    return not search_index.is_index_object(name)
+    return not (search_index.is_index_object(name) or party_index.is_index_object(name))
 
 
 def _search_index(connection) -> None:
@@ -66,6 +66,11 @@ def _search_index(connection) -> None:
     lead = sa.inspect(connection).get_columns("lead") if sa.inspect(connection).has_table("lead") else []
     if any(c["name"] == "search_text" for c in lead):
         search_index.install(connection)
+    contact = (
+        sa.inspect(connection).get_columns("contact") if sa.inspect(connection).has_table("contact") else []
+    )
+    if any(c["name"] == "search_text" for c in contact):
+        party_index.install(connection)
 
 
 if context.is_offline_mode():

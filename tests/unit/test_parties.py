@@ -313,3 +313,44 @@ def test_links_survive_as_rows(session):
     parties.link(session=session, user=user, contact_id=zoe.id, company_id=acme.id)
     assert session.exec(select(ContactCompany)).one().is_primary
     assert session.get(Contact, zoe.id) is not None and session.get(Company, acme.id) is not None
+
+
+def test_the_search_index_gives_the_rows_of_a_plain_scan_and_follows_changes(session):
+    import random
+
+    from crm_app.services import search_index
+
+    rng = random.Random(7)
+    user = create_user(session)
+    names = ["Martin", "Marie", "Émile", "Durand", "Maréchal", "Lemaire", "Amar", "Ma", "Tom"]
+    made = [
+        _contact(
+            session,
+            user,
+            first_name=rng.choice(names),
+            last_name=rng.choice(names),
+            phones=f"06 {rng.randrange(10, 99)} 34 56 {rng.randrange(10, 99)}",
+        )
+        for _ in range(40)
+    ]
+    parties.update(C, session=session, user=user, record_id=made[0].id, data={"last_name": "Zyxwv"})
+    parties.delete(C, session=session, user=user, record_id=made[1].id)
+
+    def scan(text):  # the same rules, read from the stored columns without the index
+        q = search_index.parse(text)
+        out = []
+        for c in session.exec(select(Contact).where(Contact.deleted_at.is_(None))).all():
+            words = all(search_index._needle(w) in c.search_text for w in q.words) and bool(q.words)
+            phone = bool(q.phone) and q.phone in c.search_phones
+            if words or phone:
+                out.append(c.id)
+        return sorted(out)
+
+    for text in ["mar", "ma", "MARIE", "emile", "zyxwv", "martin", "06 12", "34 56", "xx", "amar ma"]:
+        page = parties.browse(
+            C, session=session, user=user, filters=parties.PartyFilters(text=text), page_size=100
+        )
+        assert sorted(r.id for r in page.rows) == scan(text), text
+    assert (
+        parties.browse(C, session=session, user=user, filters=parties.PartyFilters(text="zyxwv")).total == 1
+    )
