@@ -34,9 +34,9 @@ from crm_app.services import (
     display,
     leads,
     money,
+    party_index,
     permissions,
     pipelines,
-    textsearch,
     timeline,
     uow,
 )
@@ -404,11 +404,6 @@ class RecordHit:
     detail: str  # position or industry, e-mail, phone: what tells two namesakes apart
 
 
-def _search_condition(etype: EntityType, text: str, name_columns: list):
-    entity_id = Contact.id if etype == EntityType.CONTACT else Company.id
-    return textsearch.matching(etype, entity_id, name_columns, text)
-
-
 def _detail(*parts: str) -> str:
     return " · ".join(p for p in parts if p)
 
@@ -423,11 +418,9 @@ def search_contacts(*, session: Session, user: User, text: str, limit: int = 10)
         permissions.visible(select(Contact), session=session, user=user, entity=EntityType.CONTACT)
         .where(
             col(Contact.deleted_at).is_(None),
-            _search_condition(
-                EntityType.CONTACT, text, [Contact.first_name, Contact.last_name, Contact.second_name]
-            ),
+            party_index.matching(Contact, text),
         )
-        .order_by(col(Contact.last_name), col(Contact.first_name), col(Contact.id))
+        .order_by(col(Contact.sort_name), col(Contact.id))
         .limit(max(1, min(limit, 50)))
     ).all()
     comms = leads.communications(session, EntityType.CONTACT, [saved_id(c) for c in rows])
@@ -450,8 +443,8 @@ def search_companies(*, session: Session, user: User, text: str, limit: int = 10
         return []
     rows = session.exec(
         permissions.visible(select(Company), session=session, user=user, entity=EntityType.COMPANY)
-        .where(col(Company.deleted_at).is_(None), _search_condition(EntityType.COMPANY, text, [Company.name]))
-        .order_by(col(Company.name), col(Company.id))
+        .where(col(Company.deleted_at).is_(None), party_index.matching(Company, text))
+        .order_by(col(Company.sort_name), col(Company.id))
         .limit(max(1, min(limit, 50)))
     ).all()
     comms = leads.communications(session, EntityType.COMPANY, [saved_id(c) for c in rows])

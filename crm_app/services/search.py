@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from crm_app.models import Company, Contact, Deal, EntityType, Lead, User
-from crm_app.services import display, formatting, permissions, search_index, textsearch
+from crm_app.services import display, formatting, party_index, permissions, search_index, textsearch
 
 MAX_QUERY = 200
 
@@ -45,10 +45,8 @@ def global_search(
     contacts = session.exec(
         permissions.visible(select(Contact), session=session, user=user, entity=EntityType.CONTACT)
         .where(col(Contact.deleted_at).is_(None))
-        .where(
-            textsearch.matching(EntityType.CONTACT, Contact.id, [Contact.first_name, Contact.last_name], text)
-        )
-        .order_by(Contact.last_name, Contact.first_name)
+        .where(party_index.matching(Contact, text))
+        .order_by(col(Contact.sort_name), col(Contact.id))
         .limit(limit)
     ).all()
     hits += [SearchHit("contact", c.id or 0, display.contact_name(c), c.position) for c in contacts]
@@ -56,8 +54,8 @@ def global_search(
     companies = session.exec(
         permissions.visible(select(Company), session=session, user=user, entity=EntityType.COMPANY)
         .where(col(Company.deleted_at).is_(None))
-        .where(textsearch.matching(EntityType.COMPANY, Company.id, [Company.name], text))
-        .order_by(Company.name)
+        .where(party_index.matching(Company, text))
+        .order_by(col(Company.sort_name), col(Company.id))
         .limit(limit)
     ).all()
     hits += [SearchHit("company", c.id or 0, display.company_name(c), c.industry) for c in companies]
