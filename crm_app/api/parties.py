@@ -20,7 +20,7 @@ from crm_app.api.leads import DuplicateOut
 from crm_app.api.paging import decode_cursor, etag, if_match_version, page
 from crm_app.models import User
 from crm_app.models.base import saved_id
-from crm_app.services import intake, leads, parties, permissions
+from crm_app.services import intake, leads, parties, party_links, permissions
 from crm_app.services.errors import StaleRecord
 from crm_app.services.permissions import Action
 
@@ -153,7 +153,7 @@ def _routes(
         rid = saved_id(row)
         out = _out(kind, out_model, row, leads.communications(session, kind.entity, [rid])[rid])
         if related_for is not None:
-            card = parties.card(kind, session=session, user=related_for, record_id=rid, row=row)
+            card = party_links.card(kind, session=session, user=related_for, record_id=rid, row=row)
             out[related_key] = [{"id": r.id, "name": r.name, "primary": r.primary} for r in card.related]
         return out
 
@@ -303,7 +303,9 @@ def link_company(
     session: Session = Depends(get_session),
 ) -> Response:
     """The contact belongs to the company (its first company is its primary one)."""
-    parties.link(session=session, user=user, contact_id=contact_id, company_id=company_id, primary=primary)
+    party_links.link(
+        session=session, user=user, contact_id=contact_id, company_id=company_id, primary=primary
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -319,6 +321,6 @@ def unlink_company(
     session: Session = Depends(get_session),
 ) -> Response:
     """The contact no longer belongs to the company (the next one becomes primary)."""
-    if not parties.unlink(session=session, user=user, contact_id=contact_id, company_id=company_id):
+    if not party_links.unlink(session=session, user=user, contact_id=contact_id, company_id=company_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="This contact does not belong to this company.")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 import secrets
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -34,13 +33,11 @@ from crm_app.models import (
     EntityType,
     Lead,
     LeadResult,
-    Pipeline,
     PipelineKind,
     Product,
     ReasonKind,
     Role,
     Source,
-    Stage,
     StageSemantic,
     TimelineEntry,
     TimelineKind,
@@ -68,7 +65,15 @@ from crm_app.services.demo_catalog import (
 )
 from crm_app.services.errors import Conflict, ValidationError
 from crm_app.services.products import search_text as product_search_text
-from crm_app.services.seed_common import ascii_slug, default_stages, reason_ids, saved_id
+from crm_app.services.seed_common import (
+    ascii_slug,
+    default_stages,
+    reason_ids,
+    saved_id,
+    second_deal_pipeline,
+    spread,
+    stage_slots,
+)
 
 
 @dataclass
@@ -237,10 +242,6 @@ class _DemoBuilder:
             "timeline_entries",
         )
 
-    def _spread(self, stages: Sequence[Stage], count: int) -> list[Stage]:
-        """`count` stage slots covering every given stage (round robin)."""
-        return [stages[i % len(stages)] for i in range(count)] if stages else []
-
     # steps
 
     def users(self, password: str) -> list[User]:
@@ -332,12 +333,12 @@ class _DemoBuilder:
     def _leads(self) -> list[tuple[Lead, _Person]]:
         by_sem = {sem: [s for s in self.lead_stages if s.semantic == sem] for sem in StageSemantic}
         plan = (
-            [(s, None) for s in self._spread(by_sem[StageSemantic.IN_PROGRESS], DEMO_LEADS["in_progress"])]
+            [(s, None) for s in spread(by_sem[StageSemantic.IN_PROGRESS], DEMO_LEADS["in_progress"])]
             + [
                 (s, LeadResult.CONVERTED)
-                for s in self._spread(by_sem[StageSemantic.SUCCESS], DEMO_LEADS["converted"])
+                for s in spread(by_sem[StageSemantic.SUCCESS], DEMO_LEADS["converted"])
             ]
-            + [(s, LeadResult.JUNK) for s in self._spread(by_sem[StageSemantic.FAILURE], DEMO_LEADS["junk"])]
+            + [(s, LeadResult.JUNK) for s in spread(by_sem[StageSemantic.FAILURE], DEMO_LEADS["junk"])]
         )
         self.rng.shuffle(plan)
         leads = []
@@ -477,36 +478,9 @@ class _DemoBuilder:
             )
         return [(contact, company) for contact, company, _person in everyone]
 
-    def _second_pipeline(self) -> list[Stage]:
-        """The stages of a second deal pipeline ("Partnerships", added with the starting stages of
-        a new pipeline when the CRM has only one)."""
-        others = self.s.exec(
-            select(Pipeline).where(Pipeline.kind == PipelineKind.DEAL, Pipeline.id != self.deal_pipeline.id)
-        ).first()
-        if others is None:
-            others = Pipeline(name="Partnerships", kind=PipelineKind.DEAL, sort=self.deal_pipeline.sort + 10)
-            self.s.add(others)
-            self.s.flush()
-            defaults.add_stages(self.s, saved_id(others), defaults.NEW_PIPELINE_STAGES, lambda msgid: msgid)
-            self.s.flush()
-        return list(
-            self.s.exec(
-                select(Stage).where(Stage.pipeline_id == others.id).order_by(col(Stage.sort), col(Stage.id))
-            )
-        )
-
-    def _slots(self, stages: Sequence[Stage], counts: dict[str, int]) -> list[Stage]:
-        by_sem = {sem: [s for s in stages if s.semantic == sem] for sem in StageSemantic}
-        return (
-            self._spread(by_sem[StageSemantic.IN_PROGRESS], counts["open"])
-            + self._spread(by_sem[StageSemantic.SUCCESS], counts["won"])
-            + self._spread(by_sem[StageSemantic.FAILURE], counts["lost"])
-        )
-
     def _deals(self, products: list[Product], contacts, conv_links: list[dict]) -> list[Deal]:
-        slots = self._slots(self.deal_stages, DEMO_DEALS) + self._slots(
-            self._second_pipeline(), DEMO_PARTNER_DEALS
-        )
+        second = second_deal_pipeline(self.s, self.deal_pipeline)
+        slots = stage_slots(self.deal_stages, DEMO_DEALS) + stage_slots(second, DEMO_PARTNER_DEALS)
         self.rng.shuffle(slots)
         fresh_contacts = contacts[len(conv_links) :]
         deals: list[tuple[Deal, dict | None]] = []

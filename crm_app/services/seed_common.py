@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from crm_app.models import LostReason, Pipeline, PipelineKind, ReasonKind, Stage
+from crm_app.models import LostReason, Pipeline, PipelineKind, ReasonKind, Stage, StageSemantic
 
 INDUSTRIES = ["Retail", "Logistics", "Manufacturing", "Consulting", "Healthcare", "Software", "Food"]
 
@@ -47,3 +48,39 @@ def reason_ids(session: Session, kind: ReasonKind) -> list[int]:
         .order_by(col(LostReason.sort), col(LostReason.id))
     )
     return [i for i in session.exec(stmt).all() if i is not None]
+
+
+def spread(stages: Sequence[Stage], count: int) -> list[Stage]:
+    """`count` stage slots covering every given stage (round robin)."""
+    return [stages[i % len(stages)] for i in range(count)] if stages else []
+
+
+def stage_slots(stages: Sequence[Stage], counts: dict[str, int]) -> list[Stage]:
+    """Slots for `counts["open"]` deals in progress, `"won"` won and `"lost"` lost, over `stages`."""
+    by_sem = {sem: [s for s in stages if s.semantic == sem] for sem in StageSemantic}
+    return (
+        spread(by_sem[StageSemantic.IN_PROGRESS], counts["open"])
+        + spread(by_sem[StageSemantic.SUCCESS], counts["won"])
+        + spread(by_sem[StageSemantic.FAILURE], counts["lost"])
+    )
+
+
+def second_deal_pipeline(session: Session, first: Pipeline) -> list[Stage]:
+    """The stages of a deal pipeline other than `first` ("Partnerships", added with the starting
+    stages of a new pipeline when the CRM has only one)."""
+    from crm_app.services import defaults
+
+    other = session.exec(
+        select(Pipeline).where(Pipeline.kind == PipelineKind.DEAL, Pipeline.id != first.id)
+    ).first()
+    if other is None:
+        other = Pipeline(name="Partnerships", kind=PipelineKind.DEAL, sort=first.sort + 10)
+        session.add(other)
+        session.flush()
+        defaults.add_stages(session, saved_id(other), defaults.NEW_PIPELINE_STAGES, lambda msgid: msgid)
+        session.flush()
+    return list(
+        session.exec(
+            select(Stage).where(Stage.pipeline_id == other.id).order_by(col(Stage.sort), col(Stage.id))
+        )
+    )

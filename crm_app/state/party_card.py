@@ -12,7 +12,7 @@ from typing import ClassVar
 import reflex as rx
 
 from crm_app import routes
-from crm_app.services import defaults, formatting, parties, records
+from crm_app.services import defaults, formatting, parties, party_links, records
 from crm_app.services.defaults import display_name
 from crm_app.services.errors import NotFound, StaleRecord
 from crm_app.services.i18n import N_, Msg
@@ -130,7 +130,7 @@ class PartyCardState(SessionState, mixin=True):
 
     # --- filling the card --------------------------------------------------------------------------
 
-    def _shown(self, card: parties.PartyCard, base_currency: str) -> dict[str, str]:
+    def _shown(self, card: party_links.PartyCard, base_currency: str) -> dict[str, str]:
         v = card.values
         shown = {k: str(v.get(k) or "") for k, _ in self._display_fields()}
         shown["phones"] = ", ".join(display_phone(p) for p in v["phones"])
@@ -155,7 +155,7 @@ class PartyCardState(SessionState, mixin=True):
     def _fill(self, s, row=None) -> None:
         user = self._user(s)
         kind = self.KIND
-        card = parties.card(kind, session=s, user=user, record_id=self.record_id, row=row)
+        card = party_links.card(kind, session=s, user=user, record_id=self.record_id, row=row)
         self.record_id, self.version = card.id, card.version
         self.heading = card.name
         primary = next((r for r in card.related if r.primary), None)
@@ -316,17 +316,17 @@ class PartyCardState(SessionState, mixin=True):
             return None
         picked = self.link_picked_id
         self._clear_link()
-        return self._link_action(parties.link, picked, N_("Linked."))
+        return self._link_action(party_links.link, picked, N_("Linked."))
 
     @db_event
     def remove_link(self, other_id: int):
-        return self._link_action(parties.unlink, other_id, N_("Link removed."))
+        return self._link_action(party_links.unlink, other_id, N_("Link removed."))
 
     @db_event
     def set_primary(self, company_id: int):
         if self.KIND is not parties.CONTACTS:
             return None
-        return self._link_action(parties.make_primary, company_id, N_("Primary company changed."))
+        return self._link_action(party_links.make_primary, company_id, N_("Primary company changed."))
 
     # --- delete ------------------------------------------------------------------------------------
 

@@ -8,9 +8,8 @@ from typing import ClassVar
 import reflex as rx
 
 from crm_app import routes
-from crm_app.models import Company
 from crm_app.models.base import saved_id
-from crm_app.services import parties, records
+from crm_app.services import parties
 from crm_app.state.lead_form import MatchView, match_views
 from crm_app.state.offload import db_event
 from crm_app.state.party_card import FORM_KEYS
@@ -42,7 +41,7 @@ class PartyFormState(SessionState, mixin=True):
                 set_common_options(self, s)
                 company = str(self.router.url.query_parameters.get("company", ""))[:20]
                 if self.KIND is parties.CONTACTS and company.isdigit():
-                    found = records.get_live(s, Company, int(company))
+                    found = parties.visible_company(s, user, int(company))
                     if found is not None:
                         self.company_id, self.company_name = saved_id(found), found.name
             if h.failed:

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from crm_app.models import Company, Contact, ContactCompany, TimelineEntry, TimelineKind
 from crm_app.models.base import utcnow
-from crm_app.services import parties, records
+from crm_app.services import parties, party_links, records
 from crm_app.services.errors import NotFound, PermissionDenied, StaleRecord, ValidationError
 from tests.factories import create_admin, create_deal, create_lead, create_user
 
@@ -229,18 +229,18 @@ def test_links_primary_company_and_history_on_both_sides(session):
     zoe = _contact(session, user, first_name="Zoé", last_name="Martin")
     acme = _company(session, user, name="Acme")
     globex = _company(session, user, name="Globex")
-    assert parties.link(session=session, user=user, contact_id=zoe.id, company_id=acme.id)
-    assert not parties.link(session=session, user=user, contact_id=zoe.id, company_id=acme.id)
-    assert parties.link(session=session, user=user, contact_id=zoe.id, company_id=globex.id)
-    card = parties.card(C, session=session, user=user, record_id=zoe.id)
+    assert party_links.link(session=session, user=user, contact_id=zoe.id, company_id=acme.id)
+    assert not party_links.link(session=session, user=user, contact_id=zoe.id, company_id=acme.id)
+    assert party_links.link(session=session, user=user, contact_id=zoe.id, company_id=globex.id)
+    card = party_links.card(C, session=session, user=user, record_id=zoe.id)
     assert [(r.name, r.primary) for r in card.related] == [("Acme", True), ("Globex", False)]
-    assert parties.make_primary(session=session, user=user, contact_id=zoe.id, company_id=globex.id)
+    assert party_links.make_primary(session=session, user=user, contact_id=zoe.id, company_id=globex.id)
     page = parties.browse(C, session=session, user=user)
     assert page.rows[0].related == "Globex"
-    assert parties.unlink(session=session, user=user, contact_id=zoe.id, company_id=globex.id)
-    card = parties.card(C, session=session, user=user, record_id=zoe.id)
+    assert party_links.unlink(session=session, user=user, contact_id=zoe.id, company_id=globex.id)
+    card = party_links.card(C, session=session, user=user, record_id=zoe.id)
     assert [(r.name, r.primary) for r in card.related] == [("Acme", True)]
-    company_card = parties.card(CO, session=session, user=user, record_id=acme.id)
+    company_card = party_links.card(CO, session=session, user=user, record_id=acme.id)
     assert [r.name for r in company_card.related] == ["Zoé Martin"]
     assert (
         parties.browse(CO, session=session, user=user, sort="name", descending=False).rows[0].related == "1"
@@ -264,8 +264,8 @@ def test_links_need_the_right_to_change_one_side(session):
     their_company = _company(session, other, name="Theirs Inc")
     mine = _company(session, rep, name="Mine Inc")
     with pytest.raises(PermissionDenied):
-        parties.link(session=session, user=rep, contact_id=theirs.id, company_id=their_company.id)
-    assert parties.link(session=session, user=rep, contact_id=theirs.id, company_id=mine.id)
+        party_links.link(session=session, user=rep, contact_id=theirs.id, company_id=their_company.id)
+    assert party_links.link(session=session, user=rep, contact_id=theirs.id, company_id=mine.id)
 
 
 def test_card_lists_deals_and_the_origin_lead(session):
@@ -274,10 +274,10 @@ def test_card_lists_deals_and_the_origin_lead(session):
     zoe = records.create_contact(session=session, user=user, data={"first_name": "Zoé"}, lead_id=lead.id)
     acme = _company(session, user)
     create_deal(session, title="Big deal", contact_id=zoe.id, company_id=acme.id)
-    card = parties.card(C, session=session, user=user, record_id=zoe.id)
+    card = party_links.card(C, session=session, user=user, record_id=zoe.id)
     assert [d.title for d in card.deals] == ["Big deal"]
     assert card.lead is not None and card.lead.id == lead.id
-    assert [d.title for d in parties.card(CO, session=session, user=user, record_id=acme.id).deals] == [
+    assert [d.title for d in party_links.card(CO, session=session, user=user, record_id=acme.id).deals] == [
         "Big deal"
     ]
 
@@ -310,7 +310,7 @@ def test_links_survive_as_rows(session):
     user = create_user(session)
     zoe = _contact(session, user, first_name="Zoé")
     acme = _company(session, user)
-    parties.link(session=session, user=user, contact_id=zoe.id, company_id=acme.id)
+    party_links.link(session=session, user=user, contact_id=zoe.id, company_id=acme.id)
     assert session.exec(select(ContactCompany)).one().is_primary
     assert session.get(Contact, zoe.id) is not None and session.get(Company, acme.id) is not None
 
@@ -354,3 +354,21 @@ def test_the_search_index_gives_the_rows_of_a_plain_scan_and_follows_changes(ses
     assert (
         parties.browse(C, session=session, user=user, filters=parties.PartyFilters(text="zyxwv")).total == 1
     )
+
+
+def test_a_new_contact_cannot_join_a_company_its_user_may_not_see(session):
+    from crm_app.services import permissions
+
+    admin = create_admin(session)
+    rep = create_user(session)
+    other = create_user(session)
+    permissions.set_matrix(session, actor=admin, cells={("sales", "company", "view"): "own"})
+    hidden = _company(session, other, name="Hidden Inc")
+    mine = _company(session, rep, name="Mine Inc")
+    assert parties.visible_company(session, rep, hidden.id) is None
+    with pytest.raises(ValidationError) as bad:
+        parties.create(C, session=session, user=rep, data={"first_name": "Zoé", "company_id": hidden.id})
+    assert set(bad.value.errors) == {"company_id"}
+    assert session.exec(select(Contact)).first() is None
+    zoe = parties.create(C, session=session, user=rep, data={"first_name": "Zoé", "company_id": mine.id})
+    assert session.get(ContactCompany, (zoe.id, mine.id)) is not None
