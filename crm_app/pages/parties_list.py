@@ -114,61 +114,72 @@ def _actions(state: Any, new_href: str, add_label: str) -> rx.Component:
     )
 
 
+def _list_page(
+    state: Any, title: str, parts: list[rx.Component], table: rx.Component, empty, loaded: str, actions
+):
+    """A record list: the toolbar and bulk bar (`parts`), the paged table, its empty state."""
+    return app_shell(
+        title,
+        *parts,
+        paged_list(state, table, empty, loaded=loaded),
+        actions=actions,
+        max_width="100%",
+    )
+
+
 def contacts_page() -> rx.Component:
     s = ContactsState
-    return app_shell(
-        "Contacts",
-        toolbar(
-            s,
-            search_label=N_("Search contacts"),
-            shown_label=N_("Contacts shown"),
-            shown=SHOWN_CONTACTS,
-            mine_id="contacts-mine",
-        ),
-        bulk_bar(
-            s,
-            tn("{count} contact selected", "{count} contacts selected", s.selected_count),
-            delete_title="Delete the selected contacts?",
-            delete_denied="You may not delete some of the selected contacts.",
-        ),
-        paged_list(
-            s,
-            data_table(
-                CONTACT_COLUMNS, s.rows, contact_cells, state=s, selectable=True, row_testid="contact-row"
+    return _list_page(
+        s,
+        N_("Contacts"),
+        [
+            toolbar(
+                s,
+                search_label=N_("Search contacts"),
+                shown_label=N_("Contacts shown"),
+                shown=SHOWN_CONTACTS,
+                mine_id="contacts-mine",
             ),
-            (N_("No contacts match."), N_("Add a contact, convert a lead, or change the filters.")),
-            loaded="contacts",
+            bulk_bar(
+                s,
+                tn("{count} contact selected", "{count} contacts selected", s.selected_count),
+                delete_title="Delete the selected contacts?",
+                delete_denied="You may not delete some of the selected contacts.",
+            ),
+        ],
+        data_table(
+            CONTACT_COLUMNS, s.rows, contact_cells, state=s, selectable=True, row_testid="contact-row"
         ),
-        actions=_actions(s, routes.contact_new(), N_("Add contact")),
-        max_width="100%",
+        (N_("No contacts match."), N_("Add a contact, convert a lead, or change the filters.")),
+        "contacts",
+        _actions(s, routes.contact_new(), N_("Add contact")),
     )
 
 
 def companies_page() -> rx.Component:
     s = CompaniesState
-    return app_shell(
-        "Companies",
-        toolbar(
-            s,
-            search_label=N_("Search companies"),
-            shown_label=N_("Companies shown"),
-            shown=SHOWN_COMPANIES,
-            mine_id="companies-mine",
-        ),
-        bulk_bar(
-            s,
-            tn("{count} company selected", "{count} companies selected", s.selected_count),
-            delete_title="Delete the selected companies?",
-            delete_denied="You may not delete some of the selected companies.",
-        ),
-        paged_list(
-            s,
-            data_table(
-                COMPANY_COLUMNS, s.rows, company_cells, state=s, selectable=True, row_testid="company-row"
+    return _list_page(
+        s,
+        N_("Companies"),
+        [
+            toolbar(
+                s,
+                search_label=N_("Search companies"),
+                shown_label=N_("Companies shown"),
+                shown=SHOWN_COMPANIES,
+                mine_id="companies-mine",
             ),
-            (N_("No companies match."), N_("Add a company, convert a lead, or change the filters.")),
-            loaded="companies",
+            bulk_bar(
+                s,
+                tn("{count} company selected", "{count} companies selected", s.selected_count),
+                delete_title="Delete the selected companies?",
+                delete_denied="You may not delete some of the selected companies.",
+            ),
+        ],
+        data_table(
+            COMPANY_COLUMNS, s.rows, company_cells, state=s, selectable=True, row_testid="company-row"
         ),
-        actions=_actions(s, routes.company_new(), N_("Add company")),
-        max_width="100%",
+        (N_("No companies match."), N_("Add a company, convert a lead, or change the filters.")),
+        "companies",
+        _actions(s, routes.company_new(), N_("Add company")),
     )
