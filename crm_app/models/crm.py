@@ -252,6 +252,16 @@ class Deal(DealBase, Audited, table=True):
         sa.Index("ix_deal_list", "deleted_at", "created_at", "id"),
         sa.Index("ix_deal_stage", "pipeline_id", "stage_id", "closed"),
         sa.Index("ix_deal_responsible", "responsible_id", "closed"),
+        # a kanban column: its newest cards, and its count and sum read from the index alone
+        _live_index("ix_deal_kanban", "stage_id"),
+        sa.Index(
+            "ix_deal_stage_sum",
+            "stage_id",
+            "currency_code",
+            "amount",
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -263,6 +273,8 @@ class Deal(DealBase, Audited, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     source_id: int | None = Field(default=None, foreign_key="source.id")
     lead_id: int | None = Field(default=None, foreign_key="lead.id", index=True)
+    # the amount typed by hand; else it follows the product rows (when there are some)
+    amount_manual: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     closed: bool = Field(default=False)
     result: DealResult | None = enum_field(DealResult, nullable=True)
     lost_reason_id: int | None = Field(default=None, foreign_key="lost_reason.id")
@@ -316,6 +328,7 @@ class DealProduct(AuditedRow, table=True):
     product_id: int | None = Field(default=None, foreign_key="product.id", index=True)
     name: str = Field(max_length=255)
     quantity: Decimal = fixed_field(3, default=Decimal("1"))
+    unit: str = Field(default="pcs", max_length=20, sa_column_kwargs={"server_default": "pcs"})
     unit_price: Decimal = money_field(nullable=False, default=Decimal("0"))
     discount_type: DiscountType = enum_field(DiscountType, default=DiscountType.PERCENT)
     discount_value: Decimal = money_field(nullable=False, default=Decimal("0"))
