@@ -13,6 +13,7 @@ from crm_app.components.i18n import page_title
 from crm_app.pages.api_keys import api_keys_page
 from crm_app.pages.coming import COMING, make_page
 from crm_app.pages.currencies import currencies_page
+from crm_app.pages.deal_card import deal_card_page
 from crm_app.pages.deal_settings import deal_settings_page
 from crm_app.pages.duplicates import duplicates_page
 from crm_app.pages.home import home_page
@@ -39,6 +40,7 @@ from crm_app.pages.web_forms import web_forms_page
 from crm_app.state.api_keys import ApiKeysState
 from crm_app.state.auth_pages import LoginState, SetupState
 from crm_app.state.currencies import CurrenciesState
+from crm_app.state.deal_card import DealCardState
 from crm_app.state.deal_settings import DealSettingsState
 from crm_app.state.duplicates import DuplicatesState, MergeState
 from crm_app.state.home import HomeState
@@ -141,11 +143,20 @@ app.add_page(
 # the product catalogue
 app.add_page(products_page, route=routes.PRODUCTS, title=page_title("Products"), on_load=ProductsState.load)
 
+# deals: the card (the list and the board come next)
+app.add_page(
+    deal_card_page,
+    route=routes.card_pattern(routes.DEALS),
+    title=page_title("Deal"),
+    on_load=DealCardState.load,
+)
+
 # sections not built yet: one placeholder page per section, list and card
 for route, (title, items) in COMING.items():
     page = make_page(title, items)
     app.add_page(page, route=route, title=page_title(title), on_load=guard)
-    app.add_page(page, route=routes.card_pattern(route), title=page_title(title), on_load=guard)
+    if route != routes.DEALS:
+        app.add_page(page, route=routes.card_pattern(route), title=page_title(title), on_load=guard)
 
 # settings
 app.add_page(settings_page, route=routes.SETTINGS, title=page_title("Settings"), on_load=guard)

@@ -39,6 +39,8 @@ FIRST_ARG = {
     "text_input",
     "text_area",
     "select_input",
+    "labelled",
+    "_row_select",
     # domain errors take their message first
     "__init__",
     "DomainError",
@@ -51,7 +53,7 @@ CALL_KEYWORDS = {"public_card": "title", "search_form": "label", "stage_bar": "l
 # calls with several translated keywords
 MORE_CALL_KEYWORDS = {
     "search_form": ("placeholder",),
-    "record_picker": ("placeholder",),
+    "record_picker": ("placeholder", "picked_text"),
     "filter_select": ("all_label",),
     "form_dialog": ("submit_label",),
     "select_field": ("placeholder",),

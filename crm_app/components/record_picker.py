@@ -55,6 +55,7 @@ def record_picker(
     placeholder: str = SEARCH_HINT,
     outside_form: str = "",
     testid: str = "",
+    picked_text: str = N_("Link to:"),
 ) -> rx.Component:
     """`label`/`placeholder`: msgids. `on_search(text)` runs 300 ms after the last key;
     `on_pick(id)` and `on_clear` set the choice. `outside_form`: the id of a form that does not
@@ -79,7 +80,7 @@ def record_picker(
             picked_id > 0,
             rx.hstack(
                 rx.icon("link", size=14),
-                rx.text(t("Link to:"), size="2"),
+                rx.text(t(picked_text), size="2"),
                 rx.text(picked_label, size="2", weight="bold"),
                 rx.button(t("Clear"), size="1", variant="ghost", type="button", on_click=on_clear),
                 align="center",

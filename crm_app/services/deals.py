@@ -35,7 +35,7 @@ from crm_app.models import (
 )
 from crm_app.models.base import saved_id, utcnow
 from crm_app.services import defaults, permissions, records, stages, timeline, uow
-from crm_app.services.errors import Conflict, NotFound, StaleRecord, ValidationError
+from crm_app.services.errors import Conflict, NotFound, PermissionDenied, StaleRecord, ValidationError
 from crm_app.services.i18n import N_, Msg
 from crm_app.services.permissions import Action
 from crm_app.services.validation import clean_text
@@ -432,3 +432,15 @@ def reopen(
     deal.closed_at = None
     session.add(deal)
     return _commit(session, deal, True)
+
+
+@_guarded
+def delete(*, session: Session, user: User, deal_id: Any) -> None:
+    """A deal to the recycle bin (its card's Delete)."""
+    from crm_app.services import bulk
+
+    deal = get(session=session, user=user, deal_id=deal_id)
+    if not permissions.can(session, user, Action.DELETE, deal):
+        raise PermissionDenied(Msg("This deal belongs to another user: you may not delete it."))
+    bulk.to_recycle_bin(session, user, EntityType.DEAL, [deal])
+    uow.commit(session)

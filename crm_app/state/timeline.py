@@ -32,6 +32,17 @@ FIELD_LABELS = {
     "birthdate": N_("Date of birth"),
     "companies": N_("Companies"),
     "contacts": N_("Contacts"),
+    # deals
+    "close_date": N_("Expected close date"),
+    "amount_manual": N_("Amount typed by hand"),
+    "contact_id": N_("Contact"),
+    "company_id": N_("Company"),
+}
+DEAL_FIELD_LABELS = {"title": N_("Deal title"), "amount": N_("Amount")}
+PRODUCT_ACTIONS = {
+    "added": N_("Product added: {name}"),
+    "changed": N_("Product changed: {name}"),
+    "removed": N_("Product removed: {name}"),
 }
 ORIGIN_LABELS = {
     "form": N_("Created from the form"),
@@ -115,12 +126,36 @@ class TimelineState(SessionState):
             return t("Comment"), item.text
         if item.kind == "field_change":
             field: str = p.get("field", "")
-            label = Msg(FIELD_LABELS.get(field, field))
-            if p.get("field") in ("status_id", "source_id", "responsible_id", "currency_code"):
+            if field == "products":
+                title = t(
+                    Msg(
+                        PRODUCT_ACTIONS.get(p.get("action", ""), N_("Products changed")),
+                        name=p.get("name", ""),
+                    )
+                )
+                if p.get("action") == "changed":
+                    return title, f"{_short(p.get('old'))} → {_short(p.get('new'))}"
+                return title, _short(p.get("detail"))
+            labels = DEAL_FIELD_LABELS if self.entity_type == "deal" else {}
+            label = Msg(labels.get(field) or FIELD_LABELS.get(field, field))
+            if p.get("field") in ("status_id", "source_id", "responsible_id", "contact_id", "company_id"):
                 return t(Msg("{field} changed", field=label)), ""
             return t(Msg("{field} changed", field=label)), f"{_short(p.get('old'))} → {_short(p.get('new'))}"
         if item.kind == "stage_change":
             old, new = (display_name(str(p.get(k, "")), self.lang) for k in ("old", "new"))
+            action = p.get("action")
+            if action == "closed":
+                if p.get("result") == "won":
+                    return t("Deal won"), item.text
+                reason = display_name(str(p.get("reason", "")), self.lang)
+                return t("Deal lost"), " — ".join(x for x in (reason, item.text) if x)
+            if action == "reopened":
+                return t("Deal reopened"), f"{new} — {item.text}" if item.text else new
+            if action == "pipeline":
+                pipes = (display_name(str(p.get(k, "")), self.lang) for k in ("old_pipeline", "new_pipeline"))
+                return t("Pipeline changed"), " → ".join(pipes) + f" ({new})"
+            if self.entity_type == "deal":
+                return t("Stage changed"), f"{old} → {new}"
             return t("Status changed"), f"{old} → {new}"
         if item.kind == "conversion":
             if p.get("junk"):
