@@ -478,7 +478,7 @@ def deal_card_page() -> rx.Component:
                     reopen_dialog(),
                     spacing="4",
                     width="100%",
-                    data_loaded=S.deal_id.to_string(),
+                    data_loaded="deal-card",
                 ),
                 rx.spinner(),
             ),

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from crm_app import db
 from crm_app.models import EntityType
-from crm_app.services import leads, products, records, timeline, web_forms
+from crm_app.services import deal_products, leads, products, records, timeline, web_forms
 from crm_app.services.auth import find_user_by_email
 from tests.e2e.conftest import login
 
@@ -33,6 +33,7 @@ PAGES = [
     ("/companies/new", "heading:New company"),
     ("/companies/{company}", "[data-loaded='company-card']"),
     ("/deals", "heading:Coming soon"),
+    ("/deals/{deal}", "[data-loaded='deal-card']"),
     ("/search?q=WWWW", "heading:Search"),
     ("/profile", "heading:Profile"),
     ("/settings", "heading:Settings"),
@@ -145,7 +146,23 @@ def seeded(app_server, admin) -> dict[str, str]:
                 "company_id": company.id,
             },
         )
+        deal = records.create_deal(
+            session=s, user=user, data={"title": LONG[:255], "company_id": company.id, "comment": LONG}
+        )
+        deal_products.add_row(
+            session=s,
+            user=user,
+            deal_id=deal.id,
+            data={
+                "name": LONG[:255],
+                "quantity": "999999",
+                "unit_price": "123456.78",
+                "discount_value": "12.5",
+                "tax_rate": "20",
+            },
+        )
         return {
+            "deal": str(deal.id),
             "lead": str(lead.id),
             "form": form.slug,
             "contact": str(contact.id),
