@@ -94,6 +94,16 @@ def test_convert_into_contact_company_and_deal(page: Page, admin, app_server):
         assert (deal_row.contact_id, deal_row.company_id) == (contact_row.id, company_row.id)
         assert s.get(ContactCompany, (contact_row.id, company_row.id)) is not None
 
+    # the new deal opens on its card, with its contact, company and the lead it came from
+    result.get_by_role("link", name="Nimbus roll-out").click()
+    expect(page.locator("[data-loaded='deal-card']")).to_be_visible()
+    expect(page.get_by_role("heading", name="Nimbus roll-out")).to_be_visible()
+    parties = page.get_by_test_id("deal-parties")
+    expect(parties.locator("a[href^='/contacts/']")).to_have_text("Zoé Martin")
+    expect(parties.locator("a[href^='/companies/']")).to_have_text("Nimbus Works")
+    expect(parties.locator(f"a[href='/leads/{lead_id}']")).to_be_visible()
+    expect(page.get_by_test_id("deal-fields")).to_contain_text("$2,000.00")
+
 
 def test_link_an_existing_company_found_by_search(page: Page, admin, app_server):
     with db.session(app_server.db_url) as s:
