@@ -118,6 +118,41 @@ def line_row(line: LineView) -> rx.Component:
     )
 
 
+def line_block(line: LineView) -> rx.Component:
+    """A product row on a phone: stacked instead of a wide table."""
+    return rx.vstack(
+        rx.hstack(
+            rx.text(line.name, weight="medium", overflow_wrap="anywhere", min_width="0"),
+            rx.spacer(),
+            rx.text(line.total, weight="bold", white_space="nowrap"),
+            width="100%",
+            align="start",
+        ),
+        rx.text(line.quantity, " × ", line.price, size="1", color_scheme="gray"),
+        rx.hstack(
+            rx.text(t("Discount:"), " ", line.discount, size="1", color_scheme="gray"),
+            rx.text(t("Tax:"), " ", line.tax, size="1", color_scheme="gray"),
+            spacing="3",
+            flex_wrap="wrap",
+        ),
+        rx.cond(
+            S.can_edit,
+            rx.hstack(
+                rx.button(t("Change"), size="1", variant="soft", on_click=S.edit_row(line.id)),
+                rx.button(
+                    t("Remove"), size="1", variant="soft", color_scheme="red", on_click=S.remove_row(line.id)
+                ),
+                spacing="2",
+            ),
+            rx.fragment(),
+        ),
+        spacing="1",
+        width="100%",
+        padding_y="0.5rem",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
 def _total_line(label: str, value, testid: str, bold: bool = False) -> rx.Component:
     return rx.hstack(
         rx.text(t(label), size="2", color_scheme="gray"),
@@ -164,7 +199,14 @@ def products_card() -> rx.Component:
             ),
             rx.cond(
                 S.lines.length() > 0,
-                rx.box(
+                rx.mobile_only(
+                    rx.vstack(rx.foreach(S.lines, line_block), spacing="0", width="100%"), width="100%"
+                ),
+                rx.fragment(),
+            ),
+            rx.cond(
+                S.lines.length() > 0,
+                rx.tablet_and_desktop(
                     rx.table.root(
                         rx.table.header(
                             rx.table.row(*[rx.table.column_header_cell(t(h) if h else "") for h in headers])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from crm_app import db, routes
@@ -13,6 +14,7 @@ from crm_app.services.auth import find_user_by_email
 from tests.e2e.conftest import login
 
 
+@pytest.mark.phone
 def test_products_totals_close_lost_reopen_won(page: Page, admin, app_server, screen):
     with db.session(app_server.db_url) as s:
         user = find_user_by_email(session=s, email=admin["email"])
